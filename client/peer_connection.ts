@@ -1,0 +1,140 @@
+/**
+ * The browser's `peerConnection` actor: one RTCPeerConnection for the time the call machine is in
+ * its `call` state. It runs the machine's commands one at a time, in order, and reports what the
+ * connection does; the machine decides when to offer, answer, roll back or restart.
+ *
+ * @module
+ */
+import { fromCallback } from "xstate";
+import type { CallEvent, PeerCommand, PeerInput } from "../machines/call_machine.ts";
+import type { Candidate } from "../protocol/signaling.ts";
+
+/** The `peerConnection` actor the browser provides to the call machine. */
+export const peerConnection = fromCallback<PeerCommand, PeerInput>(
+  ({ input, sendBack, receive }) => {
+    const send = (event: CallEvent) => sendBack(event);
+    const pc = new RTCPeerConnection({ iceServers: input.iceServers });
+    const local = input.stream as MediaStream | null;
+    // Candidates that arrive before the description they belong to wait here.
+    const early: Candidate[] = [];
+    let closed = false;
+    let chain = Promise.resolve();
+    const run = (step: () => Promise<void>) => {
+      chain = chain.then(step).catch((error: unknown) => {
+        if (!closed) {
+          send({ type: "pc.error", message: String((error as Error)?.message ?? error) });
+        }
+      });
+    };
+
+    pc.onnegotiationneeded = () => send({ type: "pc.negotiationNeeded" });
+    pc.onicecandidate = ({ candidate }) => {
+      if (!candidate || !candidate.candidate) return;
+      send({
+        type: "pc.candidate",
+        candidate: {
+          candidate: candidate.candidate,
+          sdpMid: candidate.sdpMid,
+          sdpMLineIndex: candidate.sdpMLineIndex,
+          usernameFragment: candidate.usernameFragment,
+        },
+      });
+    };
+    const remote = new MediaStream();
+    pc.ontrack = ({ track }) => {
+      remote.addTrack(track);
+      track.onended = () => remote.removeTrack(track);
+      send({ type: "pc.remoteStream", stream: remote });
+    };
+    pc.onconnectionstatechange = () => send({ type: "pc.connection", state: pc.connectionState });
+
+    if (input.initiator) {
+      // Both kinds always: with nothing to send we still want to receive.
+      for (const kind of ["audio", "video"] as const) {
+        const track = local?.getTracks().find((t) => t.kind === kind);
+        if (track) pc.addTransceiver(track, { direction: "sendrecv", streams: [local!] });
+        else pc.addTransceiver(kind, { direction: "recvonly" });
+      }
+    }
+
+    /** After a remote offer: send our tracks on the transceivers it made, add what is left. */
+    const attachLocalTracks = async () => {
+      const unsent = (local?.getTracks() ?? []).filter((track) =>
+        !pc.getSenders().some((sender) => sender.track === track)
+      );
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.sender.track || transceiver.currentDirection === "stopped") continue;
+        const index = unsent.findIndex((t) => t.kind === transceiver.receiver.track.kind);
+        if (index < 0) continue;
+        const [track] = unsent.splice(index, 1);
+        await transceiver.sender.replaceTrack(track);
+        transceiver.sender.setStreams?.(local!);
+        transceiver.direction = "sendrecv";
+      }
+      for (const track of unsent) pc.addTrack(track, local!);
+    };
+
+    const applyEarlyCandidates = async () => {
+      for (const candidate of early.splice(0)) await addCandidate(candidate);
+    };
+
+    const addCandidate = async (candidate: Candidate) => {
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch {
+        // A candidate of an offer we ignored (glare) or of an old session: nothing to do.
+      }
+    };
+
+    const sendLocalDescription = (type: RTCSdpType) => {
+      const description = pc.localDescription;
+      if (description?.type === type && (type === "offer" || type === "answer")) {
+        send({ type: "pc.localDescription", description: { type, sdp: description.sdp } });
+      }
+    };
+
+    receive((command) => {
+      switch (command.type) {
+        case "offer":
+          return run(async () => {
+            if (pc.signalingState !== "stable") return;
+            await pc.setLocalDescription();
+            sendLocalDescription("offer");
+          });
+        case "acceptOffer":
+          return run(async () => {
+            // In have-local-offer this rolls our own offer back first (the polite side's glare).
+            await pc.setRemoteDescription(command.description);
+            await attachLocalTracks();
+            await applyEarlyCandidates();
+            await pc.setLocalDescription();
+            sendLocalDescription("answer");
+          });
+        case "acceptAnswer":
+          return run(async () => {
+            if (pc.signalingState !== "have-local-offer") return;
+            await pc.setRemoteDescription(command.description);
+            await applyEarlyCandidates();
+          });
+        case "addCandidate":
+          return run(async () => {
+            if (pc.remoteDescription) await addCandidate(command.candidate);
+            else early.push(command.candidate);
+          });
+        case "restartIce":
+          return pc.restartIce();
+        case "rollback":
+          return run(async () => {
+            if (pc.signalingState === "have-local-offer") {
+              await pc.setLocalDescription({ type: "rollback" });
+            }
+          });
+      }
+    });
+
+    return () => {
+      closed = true;
+      pc.close();
+    };
+  },
+);

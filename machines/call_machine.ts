@@ -1,0 +1,675 @@
+/**
+ * The call's lifecycle as one XState v5 machine: the single source of truth for what a call is
+ * doing. It names every effect it needs (capturing media, the signaling connection, the peer
+ * connection) and leaves their implementations to whoever runs it: `client/` provides the
+ * browser's, the tests provide fakes.
+ *
+ * Negotiation follows the "perfect negotiation" pattern: the server assigns each side a role, an
+ * offer that collides with ours is taken by the polite side (the browser rolls its own offer back)
+ * and ignored by the impolite side.
+ *
+ * This file imports nothing but xstate and protocol types, so it runs under `deno test` and pastes
+ * into the Stately editor as it is.
+ *
+ * @module
+ */
+import { assign, fromCallback, fromPromise, sendTo, setup } from "xstate";
+import type {
+  Candidate,
+  Description,
+  IceServer,
+  Joined,
+  PeerAway,
+  PeerInfo,
+  PeerLeft,
+  ProtocolError,
+  SignalMessage,
+} from "../protocol/signaling.ts";
+
+/** A media track as the machine sees it (a `MediaStreamTrack` fits). */
+export interface TrackLike {
+  readonly kind: string;
+  enabled: boolean;
+  stop(): void;
+}
+
+/** A media stream as the machine sees it (a `MediaStream` fits). */
+export interface StreamLike {
+  getTracks(): TrackLike[];
+}
+
+/** Media kinds a call can send. */
+export type MediaKind = "audio" | "video";
+
+/** Why capturing some media failed, in categories a person can act on. */
+export interface MediaFailure {
+  reason: "denied" | "not-found" | "in-use" | "insecure" | "other";
+  /** The kinds that could not be captured. */
+  missing: MediaKind[];
+}
+
+/** What the `captureMedia` actor resolves to: what it got, and what it could not get. */
+export interface CaptureResult {
+  stream: StreamLike | null;
+  failure: MediaFailure | null;
+}
+
+/** Peer connection states the machine reacts to (`RTCPeerConnectionState`). */
+export type LinkState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
+
+/** Why a call ended up in a failure state. */
+export type CallFailure =
+  | { kind: "room-full" }
+  | { kind: "unreachable" }
+  | { kind: "rejected"; error: ProtocolError }
+  | { kind: "connection-failed"; detail: string };
+
+/** What happened to the other person, for the UI's notices. */
+export type PeerAbsence = "away" | "closed" | PeerLeft["reason"] | null;
+
+/** Commands the `signaling` actor accepts. */
+export type SignalingCommand = { type: "send"; message: SignalMessage } | { type: "leave" };
+
+/** Commands the `peerConnection` actor accepts. */
+export type PeerCommand =
+  | { type: "offer" }
+  | { type: "acceptOffer"; description: Description }
+  | { type: "acceptAnswer"; description: Description }
+  | { type: "addCandidate"; candidate: Candidate }
+  | { type: "restartIce" }
+  | { type: "rollback" };
+
+/** Input of the `signaling` actor. */
+export interface SignalingInput {
+  roomId: string;
+}
+
+/** Input of the `peerConnection` actor. */
+export interface PeerInput {
+  iceServers: IceServer[];
+  stream: StreamLike | null;
+  /** Whether this side adds its transceivers at once and so makes the first offer. */
+  initiator: boolean;
+}
+
+/** Every event the machine handles. */
+export type CallEvent =
+  // From the person, through the UI.
+  | { type: "user.start" }
+  | { type: "user.continue" }
+  | { type: "user.join" }
+  | { type: "user.toggleMic" }
+  | { type: "user.toggleCamera" }
+  | { type: "user.hangUp" }
+  | { type: "user.retry" }
+  // From the signaling actor.
+  | { type: "signal.joined"; joined: Joined }
+  | { type: "signal.rejected"; error: ProtocolError }
+  | { type: "signal.unreachable" }
+  | { type: "signal.lost" }
+  | { type: "signal.restored"; joined: Joined }
+  | { type: "signal.message"; message: SignalMessage }
+  | { type: "signal.left" }
+  | { type: "peer.joined"; peer: PeerInfo }
+  | { type: "peer.away"; reason: PeerAway["reason"] }
+  | { type: "peer.left"; reason: PeerLeft["reason"] }
+  // From the peer connection actor.
+  | { type: "pc.negotiationNeeded" }
+  | { type: "pc.localDescription"; description: Description }
+  | { type: "pc.candidate"; candidate: Candidate }
+  | { type: "pc.remoteStream"; stream: StreamLike }
+  | { type: "pc.connection"; state: LinkState }
+  | { type: "pc.error"; message: string };
+
+/** What the machine remembers; everything else is its state. */
+export interface CallContext {
+  roomId: string;
+  /** Media the person wants to send. */
+  wants: Record<MediaKind, boolean>;
+  stream: StreamLike | null;
+  mediaFailure: MediaFailure | null;
+  micOn: boolean;
+  cameraOn: boolean;
+  polite: boolean;
+  iceServers: IceServer[];
+  /** The other member's signaling session; a new one means a new page on the other side. */
+  peerSession: string | null;
+  /** Whether this side starts the negotiation of the current peer connection. */
+  initiator: boolean;
+  remoteStream: StreamLike | null;
+  peerAbsence: PeerAbsence;
+  failure: CallFailure | null;
+  /** ICE restarts since the link was last connected. */
+  iceRestarts: number;
+}
+
+/** Input when the machine starts. */
+export interface CallInput {
+  roomId: string;
+  wants?: Partial<Record<MediaKind, boolean>>;
+}
+
+/** How many ICE restarts are tried before the call counts as failed. */
+export const MAX_ICE_RESTARTS = 3;
+
+function isOffer(message: SignalMessage): message is { description: Description } {
+  return "description" in message && message.description.type === "offer";
+}
+
+function isAnswer(message: SignalMessage): message is { description: Description } {
+  return "description" in message && message.description.type === "answer";
+}
+
+function stopTracks(stream: StreamLike | null): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+function notProvided(name: string): never {
+  throw new Error(`the call machine's "${name}" actor was not provided`);
+}
+
+/** The call machine; run it with `createActor(callMachine.provide({ actors }), { input })`. */
+export const callMachine = setup({
+  types: {
+    context: {} as CallContext,
+    events: {} as CallEvent,
+    input: {} as CallInput,
+  },
+  actors: {
+    /** getUserMedia for the wanted kinds, with whatever could be had when not all of them. */
+    captureMedia: fromPromise<CaptureResult, Record<MediaKind, boolean>>(() =>
+      notProvided("captureMedia")
+    ),
+    /** The signaling connection: joins the room, relays, reconnects and rejoins by itself. */
+    signaling: fromCallback<SignalingCommand, SignalingInput>(() => notProvided("signaling")),
+    /** The RTCPeerConnection: runs the commands it gets, reports what happens to it. */
+    peerConnection: fromCallback<PeerCommand, PeerInput>(() => notProvided("peerConnection")),
+  },
+  actions: {
+    stopMedia: assign(({ context }) => {
+      stopTracks(context.stream);
+      return { stream: null, remoteStream: null };
+    }),
+    applyTrackSwitches: ({ context }) => {
+      for (const track of context.stream?.getTracks() ?? []) {
+        track.enabled = track.kind === "audio" ? context.micOn : context.cameraOn;
+      }
+    },
+    sendDescription: sendTo("signaling", ({ event }) => {
+      if (event.type !== "pc.localDescription") throw new Error(`unexpected ${event.type}`);
+      return { type: "send", message: { description: event.description } } as SignalingCommand;
+    }),
+    acceptOffer: sendTo("peer", ({ event }) => {
+      if (event.type !== "signal.message" || !("description" in event.message)) {
+        throw new Error(`unexpected ${event.type}`);
+      }
+      return { type: "acceptOffer", description: event.message.description } as PeerCommand;
+    }),
+  },
+  guards: {
+    isPolite: ({ context }) => context.polite,
+    offerArrived: ({ event }) => event.type === "signal.message" && isOffer(event.message),
+    answerArrived: ({ event }) => event.type === "signal.message" && isAnswer(event.message),
+    localOffer: ({ event }) =>
+      event.type === "pc.localDescription" && event.description.type === "offer",
+    localAnswer: ({ event }) =>
+      event.type === "pc.localDescription" && event.description.type === "answer",
+    captured: ({ event }) =>
+      (event as unknown as { output: CaptureResult }).output.failure === null,
+    peerPresent: ({ event }) => event.type === "signal.joined" && event.joined.peer !== null,
+    samePeer: ({ context, event }) =>
+      event.type === "peer.joined" &&
+      event.peer.session === context.peerSession,
+    linkIs: ({ event }, state: LinkState) =>
+      event.type === "pc.connection" && event.state === state,
+    linkLost: ({ event }) =>
+      event.type === "pc.connection" &&
+      (event.state === "disconnected" || event.state === "failed"),
+    peerAway: ({ context }) => context.peerAbsence === "away",
+    restartsLeft: ({ context }) => context.iceRestarts < MAX_ICE_RESTARTS,
+    roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
+  },
+  delays: {
+    /** How long `disconnected` may last before an ICE restart. */
+    disconnectGrace: 2500,
+    /** How long one ICE restart may take, doubling with each attempt. */
+    restartWait: ({ context }) => 5000 * 2 ** Math.max(0, context.iceRestarts - 1),
+    /** How long hanging up waits for the server to confirm. */
+    leaveTimeout: 1000,
+    /** How long an offer waits for its answer before it is rolled back. */
+    answerTimeout: 5000,
+    /** How long a first connection may take before it counts as failed. */
+    connectTimeout: 20000,
+  },
+}).createMachine({
+  id: "call",
+  context: ({ input }) => ({
+    roomId: input.roomId,
+    wants: { audio: input.wants?.audio ?? true, video: input.wants?.video ?? true },
+    stream: null,
+    mediaFailure: null,
+    micOn: true,
+    cameraOn: true,
+    polite: false,
+    iceServers: [],
+    peerSession: null,
+    initiator: false,
+    remoteStream: null,
+    peerAbsence: null,
+    failure: null,
+    iceRestarts: 0,
+  }),
+  initial: "idle",
+  on: {
+    "user.toggleMic": {
+      actions: [assign({ micOn: ({ context }) => !context.micOn }), "applyTrackSwitches"],
+    },
+    "user.toggleCamera": {
+      actions: [assign({ cameraOn: ({ context }) => !context.cameraOn }), "applyTrackSwitches"],
+    },
+  },
+  states: {
+    idle: {
+      on: { "user.start": "capturing" },
+    },
+    capturing: {
+      invoke: {
+        src: "captureMedia",
+        input: ({ context }) => context.wants,
+        onDone: [
+          {
+            guard: "captured",
+            target: "ready",
+            actions: assign({ stream: ({ event }) => event.output.stream, mediaFailure: null }),
+          },
+          {
+            target: "mediaBlocked",
+            actions: assign({
+              stream: ({ event }) => event.output.stream,
+              mediaFailure: ({ event }) => event.output.failure,
+            }),
+          },
+        ],
+        onError: {
+          target: "mediaBlocked",
+          actions: assign({
+            stream: null,
+            mediaFailure: ({ context }) => ({
+              reason: "other" as const,
+              missing: (["audio", "video"] as const).filter((kind) => context.wants[kind]),
+            }),
+          }),
+        },
+      },
+    },
+    mediaBlocked: {
+      on: {
+        // Go on with what could be captured, down to nothing (receive-only).
+        "user.continue": { target: "ready", actions: "applyTrackSwitches" },
+        "user.retry": { target: "capturing", actions: "stopMedia" },
+      },
+    },
+    ready: {
+      entry: "applyTrackSwitches",
+      on: { "user.join": "session" },
+    },
+    session: {
+      invoke: {
+        id: "signaling",
+        src: "signaling",
+        input: ({ context }) => ({ roomId: context.roomId }),
+      },
+      on: {
+        "signal.rejected": [
+          {
+            guard: "roomFull",
+            target: "roomFull",
+            actions: assign({ failure: { kind: "room-full" } }),
+          },
+          {
+            target: "rejected",
+            actions: assign({ failure: ({ event }) => ({ kind: "rejected", error: event.error }) }),
+          },
+        ],
+        "signal.unreachable": {
+          target: "unreachable",
+          actions: assign({ failure: { kind: "unreachable" } }),
+        },
+      },
+      initial: "active",
+      states: {
+        // Hanging up: tell the server we gave the seat up, then end (or end anyway after a second).
+        leaving: {
+          entry: sendTo("signaling", { type: "leave" } as SignalingCommand),
+          on: { "signal.left": "#call.ended" },
+          after: { leaveTimeout: "#call.ended" },
+        },
+        active: {
+          type: "parallel",
+          on: { "user.hangUp": "leaving" },
+          states: {
+            server: {
+              initial: "online",
+              states: {
+                online: { on: { "signal.lost": "reconnecting" } },
+                reconnecting: {
+                  on: {
+                    "signal.restored": {
+                      target: "online",
+                      actions: assign({
+                        polite: ({ event }) => event.joined.role === "polite",
+                        iceServers: ({ event }) => event.joined.iceServers,
+                      }),
+                    },
+                  },
+                },
+              },
+            },
+            room: {
+              initial: "joining",
+              states: {
+                joining: {
+                  on: {
+                    "signal.joined": [
+                      {
+                        guard: "peerPresent",
+                        target: "call",
+                        actions: assign(({ event }) => ({
+                          polite: event.joined.role === "polite",
+                          iceServers: event.joined.iceServers,
+                          peerSession: event.joined.peer?.session ?? null,
+                          initiator: true,
+                          peerAbsence: null,
+                        })),
+                      },
+                      {
+                        target: "waiting",
+                        actions: assign(({ event }) => ({
+                          polite: event.joined.role === "polite",
+                          iceServers: event.joined.iceServers,
+                          peerSession: null,
+                        })),
+                      },
+                    ],
+                  },
+                },
+                waiting: {
+                  entry: assign({ remoteStream: null }),
+                  on: {
+                    "peer.joined": {
+                      target: "call",
+                      actions: assign(({ event }) => ({
+                        peerSession: event.peer.session,
+                        initiator: false,
+                        peerAbsence: null,
+                      })),
+                    },
+                    "peer.left": { actions: assign({ peerAbsence: ({ event }) => event.reason }) },
+                  },
+                },
+                call: {
+                  type: "parallel",
+                  invoke: {
+                    id: "peer",
+                    src: "peerConnection",
+                    input: ({ context }) => ({
+                      iceServers: context.iceServers,
+                      stream: context.stream,
+                      initiator: context.initiator,
+                    }),
+                  },
+                  on: {
+                    "peer.joined": [
+                      // The same session came back after a signaling blip: the media never stopped.
+                      { guard: "samePeer", actions: assign({ peerAbsence: null }) },
+                      // A new page on the other side: start a new peer connection for it.
+                      {
+                        target: "call",
+                        reenter: true,
+                        actions: assign(({ event }) => ({
+                          peerSession: event.peer.session,
+                          initiator: false,
+                          peerAbsence: null,
+                          remoteStream: null,
+                        })),
+                      },
+                    ],
+                    "peer.left": {
+                      target: "waiting",
+                      actions: assign({ peerAbsence: ({ event }) => event.reason }),
+                    },
+                    "peer.away": [
+                      // Their page closed or reloaded: that peer connection is gone for good.
+                      {
+                        guard: ({ event }) =>
+                          event.type === "peer.away" && event.reason === "closed",
+                        target: "waiting",
+                        actions: assign({ peerAbsence: "closed" }),
+                      },
+                      // Their connection timed out: the media may still flow, or come back.
+                      { actions: assign({ peerAbsence: "away" }) },
+                    ],
+                    "signal.message": {
+                      guard: ({ event }) => "candidate" in event.message,
+                      actions: sendTo("peer", ({ event }) => ({
+                        type: "addCandidate",
+                        candidate: (event.message as { candidate: Candidate }).candidate,
+                      } as PeerCommand)),
+                    },
+                    "pc.candidate": {
+                      actions: sendTo("signaling", ({ event }) => ({
+                        type: "send",
+                        message: { candidate: event.candidate },
+                      } as SignalingCommand)),
+                    },
+                    "pc.remoteStream": {
+                      actions: assign({ remoteStream: ({ event }) => event.stream }),
+                    },
+                    "pc.error": {
+                      target: "#call.failed",
+                      actions: assign({
+                        failure: ({ event }) => ({
+                          kind: "connection-failed",
+                          detail: event.message,
+                        }),
+                      }),
+                    },
+                  },
+                  states: {
+                    negotiation: {
+                      initial: "stable",
+                      states: {
+                        stable: {
+                          on: {
+                            "pc.negotiationNeeded": "offering",
+                            "signal.message": {
+                              guard: "offerArrived",
+                              target: "answering",
+                              actions: "acceptOffer",
+                            },
+                          },
+                        },
+                        offering: {
+                          initial: "creating",
+                          entry: sendTo("peer", { type: "offer" } as PeerCommand),
+                          on: {
+                            // Glare: both sides offered. The polite side takes the other offer.
+                            "signal.message": {
+                              guard: ({ context, event }) =>
+                                context.polite && event.type === "signal.message" &&
+                                isOffer(event.message),
+                              target: "answering",
+                              actions: "acceptOffer",
+                            },
+                          },
+                          states: {
+                            creating: {
+                              on: {
+                                "pc.localDescription": {
+                                  guard: "localOffer",
+                                  target: "awaitingAnswer",
+                                  actions: "sendDescription",
+                                },
+                              },
+                            },
+                            awaitingAnswer: {
+                              // The offer or its answer was lost (the other side was away):
+                              // take the offer back so a new one can be made.
+                              after: {
+                                answerTimeout: {
+                                  target: "#call.session.active.room.call.negotiation.stable",
+                                  actions: sendTo("peer", { type: "rollback" } as PeerCommand),
+                                },
+                              },
+                              on: {
+                                "signal.message": {
+                                  guard: "answerArrived",
+                                  target: "#call.session.active.room.call.negotiation.stable",
+                                  actions: sendTo("peer", ({ event }) => ({
+                                    type: "acceptAnswer",
+                                    description: (event.message as { description: Description })
+                                      .description,
+                                  } as PeerCommand)),
+                                },
+                              },
+                            },
+                          },
+                        },
+                        answering: {
+                          on: {
+                            "pc.localDescription": {
+                              guard: "localAnswer",
+                              target: "stable",
+                              actions: "sendDescription",
+                            },
+                          },
+                        },
+                      },
+                    },
+                    link: {
+                      initial: "connecting",
+                      states: {
+                        connecting: {
+                          on: {
+                            "pc.connection": [
+                              {
+                                guard: { type: "linkIs", params: "connected" },
+                                target: "connected",
+                              },
+                              { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+                            ],
+                          },
+                          after: {
+                            connectTimeout: [{
+                              guard: "peerAway",
+                              target: "#call.session.active.room.waiting",
+                            }, {
+                              target: "#call.failed",
+                              actions: assign({
+                                failure: {
+                                  kind: "connection-failed",
+                                  detail: "no connection could be made",
+                                },
+                              }),
+                            }],
+                          },
+                        },
+                        connected: {
+                          entry: assign({ iceRestarts: 0 }),
+                          on: {
+                            "pc.connection": [
+                              {
+                                guard: { type: "linkIs", params: "disconnected" },
+                                target: "unstable",
+                              },
+                              { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+                            ],
+                          },
+                        },
+                        unstable: {
+                          on: {
+                            "pc.connection": [
+                              {
+                                guard: { type: "linkIs", params: "connected" },
+                                target: "connected",
+                              },
+                              { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+                            ],
+                          },
+                          after: { disconnectGrace: "recovering" },
+                        },
+                        recovering: {
+                          entry: [
+                            assign({ iceRestarts: ({ context }) => context.iceRestarts + 1 }),
+                            sendTo("peer", { type: "restartIce" } as PeerCommand),
+                          ],
+                          on: {
+                            "pc.connection": {
+                              guard: { type: "linkIs", params: "connected" },
+                              target: "connected",
+                            },
+                            // The other side (or we) just got signaling back: offers sent
+                            // meanwhile were lost, so restart again now.
+                            "peer.joined": {
+                              guard: "samePeer",
+                              target: "recovering",
+                              reenter: true,
+                              actions: assign({ peerAbsence: null }),
+                            },
+                            "signal.restored": {
+                              target: "recovering",
+                              reenter: true,
+                            },
+                          },
+                          after: {
+                            restartWait: [
+                              { guard: "restartsLeft", target: "recovering", reenter: true },
+                              // They dropped off the server too: wait for them in the room.
+                              { guard: "peerAway", target: "#call.session.active.room.waiting" },
+                              {
+                                target: "#call.failed",
+                                actions: assign({
+                                  failure: {
+                                    kind: "connection-failed",
+                                    detail: "the connection was lost and could not be restored",
+                                  },
+                                }),
+                              },
+                            ],
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    roomFull: {
+      on: { "user.retry": { target: "session", actions: assign({ failure: null }) } },
+    },
+    rejected: {
+      on: { "user.retry": { target: "session", actions: assign({ failure: null }) } },
+    },
+    unreachable: {
+      on: { "user.retry": { target: "session", actions: assign({ failure: null }) } },
+    },
+    failed: {
+      entry: assign({ remoteStream: null }),
+      on: {
+        "user.retry": {
+          target: "session",
+          actions: assign({ failure: null, iceRestarts: 0, peerAbsence: null }),
+        },
+        "user.hangUp": "ended",
+      },
+    },
+    ended: {
+      entry: ["stopMedia", assign({ peerSession: null, peerAbsence: null })],
+      on: { "user.retry": { target: "capturing", actions: assign({ failure: null }) } },
+    },
+  },
+});

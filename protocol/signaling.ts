@@ -1,0 +1,240 @@
+/**
+ * Parley's signaling protocol: the one definition of every Socket.IO event the server and the
+ * client exchange, their payload types, and the validation the server applies to what it receives.
+ *
+ * Imported by `server/signaling.ts` and by `client/`; it imports nothing itself so it runs the
+ * same under Deno, in the browser and in the Stately editor.
+ *
+ * @module
+ */
+
+/** Event names, client → server. */
+export const ClientEvent = {
+  /** Take a seat in a room. Acknowledged with {@linkcode JoinAck}. */
+  join: "join",
+  /** Relay a description or candidate to the other member. Acknowledged with {@linkcode Ack}. */
+  signal: "signal",
+  /** Give the seat up for good (hang up). Acknowledged with {@linkcode Ack}. */
+  leave: "leave",
+} as const;
+
+/** Event names, server → client. */
+export const ServerEvent = {
+  /** A description or candidate from the other member ({@linkcode SignalMessage}). */
+  signal: "signal",
+  /** The other member took its seat ({@linkcode PeerInfo}). */
+  peerJoined: "peer-joined",
+  /** The other member's connection to the server dropped; its seat is held ({@linkcode PeerAway}). */
+  peerAway: "peer-away",
+  /** The other member left the room for good ({@linkcode PeerLeft}). */
+  peerLeft: "peer-left",
+} as const;
+
+/** Perfect-negotiation role, assigned by the server: one seat is polite, the other impolite. */
+export type Role = "polite" | "impolite";
+
+/** Everything that can go wrong, as a stable code (for programs) and a message (for people). */
+export type ErrorCode =
+  | "invalid-message"
+  | "invalid-room"
+  | "room-full"
+  | "not-joined"
+  | "already-joined";
+
+/** An error acknowledgement's payload. */
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What every acknowledged request gets back. */
+export type Ack<T = Record<never, never>> =
+  | ({ ok: true } & T)
+  | { ok: false; error: ProtocolError };
+
+/** ICE server entry, the subset of `RTCIceServer` Parley hands out. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** `join` request. */
+export interface JoinRequest {
+  /** Room id, see {@linkcode isRoomId}. */
+  room: string;
+  /** This page load's id; lets the other side tell a reload (new session) from a blip. */
+  session: string;
+  /** Token from an earlier {@linkcode JoinAck} of this tab: reclaims the held seat. */
+  resume?: string;
+}
+
+/** Who the other member is. */
+export interface PeerInfo {
+  session: string;
+}
+
+/** `join` acknowledgement on success. */
+export interface Joined {
+  role: Role;
+  /** The other member, when one is seated (connected or away). */
+  peer: PeerInfo | null;
+  iceServers: IceServer[];
+  /** Keep this (per tab) and send it back in {@linkcode JoinRequest.resume}. */
+  resume: string;
+}
+
+/** Full `join` acknowledgement. */
+export type JoinAck = Ack<Joined>;
+
+/** Session description as sent on the wire. */
+export interface Description {
+  type: "offer" | "answer";
+  sdp: string;
+}
+
+/** ICE candidate as sent on the wire (`RTCIceCandidateInit`). */
+export interface Candidate {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+  usernameFragment: string | null;
+}
+
+/** `signal` payload, both directions: exactly one of a description or a candidate. */
+export type SignalMessage = { description: Description } | { candidate: Candidate };
+
+/** `peer-away` payload. */
+export interface PeerAway {
+  /**
+   * `closed`: their page closed its connection (tab closed, reloaded, left the call state);
+   * `lost`: their connection went silent (network gone), so media may still be flowing.
+   */
+  reason: "closed" | "lost";
+  /** How long the seat is held before the peer counts as gone, in milliseconds. */
+  graceMs: number;
+}
+
+/** `peer-left` payload. */
+export interface PeerLeft {
+  reason: "hang-up" | "timeout";
+}
+
+/** Limits the server enforces; exported so clients and tests agree with it. */
+export const Limits = {
+  /** Longest SDP accepted (Chromium's offers are 4-8 KB). */
+  sdpBytes: 64 * 1024,
+  /** Longest candidate line accepted. */
+  candidateBytes: 1024,
+  /** Longest session id and resume token accepted. */
+  tokenLength: 64,
+  /** People in one room. */
+  roomCapacity: 2,
+} as const;
+
+/** Room ids: URL-safe base64, at least 16 characters (96 bits), at most 64. */
+const ROOM_ID = /^[A-Za-z0-9_-]{16,64}$/;
+const TOKEN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** Whether `value` is a well-formed room id. */
+export function isRoomId(value: unknown): value is string {
+  return typeof value === "string" && ROOM_ID.test(value);
+}
+
+/** A new room id with 128 random bits, URL-safe. */
+export function newRoomId(): string {
+  return randomToken(16);
+}
+
+/** `bytes` random bytes as unpadded URL-safe base64. */
+export function randomToken(bytes: number): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
+}
+
+/** Result of validating a message: the typed value, or an error to acknowledge with. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+
+function invalid(message: string, code: ErrorCode = "invalid-message"): Parsed<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Validates a `join` request. */
+export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
+  if (!isRecord(value)) return invalid("join expects an object { room, session }");
+  const { room, session, resume } = value;
+  if (!isRoomId(room)) {
+    return invalid("room must be 16-64 characters of A-Z, a-z, 0-9, - and _", "invalid-room");
+  }
+  if (typeof session !== "string" || !TOKEN.test(session)) {
+    return invalid("session must be 8-64 characters of A-Z, a-z, 0-9, - and _");
+  }
+  if (resume !== undefined && (typeof resume !== "string" || !TOKEN.test(resume))) {
+    return invalid("resume must be a token from an earlier join");
+  }
+  return { ok: true, value: resume === undefined ? { room, session } : { room, session, resume } };
+}
+
+/** Validates a `signal` payload (description or candidate, nothing else). */
+export function parseSignal(value: unknown): Parsed<SignalMessage> {
+  if (!isRecord(value)) return invalid("signal expects an object { description } or { candidate }");
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return invalid("signal carries exactly one of description or candidate");
+  if ("description" in value) {
+    const d = value.description;
+    if (!isRecord(d) || (d.type !== "offer" && d.type !== "answer")) {
+      return invalid("description.type must be offer or answer");
+    }
+    if (typeof d.sdp !== "string" || d.sdp.length === 0 || d.sdp.length > Limits.sdpBytes) {
+      return invalid(`description.sdp must be a string of 1-${Limits.sdpBytes} characters`);
+    }
+    return { ok: true, value: { description: { type: d.type, sdp: d.sdp } } };
+  }
+  if ("candidate" in value) {
+    const c = value.candidate;
+    if (!isRecord(c) || typeof c.candidate !== "string") {
+      return invalid("candidate.candidate must be a string");
+    }
+    if (c.candidate.length > Limits.candidateBytes) {
+      return invalid(`candidate.candidate is longer than ${Limits.candidateBytes} characters`);
+    }
+    const sdpMid = c.sdpMid ?? null;
+    const sdpMLineIndex = c.sdpMLineIndex ?? null;
+    const usernameFragment = c.usernameFragment ?? null;
+    if (sdpMid !== null && (typeof sdpMid !== "string" || sdpMid.length > 64)) {
+      return invalid("candidate.sdpMid must be a short string or null");
+    }
+    if (
+      sdpMLineIndex !== null &&
+      (!Number.isInteger(sdpMLineIndex) || (sdpMLineIndex as number) < 0 ||
+        (sdpMLineIndex as number) > 1024)
+    ) {
+      return invalid("candidate.sdpMLineIndex must be a small non-negative integer or null");
+    }
+    if (
+      usernameFragment !== null &&
+      (typeof usernameFragment !== "string" || usernameFragment.length > 256)
+    ) {
+      return invalid("candidate.usernameFragment must be a short string or null");
+    }
+    return {
+      ok: true,
+      value: {
+        candidate: {
+          candidate: c.candidate,
+          sdpMid: sdpMid as string | null,
+          sdpMLineIndex: sdpMLineIndex as number | null,
+          usernameFragment: usernameFragment as string | null,
+        },
+      },
+    };
+  }
+  return invalid("signal carries exactly one of description or candidate");
+}
