@@ -1,0 +1,103 @@
+/**
+ * Failures as people meet them, in real Chromium against the real server: each is said in plain
+ * words on the page, with a button that leads on, and pressing it works.
+ */
+import assert from "node:assert/strict";
+import type { Browser } from "puppeteer-core";
+import { type RunningServer, startServer } from "../helpers/server.ts";
+import {
+  clickButton,
+  closeBrowser,
+  decodedFrames,
+  launchChromium,
+  newRoomUrl,
+  newUser,
+  pressJoin,
+  textOf,
+  waitForAlert,
+  waitForRemoteFrames,
+  waitForStatus,
+} from "../helpers/browser.ts";
+
+/**
+ * puppeteer keeps its browser connection and timers open across tests in ways Deno's sanitizers
+ * report as leaks; each test closes its browsers and stops its server in a finally block instead.
+ */
+const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name:
+    "camera and microphone refused: said plainly, and joining without them still shows the other",
+  ...BROWSER_TEST,
+  fn: async () => {
+    const server = await startServer();
+    let refusing: Browser | undefined;
+    let granting: Browser | undefined;
+    try {
+      // One browser refuses every camera and microphone request (no prompt: as if "Block" was
+      // clicked); the other person's browser grants them.
+      refusing = await launchChromium({ grantMedia: false });
+      granting = await launchChromium();
+      const room = await newRoomUrl(server.url);
+      const other = await newUser(granting, server.url, { name: "other", path: room });
+      const refused = await newUser(refusing, server.url, { name: "refused", path: room });
+
+      await waitForAlert(refused.page, "isn't allowed to use your camera and microphone");
+      const actions = await refused.page.$$eval(
+        "#alert-actions button",
+        (buttons) => buttons.map((b) => b.textContent?.trim()),
+      );
+      assert.ok(actions.includes("Try again"), `actions: ${actions}`);
+      await clickButton(refused.page, "Join without camera and microphone", { within: "#alert" });
+      await waitForStatus(refused.page, "They will not see or hear you");
+
+      // The other person waits in the room; the refused one comes in second and so makes the
+      // offer, receive-only.
+      await pressJoin(other.page);
+      await waitForStatus(other.page, /Waiting for the other person/);
+      await pressJoin(refused.page);
+      await waitForRemoteFrames(refused.page, 10);
+      await waitForStatus(refused.page, "Connected.");
+      await waitForStatus(other.page, "Connected.");
+      assert.equal(await decodedFrames(other.page, "#remote-video"), 0, "nothing to see from them");
+    } finally {
+      await closeBrowser(refusing);
+      await closeBrowser(granting);
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "server unreachable: said plainly, and Retry joins once the server is back on its port",
+  ...BROWSER_TEST,
+  fn: async () => {
+    let server: RunningServer | undefined = await startServer();
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const room = await newRoomUrl(server.url);
+      const user = await newUser(browser, server.url, { name: "user", path: room });
+      await waitForStatus(user.page, "Ready to join");
+      const { port } = server;
+      await server.stop();
+      server = undefined;
+
+      await pressJoin(user.page);
+      await waitForAlert(user.page, "Can't reach the Parley server");
+      assert.equal(await textOf(user.page, "#status"), "Can't reach the Parley server.");
+
+      server = await startServer({ port });
+      await clickButton(user.page, "Retry", { within: "#alert" });
+      await waitForStatus(user.page, /Waiting for the other person/);
+      assert.equal(
+        await user.page.$eval("#alert", (e) => (e as HTMLElement).hidden),
+        true,
+        "the alert is gone",
+      );
+    } finally {
+      await closeBrowser(browser);
+      await server?.stop();
+    }
+  },
+});

@@ -1,0 +1,484 @@
+/**
+ * Test helpers: real browsers (the system Chromium and Firefox, driven by puppeteer-core) with
+ * fake cameras and microphones, one browser context per simulated person, and waits that check
+ * what a person would notice (video that keeps moving, the words on the page).
+ *
+ * @module
+ */
+import puppeteer, { type Browser, type BrowserContext, type Page } from "puppeteer-core";
+
+/** Chromium flags that make WebRTC work headless, as root, offline (see ENVIRONMENT.md). */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--use-fake-device-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
+
+/** Grants camera and microphone without a prompt. Left out to test a refused camera. */
+const FAKE_UI_ARG = "--use-fake-ui-for-media-stream";
+
+/** Firefox prefs for the same: fake devices, no prompt, host candidates as addresses. */
+const FIREFOX_PREFS = {
+  "media.navigator.streams.fake": true,
+  "media.navigator.permission.disabled": true,
+  "media.peerconnection.ice.obfuscate_host_addresses": false,
+};
+
+/** Where a connection or a first frame may take long on a loaded 2-core machine. */
+export const CONNECT_TIMEOUT_MS = 15_000;
+
+/** Options for {@linkcode launchChromium}. */
+export interface LaunchChromiumOptions {
+  /**
+   * Whether camera and microphone are granted without asking (default true). With false, no
+   * prompt is shown and every request is refused, as when a person clicks "Block".
+   */
+  grantMedia?: boolean;
+}
+
+/** The executable for `name`, from `envVar` or `fallback`; throws a clear error when missing. */
+async function executable(name: string, envVar: string, fallback: string): Promise<string> {
+  const path = Deno.env.get(envVar) || fallback;
+  try {
+    const info = await Deno.stat(path);
+    if (info.isFile) return path;
+  } catch {
+    // Reported below.
+  }
+  const where = Deno.env.get("CI") === "true"
+    ? "CI must run the browser tests: .ci/run installs the browsers with apt-get"
+    : "install it (apt-get install -y chromium firefox-esr)";
+  throw new Error(`${name} not found at ${path} (set ${envVar} to its path, or ${where})`);
+}
+
+/** Starts the system Chromium headless with a fake camera and microphone. */
+export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<Browser> {
+  const executablePath = await executable("Chromium", "PARLEY_CHROMIUM", "/usr/bin/chromium");
+  const args = options.grantMedia === false
+    ? [...CHROMIUM_ARGS, "--deny-permission-prompts"]
+    : [...CHROMIUM_ARGS, FAKE_UI_ARG];
+  return await puppeteer.launch({
+    executablePath,
+    headless: true,
+    args,
+  });
+}
+
+/** Starts the system Firefox headless (WebDriver BiDi) with a fake camera and microphone. */
+export async function launchFirefox(): Promise<Browser> {
+  const executablePath = await executable("Firefox", "PARLEY_FIREFOX", "/usr/bin/firefox-esr");
+  return await puppeteer.launch({
+    browser: "firefox",
+    executablePath,
+    headless: true,
+    extraPrefsFirefox: FIREFOX_PREFS,
+  });
+}
+
+/**
+ * Closes `browser`, never throwing (for `finally` blocks). When closing fails, the browser
+ * process is killed, so no headless browser outlives the test.
+ */
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  if (!browser) return;
+  try {
+    await browser.close();
+  } catch {
+    try {
+      browser.process()?.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** One simulated person: their own browser context (cookies, storage, permissions) and tab. */
+export interface User {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught page errors so far, for failure messages. */
+  errors: string[];
+  /** Closes the person's context (their tab with it). */
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode newUser}. */
+export interface NewUserOptions {
+  /** Shown in failure messages; default "user". */
+  name?: string;
+  /** Path to open, relative to `baseUrl`; default none (about:blank). */
+  path?: string;
+  /** Viewport size; default 1280×720. */
+  viewport?: { width: number; height: number };
+}
+
+const errorsOf = new WeakMap<Page, { name: string; errors: string[] }>();
+
+/** A new person in `browser`, in their own context, optionally with `options.path` open. */
+export async function newUser(
+  browser: Browser,
+  baseUrl: string,
+  options: NewUserOptions = {},
+): Promise<User> {
+  const name = options.name ?? "user";
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  errorsOf.set(page, { name, errors });
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`page error: ${(error as Error).message ?? error}`));
+  await page.setViewport(options.viewport ?? { width: 1280, height: 720 });
+  if (options.path !== undefined) await page.goto(new URL(options.path, baseUrl).href);
+  return {
+    name,
+    context,
+    page,
+    errors,
+    close: async () => {
+      try {
+        await context.close();
+      } catch {
+        // The browser is already closed.
+      }
+    },
+  };
+}
+
+/** A new room's URL, made the way the landing page's "Start a call" makes it (POST /new). */
+export async function newRoomUrl(baseUrl: string): Promise<string> {
+  const response = await fetch(new URL("/new", baseUrl), { method: "POST", redirect: "manual" });
+  await response.body?.cancel();
+  const location = response.headers.get("location");
+  if (response.status !== 303 || !location) {
+    throw new Error(`POST /new answered ${response.status}, location ${location}`);
+  }
+  return new URL(location, baseUrl).href;
+}
+
+/** What the page shows and what went wrong in it: appended to every failed wait. */
+export async function describePage(page: Page): Promise<string> {
+  const owner = errorsOf.get(page);
+  let shown: string;
+  try {
+    shown = await page.evaluate(() => {
+      const text = (id: string) => document.getElementById(id)?.textContent?.trim() ?? "";
+      const app = document.getElementById("app");
+      const alert = document.getElementById("alert");
+      const remote = document.getElementById("remote-video") as HTMLVideoElement | null;
+      return [
+        `url: ${location.href}`,
+        `screen: ${app?.dataset.screen}, state: ${app?.dataset.state}`,
+        `status: ${JSON.stringify(text("status"))}`,
+        `notice: ${JSON.stringify(text("notice"))}`,
+        `alert${alert?.hidden ? " (hidden)" : ""}: ${JSON.stringify(text("alert"))}`,
+        `remote video frames: ${remote?.getVideoPlaybackQuality?.().totalVideoFrames}`,
+      ].join("\n  ");
+    });
+  } catch (error) {
+    shown = `(page unreadable: ${(error as Error).message})`;
+  }
+  const errors = owner?.errors.length ? owner.errors.join("\n    ") : "none";
+  return `${owner?.name ?? "page"}:\n  ${shown}\n  errors:\n    ${errors}`;
+}
+
+/** Runs a wait; when it fails, rethrows with `what` and the page's description. */
+async function explained<T>(page: Page, what: string, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}\n${await describePage(page)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Options of the waits below. */
+export interface WaitOptions {
+  /** Default {@linkcode CONNECT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+}
+
+/** The trimmed text of the first element matching `selector` ("" when there is none). */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  return await page.evaluate(
+    (sel) => document.querySelector(sel)?.textContent?.trim() ?? "",
+    selector,
+  );
+}
+
+/** Waits until the text of `selector` contains `expected` (a string) or matches it (a RegExp). */
+export async function waitForText(
+  page: Page,
+  selector: string,
+  expected: string | RegExp,
+  options: WaitOptions = {},
+): Promise<string> {
+  const pattern = typeof expected === "string"
+    ? { source: expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags: "" }
+    : { source: expected.source, flags: expected.flags };
+  await explained(page, `${selector} never showed ${expected}`, () =>
+    page.waitForFunction(
+      (sel: string, source: string, flags: string) => {
+        const element = document.querySelector(sel) as HTMLElement | null;
+        if (!element || element.closest("[hidden]")) return false;
+        return new RegExp(source, flags).test(element.textContent ?? "");
+      },
+      { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
+      selector,
+      pattern.source,
+      pattern.flags,
+    ));
+  return await textOf(page, selector);
+}
+
+/** Waits until the status line (#status) says `expected`. */
+export function waitForStatus(
+  page: Page,
+  expected: string | RegExp,
+  options: WaitOptions = {},
+): Promise<string> {
+  return waitForText(page, "#status", expected, options);
+}
+
+/** Waits until the alert (#alert, visible) says `expected`. */
+export function waitForAlert(
+  page: Page,
+  expected: string | RegExp,
+  options: WaitOptions = {},
+): Promise<string> {
+  return waitForText(page, "#alert-text", expected, options);
+}
+
+/**
+ * Waits for the enabled, visible button labelled `label` (inside `within`, default the page)
+ * to hold still, and clicks it. Holding still matters: the page's layout can shift as a camera
+ * starts, and a click aimed at where the button was would miss it.
+ */
+export async function clickButton(
+  page: Page,
+  label: string,
+  options: WaitOptions & { within?: string } = {},
+): Promise<void> {
+  const within = options.within ?? "body";
+  const handle = await explained(
+    page,
+    `no enabled "${label}" button in ${within}`,
+    () =>
+      page.waitForFunction(
+        (scope: string, text: string) => {
+          const button = [...document.querySelectorAll(`${scope} button`)].find((b) =>
+            b.textContent?.trim() === text && !(b as HTMLButtonElement).disabled &&
+            !b.closest("[hidden]") && b.getClientRects().length > 0
+          ) as (HTMLButtonElement & { lastRect?: string }) | undefined;
+          if (!button) return false;
+          // Where it is now and where it was at the previous poll, 100 ms ago.
+          const rect = JSON.stringify(button.getBoundingClientRect());
+          const still = button.lastRect === rect;
+          button.lastRect = rect;
+          return still ? button : false;
+        },
+        { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
+        within,
+        label,
+      ),
+  );
+  const button = handle.asElement();
+  if (!button) throw new Error(`"${label}" is not an element`);
+  try {
+    await (button as unknown as { click(): Promise<void> }).click();
+  } finally {
+    await handle.dispose();
+  }
+}
+
+/**
+ * Presses Join once the pre-join screen allows it and the camera preview, if any, is showing
+ * (as a person would, having seen themselves).
+ */
+export async function pressJoin(page: Page, options: WaitOptions = {}): Promise<void> {
+  await explained(page, "the camera preview never showed", () =>
+    page.waitForFunction(
+      () => {
+        const video = document.getElementById("local-video") as HTMLVideoElement;
+        return video.hidden || !video.srcObject || video.videoWidth > 0;
+      },
+      { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
+    ));
+  await clickButton(page, "Join", { ...options, within: ".prejoin" });
+}
+
+/**
+ * How many frames `selector`'s video has decoded so far: getVideoPlaybackQuality() where it
+ * counts MediaStream video (Chromium), the painted-frame counter in Firefox.
+ */
+export async function decodedFrames(page: Page, selector: string): Promise<number> {
+  return Number(await page.evaluate(framesAtLeast, selector, 0));
+}
+
+/**
+ * Runs in the page: the decoded frame count of a `<video>` when it is at least `target`, else
+ * false. (One function for reading and for waiting: the page's CSP forbids building code there.)
+ */
+function framesAtLeast(sel: string, target: number): number | false {
+  const video = document.querySelector(sel) as
+    | (HTMLVideoElement & { mozDecodedFrames?: number; mozPaintedFrames?: number })
+    | null;
+  if (!video || !video.srcObject) return target <= 0 ? 0 : false;
+  const quality = video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+  const count = Math.max(quality, video.mozDecodedFrames ?? 0, video.mozPaintedFrames ?? 0);
+  return count >= target ? count : false;
+}
+
+/**
+ * Waits until `selector`'s video (default #remote-video) decodes `minAdvance` more frames than it
+ * had when called: the picture is moving, not frozen on one frame. Resolves with the count.
+ */
+export async function waitForFrames(
+  page: Page,
+  minAdvance: number,
+  options: WaitOptions & { selector?: string } = {},
+): Promise<number> {
+  const selector = options.selector ?? "#remote-video";
+  const start = await decodedFrames(page, selector);
+  const reached = await explained(
+    page,
+    `${selector} did not decode ${minAdvance} more frames (had ${start})`,
+    () =>
+      page.waitForFunction(
+        framesAtLeast,
+        { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
+        selector,
+        start + Math.max(1, minAdvance),
+      ),
+  );
+  return Number(await reached.jsonValue());
+}
+
+/** Waits until the other person's video (#remote-video) has decoded `minAdvance` more frames. */
+export function waitForRemoteFrames(
+  page: Page,
+  minAdvance: number,
+  options: WaitOptions = {},
+): Promise<number> {
+  return waitForFrames(page, minAdvance, options);
+}
+
+/**
+ * The average brightness (0-255 luma) of `selector`'s current video frame, drawn to a small
+ * canvas: what a person sees, black or not.
+ */
+export async function videoBrightness(page: Page, selector = "#remote-video"): Promise<number> {
+  return await page.evaluate((sel) => {
+    const video = document.querySelector(sel) as HTMLVideoElement;
+    if (!video.videoWidth) return 0;
+    const canvas = document.createElement("canvas");
+    canvas.width = 64;
+    canvas.height = 36;
+    const context = canvas.getContext("2d", { willReadFrequently: true })!;
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      sum += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+    }
+    return sum / (data.length / 4);
+  }, selector);
+}
+
+/** Waits until {@linkcode videoBrightness} of `selector` satisfies `test`; resolves with it. */
+export async function waitForBrightness(
+  page: Page,
+  what: string,
+  test: (brightness: number) => boolean,
+  options: WaitOptions & { selector?: string } = {},
+): Promise<number> {
+  const selector = options.selector ?? "#remote-video";
+  const deadline = Date.now() + (options.timeoutMs ?? CONNECT_TIMEOUT_MS);
+  const seen: number[] = [];
+  for (;;) {
+    const brightness = await videoBrightness(page, selector);
+    if (test(brightness)) return brightness;
+    seen.push(Math.round(brightness));
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${selector} never became ${what}; brightness seen: ${
+          seen.slice(-20).join(", ")
+        }\n${await describePage(page)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The loudest moment of `selector`'s sound (default #remote-video) during `ms`: the highest RMS
+ * (0 to 1) of short windows, read through Web Audio from the element's stream.
+ */
+export async function audioPeak(
+  page: Page,
+  ms = 1000,
+  selector = "#remote-video",
+): Promise<number> {
+  return await page.evaluate(
+    async (sel: string, duration: number) => {
+      const video = document.querySelector(sel) as HTMLVideoElement;
+      const stream = video.srcObject as MediaStream | null;
+      if (!stream || stream.getAudioTracks().length === 0) return 0;
+      const audio = new AudioContext();
+      try {
+        const analyser = audio.createAnalyser();
+        analyser.fftSize = 2048;
+        audio.createMediaStreamSource(stream).connect(analyser);
+        const samples = new Float32Array(analyser.fftSize);
+        let peak = 0;
+        const end = performance.now() + duration;
+        while (performance.now() < end) {
+          analyser.getFloatTimeDomainData(samples);
+          let sum = 0;
+          for (const sample of samples) sum += sample * sample;
+          peak = Math.max(peak, Math.sqrt(sum / samples.length));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return peak;
+      } finally {
+        await audio.close();
+      }
+    },
+    selector,
+    ms,
+  );
+}
+
+/**
+ * Waits until the other person (#remote-video) can be heard (`audible` true: Chromium's fake
+ * microphone beeps twice a second) or is silent (`audible` false). Resolves with the last peak.
+ */
+export async function waitForAudio(
+  page: Page,
+  audible: boolean,
+  options: WaitOptions = {},
+): Promise<number> {
+  const deadline = Date.now() + (options.timeoutMs ?? CONNECT_TIMEOUT_MS);
+  const seen: string[] = [];
+  for (;;) {
+    const peak = await audioPeak(page);
+    if (audible ? peak > 0.05 : peak < 0.005) return peak;
+    seen.push(peak.toFixed(3));
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the other person was never ${audible ? "audible" : "silent"}; peaks: ${
+          seen.join(", ")
+        }\n${await describePage(page)}`,
+      );
+    }
+  }
+}
