@@ -30,6 +30,10 @@ export interface CallView {
   cameraOn: boolean;
   hasAudio: boolean;
   hasVideo: boolean;
+  /** No microphone track, but pressing the switch can start one now (in the call). */
+  canAddAudio: boolean;
+  /** No camera track, but pressing the switch can start one now (in the call). */
+  canAddVideo: boolean;
 }
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -91,6 +95,8 @@ export function callView(snapshot: CallSnapshot): CallView {
     cameraOn: context.cameraOn,
     hasAudio: tracks.some((t) => t.kind === "audio"),
     hasVideo: tracks.some((t) => t.kind === "video"),
+    canAddAudio: false,
+    canAddVideo: false,
   };
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
@@ -129,19 +135,31 @@ export function callView(snapshot: CallSnapshot): CallView {
   }
   if (snapshot.matches("session")) {
     const reconnecting = snapshot.matches({ session: { active: { server: "reconnecting" } } });
-    const serverNotice = reconnecting
-      ? "Lost the connection to the Parley server. Reconnecting… your call continues."
+    const adding = snapshot.matches({ session: { active: { media: "adding" } } });
+    const mediaNotice = adding
+      ? `Starting your ${context.turningOn === "audio" ? "microphone" : "camera"}…`
+      : snapshot.matches({ session: { active: { media: "refused" } } }) && context.mediaFailure
+      ? mediaFailureText(context.mediaFailure)
       : null;
-    const inCall = { ...base, screen: "call" as const, inCall: true };
+    const notice = reconnecting
+      ? "Lost the connection to the Parley server. Reconnecting… your call continues."
+      : mediaNotice;
+    const inCall = {
+      ...base,
+      screen: "call" as const,
+      inCall: true,
+      canAddAudio: !base.hasAudio && !adding,
+      canAddVideo: !base.hasVideo && !adding,
+    };
     if (snapshot.matches({ session: { active: { room: "joining" } } })) {
-      return { ...inCall, status: "Joining the room…", notice: serverNotice };
+      return { ...inCall, status: "Joining the room…", notice };
     }
     if (snapshot.matches({ session: { active: { room: "waiting" } } })) {
       const absence = context.peerAbsence ? PEER_ABSENCE[context.peerAbsence] : null;
       return {
         ...inCall,
         status: absence ?? "Waiting for the other person. Send them the invite link.",
-        notice: serverNotice,
+        notice,
       };
     }
     const at = (state: "connected" | "unstable" | "recovering") =>
@@ -154,17 +172,17 @@ export function callView(snapshot: CallSnapshot): CallView {
         ...inCall,
         status: "Connected.",
         connected: true,
-        notice: serverNotice ?? away,
+        notice: notice ?? away,
       };
     }
     if (at("unstable") || at("recovering")) {
       return {
         ...inCall,
         status: "The connection was interrupted. Reconnecting…",
-        notice: serverNotice ?? away,
+        notice: notice ?? away,
       };
     }
-    return { ...inCall, status: "Connecting to the other person…", notice: serverNotice };
+    return { ...inCall, status: "Connecting to the other person…", notice };
   }
   const message = { ...base, screen: "message" as const };
   if (snapshot.matches("roomFull")) {

@@ -14,8 +14,23 @@ import { mountCallPage } from "./ui.ts";
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
   callMachine.provide({ actors: { captureMedia, signaling, peerConnection } }),
-  { input: { roomId } },
+  { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);
 actor.start();
 actor.send({ type: "user.start" });
+
+/**
+ * With `?inspect` in the address, the Stately inspector, to watch this call's states, events and
+ * context live. Loaded only then: it is a chunk of its own, not part of app.js.
+ */
+async function loadInspector() {
+  if (!new URLSearchParams(location.search).has("inspect")) return undefined;
+  try {
+    const { createBrowserInspector } = await import("@statelyai/inspect");
+    return createBrowserInspector().inspect;
+  } catch (error) {
+    console.warn("Parley: the Stately inspector could not be loaded.", error);
+    return undefined;
+  }
+}

@@ -14,7 +14,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
   ({ input, sendBack, receive }) => {
     const send = (event: CallEvent) => sendBack(event);
     const pc = new RTCPeerConnection({ iceServers: input.iceServers });
-    const local = input.stream as MediaStream | null;
+    let local = input.stream as MediaStream | null;
     // Candidates that arrive before the description they belong to wait here.
     const early: Candidate[] = [];
     let closed = false;
@@ -47,6 +47,12 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       send({ type: "pc.remoteStream", stream: remote });
     };
     pc.onconnectionstatechange = () => send({ type: "pc.connection", state: pc.connectionState });
+    // The browser knows at once when the device loses its last network or gets one back; ICE
+    // would take seconds to notice either.
+    const offline = () => send({ type: "network.offline" });
+    const online = () => send({ type: "network.online" });
+    globalThis.addEventListener("offline", offline);
+    globalThis.addEventListener("online", online);
 
     if (input.initiator) {
       // Both kinds always: with nothing to send we still want to receive.
@@ -57,7 +63,11 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       }
     }
 
-    /** After a remote offer: send our tracks on the transceivers it made, add what is left. */
+    /**
+     * Sends the local tracks not sent yet: on a transceiver of their kind that sends nothing (one a
+     * remote offer made, or one that was receive-only), else on a new one. After a remote offer,
+     * and when a track was added mid-call.
+     */
     const attachLocalTracks = async () => {
       const unsent = (local?.getTracks() ?? []).filter((track) =>
         !pc.getSenders().some((sender) => sender.track === track)
@@ -86,6 +96,13 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       }
     };
 
+    /**
+     * Says where the connection stands once a negotiation is done. An ICE restart over a path
+     * that works again changes no state (it stays "connected"), so no event would tell the
+     * machine that its restart succeeded.
+     */
+    const reportConnection = () => send({ type: "pc.connection", state: pc.connectionState });
+
     const sendLocalDescription = (type: RTCSdpType) => {
       const description = pc.localDescription;
       if (description?.type === type && (type === "offer" || type === "answer")) {
@@ -109,12 +126,14 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
             await applyEarlyCandidates();
             await pc.setLocalDescription();
             sendLocalDescription("answer");
+            reportConnection();
           });
         case "acceptAnswer":
           return run(async () => {
             if (pc.signalingState !== "have-local-offer") return;
             await pc.setRemoteDescription(command.description);
             await applyEarlyCandidates();
+            reportConnection();
           });
         case "addCandidate":
           return run(async () => {
@@ -129,11 +148,19 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
               await pc.setLocalDescription({ type: "rollback" });
             }
           });
+        case "addTracks":
+          // Sending on a transceiver that only received, or a new one, fires negotiationneeded.
+          return run(async () => {
+            local = command.stream as MediaStream;
+            await attachLocalTracks();
+          });
       }
     });
 
     return () => {
       closed = true;
+      globalThis.removeEventListener("offline", offline);
+      globalThis.removeEventListener("online", online);
       pc.close();
     };
   },

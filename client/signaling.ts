@@ -47,6 +47,8 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
         (timedOut: Error | null, ack: JoinAck) => {
           if (timedOut) {
             if (!joined) send({ type: "signal.unreachable" });
+            // Connected, but the rejoin went unanswered: connect anew rather than stay off.
+            else if (socket.connected) socket.disconnect().connect();
             return;
           }
           if (!ack.ok) {
@@ -92,6 +94,12 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
       send({ type: "peer.left", reason: left.reason });
     });
 
+    // The device has a network again: rejoin now rather than at the next step of the backoff.
+    const reconnectNow = () => {
+      if (!socket.connected && socket.active) socket.disconnect().connect();
+    };
+    globalThis.addEventListener("online", reconnectNow);
+
     receive((command) => {
       if (command.type === "send") {
         // Offline, a signal would be sent on reconnection, before the rejoin, and be refused:
@@ -105,6 +113,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     });
 
     return () => {
+      globalThis.removeEventListener("online", reconnectNow);
       socket.removeAllListeners();
       socket.disconnect();
     };

@@ -69,8 +69,21 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     show(localVideo, snapshot.context.stream);
     show(remoteVideo, snapshot.context.remoteStream);
     localVideo.hidden = !view.hasVideo;
-    setSwitch(mic, view.micOn, view.hasAudio, "Mute", "Unmute");
-    setSwitch(camera, view.cameraOn, view.hasVideo, "Camera off", "Camera on");
+    // Without a track, the switch offers to start one (when the view says it can).
+    setSwitch(
+      mic,
+      view.micOn && view.hasAudio,
+      view.hasAudio || view.canAddAudio,
+      "Mute",
+      "Unmute",
+    );
+    setSwitch(
+      camera,
+      view.cameraOn && view.hasVideo,
+      view.hasVideo || view.canAddVideo,
+      "Camera off",
+      "Camera on",
+    );
     hangUp.disabled = !view.inCall;
 
     const alertKey = view.alert ? view.alert.text + view.alert.actions.map((a) => a.label) : "";

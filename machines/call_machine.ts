@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { assign, fromCallback, fromPromise, sendTo, setup } from "xstate";
+import { assign, fromCallback, fromPromise, raise, sendTo, setup, stateIn } from "xstate";
 import type {
   Candidate,
   Description,
@@ -36,6 +36,8 @@ export interface TrackLike {
 /** A media stream as the machine sees it (a `MediaStream` fits). */
 export interface StreamLike {
   getTracks(): TrackLike[];
+  /** Adds a track captured later (the camera turned on mid-call). */
+  addTrack(track: TrackLike): void;
 }
 
 /** Media kinds a call can send. */
@@ -77,7 +79,9 @@ export type PeerCommand =
   | { type: "acceptAnswer"; description: Description }
   | { type: "addCandidate"; candidate: Candidate }
   | { type: "restartIce" }
-  | { type: "rollback" };
+  | { type: "rollback" }
+  /** Send what `stream` has and the connection does not send yet (tracks added mid-call). */
+  | { type: "addTracks"; stream: StreamLike };
 
 /** Input of the `signaling` actor. */
 export interface SignalingInput {
@@ -119,7 +123,12 @@ export type CallEvent =
   | { type: "pc.candidate"; candidate: Candidate }
   | { type: "pc.remoteStream"; stream: StreamLike }
   | { type: "pc.connection"; state: LinkState }
-  | { type: "pc.error"; message: string };
+  | { type: "pc.error"; message: string }
+  // From the peer connection actor too: the device lost every network, or has one again.
+  | { type: "network.offline" }
+  | { type: "network.online" }
+  // Raised by the machine itself: a track was added to `stream` mid-call.
+  | { type: "media.added" };
 
 /** What the machine remembers; everything else is its state. */
 export interface CallContext {
@@ -141,6 +150,8 @@ export interface CallContext {
   failure: CallFailure | null;
   /** ICE restarts since the link was last connected. */
   iceRestarts: number;
+  /** The kind being captured mid-call (the camera or microphone just turned on), if any. */
+  turningOn: MediaKind | null;
 }
 
 /** Input when the machine starts. */
@@ -199,6 +210,24 @@ export const callMachine = setup({
       if (event.type !== "pc.localDescription") throw new Error(`unexpected ${event.type}`);
       return { type: "send", message: { description: event.description } } as SignalingCommand;
     }),
+    /** Adds what a mid-call capture got to the stream the call sends, and switches it on. */
+    addCaptured: assign(({ context, event }) => {
+      const added = (event as unknown as { output: CaptureResult }).output.stream!;
+      const tracks = added.getTracks();
+      const stream = context.stream ?? added;
+      if (stream !== added) { for (const track of tracks) stream.addTrack(track); }
+      const has = (kind: MediaKind) => tracks.some((track) => track.kind === kind);
+      return {
+        stream,
+        mediaFailure: null,
+        wants: {
+          audio: context.wants.audio || has("audio"),
+          video: context.wants.video || has("video"),
+        },
+        micOn: context.micOn || has("audio"),
+        cameraOn: context.cameraOn || has("video"),
+      };
+    }),
     acceptOffer: sendTo("peer", ({ event }) => {
       if (event.type !== "signal.message" || !("description" in event.message)) {
         throw new Error(`unexpected ${event.type}`);
@@ -228,6 +257,10 @@ export const callMachine = setup({
     peerAway: ({ context }) => context.peerAbsence === "away",
     restartsLeft: ({ context }) => context.iceRestarts < MAX_ICE_RESTARTS,
     roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
+    lacks: ({ context }, kind: MediaKind) =>
+      !(context.stream?.getTracks() ?? []).some((track) => track.kind === kind),
+    gotTracks: ({ event }) =>
+      ((event as unknown as { output: CaptureResult }).output.stream?.getTracks() ?? []).length > 0,
   },
   delays: {
     /** How long `disconnected` may last before an ICE restart. */
@@ -258,6 +291,7 @@ export const callMachine = setup({
     peerAbsence: null,
     failure: null,
     iceRestarts: 0,
+    turningOn: null,
   }),
   initial: "idle",
   on: {
@@ -348,6 +382,63 @@ export const callMachine = setup({
           type: "parallel",
           on: { "user.hangUp": "leaving" },
           states: {
+            // Turning on a camera or microphone the call has no track for: capture it and add it
+            // to the call (the call renegotiates; what flows goes on flowing meanwhile).
+            media: {
+              initial: "steady",
+              on: {
+                "user.toggleCamera": {
+                  guard: { type: "lacks", params: "video" },
+                  target: ".adding",
+                  actions: assign({ turningOn: "video" }),
+                },
+                "user.toggleMic": {
+                  guard: { type: "lacks", params: "audio" },
+                  target: ".adding",
+                  actions: assign({ turningOn: "audio" }),
+                },
+              },
+              states: {
+                steady: {},
+                adding: {
+                  invoke: {
+                    src: "captureMedia",
+                    input: ({ context }) => ({
+                      audio: context.turningOn === "audio",
+                      video: context.turningOn === "video",
+                    }),
+                    onDone: [
+                      {
+                        guard: "gotTracks",
+                        target: "steady",
+                        actions: [
+                          "addCaptured",
+                          "applyTrackSwitches",
+                          raise({ type: "media.added" } as CallEvent),
+                        ],
+                      },
+                      {
+                        target: "refused",
+                        actions: assign({ mediaFailure: ({ event }) => event.output.failure }),
+                      },
+                    ],
+                    onError: {
+                      target: "refused",
+                      actions: assign({
+                        mediaFailure: ({ context }) => ({
+                          reason: "other" as const,
+                          missing: [context.turningOn ?? "video"],
+                        }),
+                      }),
+                    },
+                  },
+                  exit: assign({ turningOn: null }),
+                },
+                // It could not be had (refused, missing, busy): the page says why; pressing the
+                // button again tries again.
+                refused: {},
+              },
+            },
             server: {
               initial: "online",
               states: {
@@ -465,6 +556,13 @@ export const callMachine = setup({
                     "pc.remoteStream": {
                       actions: assign({ remoteStream: ({ event }) => event.stream }),
                     },
+                    // Sending a new track renegotiates (negotiationneeded → offering).
+                    "media.added": {
+                      actions: sendTo("peer", ({ context }) => ({
+                        type: "addTracks",
+                        stream: context.stream!,
+                      } as PeerCommand)),
+                    },
                     "pc.error": {
                       target: "#call.failed",
                       actions: assign({
@@ -531,6 +629,23 @@ export const callMachine = setup({
                                       .description,
                                   } as PeerCommand)),
                                 },
+                                // We, or they, were off the server: the offer or its answer was
+                                // dropped on the way. Take it back and offer again now, rather
+                                // than wait for the answer timeout.
+                                "signal.restored": {
+                                  target: "#call.session.active.room.call.negotiation.offering",
+                                  reenter: true,
+                                  actions: sendTo("peer", { type: "rollback" } as PeerCommand),
+                                },
+                                "peer.joined": {
+                                  guard: "samePeer",
+                                  target: "#call.session.active.room.call.negotiation.offering",
+                                  reenter: true,
+                                  actions: [
+                                    sendTo("peer", { type: "rollback" } as PeerCommand),
+                                    assign({ peerAbsence: null }),
+                                  ],
+                                },
                               },
                             },
                           },
@@ -584,6 +699,9 @@ export const callMachine = setup({
                               },
                               { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
                             ],
+                            // The device has no network at all: no use waiting for ICE to notice.
+                            "network.offline": "unstable",
+                            "network.online": "recovering",
                           },
                         },
                         unstable: {
@@ -595,6 +713,8 @@ export const callMachine = setup({
                               },
                               { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
                             ],
+                            // A network is back (maybe another one): the old path may be gone.
+                            "network.online": "recovering",
                           },
                           after: { disconnectGrace: "recovering" },
                         },
@@ -609,16 +729,25 @@ export const callMachine = setup({
                               target: "connected",
                             },
                             // The other side (or we) just got signaling back: offers sent
-                            // meanwhile were lost, so restart again now.
+                            // meanwhile were lost, so restart again now. Restarts tried without
+                            // signaling or without a network could not succeed: the budget
+                            // starts afresh.
                             "peer.joined": {
                               guard: "samePeer",
                               target: "recovering",
                               reenter: true,
-                              actions: assign({ peerAbsence: null }),
+                              actions: assign({ peerAbsence: null, iceRestarts: 0 }),
                             },
                             "signal.restored": {
                               target: "recovering",
                               reenter: true,
+                              actions: assign({ iceRestarts: 0 }),
+                            },
+                            // Our network is back: restart on it now, not at the next attempt.
+                            "network.online": {
+                              target: "recovering",
+                              reenter: true,
+                              actions: assign({ iceRestarts: 0 }),
                             },
                           },
                           after: {
@@ -626,6 +755,14 @@ export const callMachine = setup({
                               { guard: "restartsLeft", target: "recovering", reenter: true },
                               // They dropped off the server too: wait for them in the room.
                               { guard: "peerAway", target: "#call.session.active.room.waiting" },
+                              // We are off the server: no restart can get through. Keep trying
+                              // at the longest wait; the budget starts afresh once it is back.
+                              {
+                                guard: stateIn({ session: { active: { server: "reconnecting" } } }),
+                                target: "recovering",
+                                reenter: true,
+                                actions: assign({ iceRestarts: MAX_ICE_RESTARTS - 1 }),
+                              },
                               {
                                 target: "#call.failed",
                                 actions: assign({

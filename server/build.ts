@@ -13,6 +13,8 @@ const SOURCES = ["client", "machines", "protocol"];
 /** Entry points and the files they become, relative to the project root. */
 const ENTRIES = { "static/app": "client/main.ts" };
 const OUTPUTS = ["static/app.js"];
+/** Where the chunks that entries load go, relative to the project root. */
+const CHUNKS = "static/chunks/";
 
 /** Builds the bundle when it is missing or older than any source file. Returns whether it built. */
 export async function ensureBundle(): Promise<boolean> {
@@ -25,12 +27,17 @@ export async function ensureBundle(): Promise<boolean> {
 /** Builds the bundle unconditionally (minified, with an external source map). */
 export async function buildBundle(): Promise<void> {
   try {
-    await esbuild.build({
+    const { metafile } = await esbuild.build({
       absWorkingDir: ROOT,
       entryPoints: Object.fromEntries(
         Object.entries(ENTRIES).map(([out, entry]) => [out, ROOT + entry]),
       ),
       outdir: ROOT,
+      // Code loaded with `import()` (the `?inspect` inspector) and what it shares with app.js go
+      // to static/chunks/, fetched only when needed.
+      splitting: true,
+      chunkNames: `${CHUNKS}[name]-[hash]`,
+      metafile: true,
       bundle: true,
       format: "esm",
       platform: "browser",
@@ -40,8 +47,16 @@ export async function buildBundle(): Promise<void> {
       legalComments: "none",
       logLevel: "warning",
     });
+    await removeStaleChunks(new Set(Object.keys(metafile.outputs)));
   } finally {
     await esbuild.stop();
+  }
+}
+
+/** Deletes what earlier builds left in static/chunks/ and this one did not write. */
+async function removeStaleChunks(written: Set<string>): Promise<void> {
+  for await (const entry of Deno.readDir(ROOT + CHUNKS)) {
+    if (!written.has(CHUNKS + entry.name)) await Deno.remove(ROOT + CHUNKS + entry.name);
   }
 }
 

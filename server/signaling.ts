@@ -88,6 +88,10 @@ export function attachSignaling(
 
     socket.on("disconnect", (reason: string) => {
       const away = rooms.disconnect(socket.id);
+      // The server itself is stopping (io.close()): nobody went away, and telling the member whose
+      // socket happens to close later that the other "closed" would make it drop a call whose
+      // media still flows peer to peer. Both reconnect to the next server by themselves.
+      if (reason === "server shutting down") return;
       if (away?.peer?.socketId) {
         // A closed page closes its socket; a network that vanished only stops answering pings.
         const silent = reason === "ping timeout";

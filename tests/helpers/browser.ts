@@ -40,6 +40,14 @@ export interface LaunchChromiumOptions {
    * prompt is shown and every request is refused, as when a person clicks "Block".
    */
   grantMedia?: boolean;
+  /**
+   * A program to start instead of Chromium, with Chromium's arguments: a wrapper script, e.g. one
+   * that runs Chromium in a network namespace. DevTools then speaks over a pipe, since a DevTools
+   * port would be out of reach in there.
+   */
+  executablePath?: string;
+  /** Chromium flags on top of the usual ones. */
+  args?: string[];
 }
 
 /** The executable for `name`, from `envVar` or `fallback`; throws a clear error when missing. */
@@ -59,14 +67,16 @@ async function executable(name: string, envVar: string, fallback: string): Promi
 
 /** Starts the system Chromium headless with a fake camera and microphone. */
 export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<Browser> {
-  const executablePath = await executable("Chromium", "PARLEY_CHROMIUM", "/usr/bin/chromium");
+  const executablePath = options.executablePath ??
+    await executable("Chromium", "PARLEY_CHROMIUM", "/usr/bin/chromium");
   const args = options.grantMedia === false
     ? [...CHROMIUM_ARGS, "--deny-permission-prompts"]
     : [...CHROMIUM_ARGS, FAKE_UI_ARG];
   return await puppeteer.launch({
     executablePath,
     headless: true,
-    args,
+    args: [...args, ...options.args ?? []],
+    pipe: options.executablePath !== undefined,
   });
 }
 

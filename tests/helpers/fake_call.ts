@@ -41,6 +41,9 @@ export class FakeStream implements StreamLike {
   getTracks(): FakeTrack[] {
     return this.tracks;
   }
+  addTrack(track: FakeTrack): void {
+    if (!this.tracks.includes(track)) this.tracks.push(track);
+  }
 }
 
 /** A peer connection that keeps RTCPeerConnection's signaling-state rules. */
@@ -53,12 +56,16 @@ export class FakePeerConnection {
   readonly commands: PeerCommand["type"][] = [];
   closed = false;
   rollbacks = 0;
+  /** Tracks this connection sends: the input stream's, then whatever `addTracks` brought. */
+  readonly sent: TrackLike[];
   #counter = 0;
   constructor(
     readonly owner: string,
     readonly input: PeerInput,
     readonly send: (event: CallEvent) => void,
-  ) {}
+  ) {
+    this.sent = [...(input.stream?.getTracks() ?? [])];
+  }
 
   /** Reports a connection state, as the browser's connectionstatechange would. */
   link(state: LinkState): void {
@@ -100,6 +107,13 @@ export class FakePeerConnection {
         this.localDescription = null;
         this.signalingState = "stable";
         return;
+      case "addTracks": {
+        const unsent = command.stream.getTracks().filter((track) => !this.sent.includes(track));
+        this.sent.push(...unsent);
+        // A new track to send needs a new offer, as in a browser.
+        if (unsent.length > 0) this.send({ type: "pc.negotiationNeeded" });
+        return;
+      }
     }
   }
 

@@ -31,6 +31,11 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   /** Port to listen on; default 0 (a free one). Pass an earlier server's port to restart it. */
   port?: number;
+  /**
+   * Address to listen on; default 127.0.0.1. A network namespace's test gives its veth address, so
+   * a browser inside the namespace can reach the server too.
+   */
+  host?: string;
   /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start bundles). */
   startTimeoutMs?: number;
 }
@@ -96,7 +101,8 @@ function runOnce(args: string[]): Promise<void> {
 }
 
 /**
- * Starts server.ts as a subprocess on 127.0.0.1 and resolves once it prints its listen line.
+ * Starts server.ts as a subprocess on 127.0.0.1 (or `options.host`) and resolves once it prints its
+ * listen line.
  *
  * When a fixed `port` is still held by a server that just exited, starting is retried for a
  * few seconds, so stop-then-restart on the same port works.
@@ -130,7 +136,10 @@ async function spawnOnce(
 ): Promise<SpawnResult> {
   const env: Record<string, string> = { NO_COLOR: "1" };
   for (const name of CONFIG_VARS) env[name] = "";
-  Object.assign(env, options.env, { PORT: String(options.port ?? 0), HOST: "127.0.0.1" });
+  Object.assign(env, options.env, {
+    PORT: String(options.port ?? 0),
+    HOST: options.host ?? "127.0.0.1",
+  });
 
   const child = new Deno.Command(Deno.execPath(), {
     args,

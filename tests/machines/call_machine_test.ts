@@ -447,3 +447,271 @@ Deno.test("server lost: the call goes on and the session is restored without a n
   a.actor.stop();
   b.actor.stop();
 });
+
+// --- Recovery: offers lost on the way, the device's network, tracks added mid-call ---------------
+
+const OFFERING = { session: { active: { room: { call: { negotiation: "offering" } } } } } as const;
+const STABLE = { session: { active: { room: { call: { negotiation: "stable" } } } } } as const;
+const RECOVERING = { session: { active: { room: { call: { link: "recovering" } } } } } as const;
+const UNSTABLE = { session: { active: { room: { call: { link: "unstable" } } } } } as const;
+
+function count(call: FakeCall, command: string): number {
+  return call.pc.commands.filter((c) => c === command).length;
+}
+
+Deno.test("our signaling back while an offer awaits its answer: the offer is taken back and made again", async () => {
+  const { a, b, room } = await connectedPair();
+  a.socket.send({ type: "signal.lost" });
+  a.pc.send({ type: "pc.negotiationNeeded" });
+  assert.ok(a.matches(OFFERING));
+  assert.equal(a.pc.signalingState, "have-local-offer");
+  const offers = count(a, "offer");
+  // The offer went nowhere (signaling was down); the server is back.
+  a.socket.commands.length = 0;
+  a.socket.send({
+    type: "signal.restored",
+    joined: { role: "impolite", peer: { session: "b-session-1" }, iceServers: [], resume: "r" },
+  });
+  assert.equal(a.pc.rollbacks, 1, "the lost offer is rolled back at once, no answer timeout");
+  assert.equal(count(a, "offer"), offers + 1, "and a new one made");
+  assert.ok(a.matches(OFFERING));
+  await room.pump();
+  assert.ok(a.matches(STABLE) && b.matches(STABLE));
+  assert.ok(a.matches(CONNECTED), "the media never stopped");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the other side back on the server while our offer awaited its answer: offer again", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "peer.away", reason: "lost" });
+  a.pc.send({ type: "pc.negotiationNeeded" });
+  assert.equal(a.pc.signalingState, "have-local-offer");
+  const session = a.actor.getSnapshot().context.peerSession!;
+  a.socket.send({ type: "peer.joined", peer: { session } });
+  assert.equal(a.pc.rollbacks, 1);
+  assert.equal(count(a, "offer"), 2);
+  assert.equal(a.actor.getSnapshot().context.peerAbsence, null);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the device goes offline: the link counts as interrupted at once, and restarts after the grace", async () => {
+  const { a, b } = await connectedPair();
+  a.pc.send({ type: "network.offline" });
+  assert.ok(a.matches(UNSTABLE), "no waiting for ICE to notice");
+  await wait(FAST.disconnectGrace + 20);
+  assert.ok(a.matches(RECOVERING));
+  assert.equal(count(a, "restartIce"), 1);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the device's network is back: an ICE restart at once, from any link state", async () => {
+  for (const before of ["connected", "unstable", "recovering"] as const) {
+    const { a, b } = await connectedPair();
+    if (before === "unstable") a.pc.link("disconnected");
+    if (before === "recovering") a.pc.link("failed");
+    const restarts = count(a, "restartIce");
+    a.pc.send({ type: "network.online" });
+    assert.ok(a.matches(RECOVERING), `from ${before}`);
+    assert.equal(count(a, "restartIce"), restarts + 1, `a restart at once from ${before}`);
+    a.pc.link("connected");
+    assert.ok(a.matches(CONNECTED));
+    assert.equal(a.actor.getSnapshot().context.iceRestarts, 0);
+    a.actor.stop();
+    b.actor.stop();
+  }
+});
+
+/**
+ * A fake capture where the camera is refused until `allow.camera` is set, as when a person blocked
+ * it and later allows it in the address bar. The microphone is always there.
+ */
+function cameraPermission(allow: { camera: boolean }) {
+  return (wants: Record<"audio" | "video", boolean>) => {
+    const got = (["audio", "video"] as const).filter((kind) =>
+      wants[kind] && (kind === "audio" || allow.camera)
+    );
+    const refused = wants.video && !allow.camera;
+    return {
+      stream: got.length > 0 ? new FakeStream(got) : null,
+      failure: refused ? { reason: "denied" as const, missing: ["video" as const] } : null,
+    };
+  };
+}
+
+/** `a` (joined with the microphone only) and `b`, in a call. */
+async function pairWithoutCamera(allow: { camera: boolean }) {
+  const a = createFakeCall("a", { delays: FAST, capture: cameraPermission(allow) });
+  const b = createFakeCall("b", { delays: FAST });
+  const room = new FakeRoom();
+  await toReady(a);
+  assert.ok(a.matches("mediaBlocked"));
+  a.send({ type: "user.continue" });
+  await toReady(b);
+  for (const call of [b, a]) {
+    call.send({ type: "user.join" });
+    room.join(call);
+    await settle();
+  }
+  await room.pump();
+  a.pc.link("connected");
+  b.pc.link("connected");
+  assert.ok(a.matches(CONNECTED) && b.matches(CONNECTED));
+  return { a, b, room };
+}
+
+Deno.test("Camera on mid-call without a camera track: captured, sent on the same connection, renegotiated", async () => {
+  const allow = { camera: false };
+  const { a, b, room } = await pairWithoutCamera(allow);
+  const pc = a.pc;
+  const stream = a.actor.getSnapshot().context.stream as FakeStream;
+  assert.deepEqual(stream.tracks.map((t) => t.kind), ["audio"]);
+  room.relayed.length = 0;
+
+  // Now allowed (say, in the address bar), and the person presses Camera on.
+  allow.camera = true;
+  const captures = a.streams.length;
+  a.send({ type: "user.toggleCamera" });
+  assert.ok(a.matches({ session: { active: { media: "adding" } } }));
+  await settle();
+  assert.equal(a.streams.length, captures + 1, "the camera alone was captured");
+  assert.deepEqual(a.streams.at(-1)!.tracks.map((t) => t.kind), ["video"]);
+  const { context } = a.actor.getSnapshot();
+  assert.equal(context.stream, stream, "added to the stream the call sends");
+  assert.deepEqual(stream.tracks.map((t) => t.kind), ["audio", "video"]);
+  assert.equal(context.cameraOn, true);
+  assert.equal(context.mediaFailure, null);
+  assert.ok(a.matches({ session: { active: { media: "steady" } } }));
+  assert.equal(a.pc, pc, "the same peer connection: what flows goes on flowing");
+  assert.ok(pc.sent.some((t) => t.kind === "video"), "the connection sends the camera");
+
+  await room.pump();
+  assert.deepEqual(
+    room.relayed.filter((r) => "description" in r.message).map((r) =>
+      `${r.from}:${"description" in r.message && r.message.description.type}`
+    ),
+    ["a:offer", "b:answer"],
+    "one renegotiation",
+  );
+  assert.ok(a.matches(STABLE) && b.matches(STABLE));
+  assert.ok(a.matches(CONNECTED) && b.matches(CONNECTED));
+  assert.equal(b.pc, b.peers[0], "the other side kept its connection too");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("Camera on mid-call when the camera is still refused: said, and pressing again retries", async () => {
+  const allow = { camera: false };
+  const { a, b } = await pairWithoutCamera(allow);
+  const pc = a.pc;
+  a.send({ type: "user.toggleCamera" });
+  await settle();
+  assert.ok(a.matches({ session: { active: { media: "refused" } } }));
+  assert.deepEqual(a.actor.getSnapshot().context.mediaFailure, {
+    reason: "denied",
+    missing: ["video"],
+  });
+  assert.ok(a.matches(CONNECTED), "the call goes on");
+  assert.deepEqual(pc.commands.filter((c) => c === "addTracks"), []);
+
+  allow.camera = true;
+  a.send({ type: "user.toggleCamera" });
+  await settle();
+  assert.ok(a.matches({ session: { active: { media: "steady" } } }));
+  assert.deepEqual(pc.commands.filter((c) => c === "addTracks"), ["addTracks"]);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("Camera on while waiting alone: the next connection sends it", async () => {
+  const allow = { camera: false };
+  const a = createFakeCall("a", { delays: FAST, capture: cameraPermission(allow) });
+  await toReady(a);
+  a.send({ type: "user.continue" });
+  a.send({ type: "user.join" });
+  new FakeRoom().join(a);
+  assert.ok(a.matches(WAITING));
+  allow.camera = true;
+  a.send({ type: "user.toggleCamera" });
+  await settle();
+  assert.ok(a.matches(WAITING));
+  a.socket.send({ type: "peer.joined", peer: { session: "b-session-1" } });
+  assert.deepEqual(a.pc.sent.map((t) => t.kind), ["audio", "video"]);
+  a.actor.stop();
+});
+
+Deno.test("Mute and Camera off still just switch tracks that exist", async () => {
+  const { a, b } = await connectedPair();
+  const captures = a.streams.length;
+  a.send({ type: "user.toggleCamera" });
+  await settle();
+  assert.equal(a.streams.length, captures, "nothing captured");
+  assert.ok(a.matches({ session: { active: { media: "steady" } } }));
+  const video = a.streams[0].tracks.find((t) => t.kind === "video")!;
+  assert.equal(video.enabled, false);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("restarts tried while off the server or offline do not use up the budget", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "signal.lost" });
+  a.pc.link("failed");
+  // FAST makes each restart wait 30 ms: the third starts after 60 ms, the call fails at 90.
+  while (a.actor.getSnapshot().context.iceRestarts < MAX_ICE_RESTARTS) await wait(5);
+  assert.ok(a.matches(RECOVERING), "all three tried without signaling");
+  a.socket.send({
+    type: "signal.restored",
+    joined: { role: "impolite", peer: { session: "b-session-1" }, iceServers: [], resume: "r" },
+  });
+  assert.equal(a.actor.getSnapshot().context.iceRestarts, 1, "a fresh budget once it is back");
+  a.pc.send({ type: "network.online" });
+  assert.equal(a.actor.getSnapshot().context.iceRestarts, 1);
+  assert.ok(a.matches(RECOVERING));
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("off the server with every restart tried: no failure, restarts go on until it is back", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "signal.lost" });
+  a.pc.link("failed");
+  // FAST: restarts every 30 ms; without the server the third would end the call at 90 ms.
+  await wait(200);
+  assert.ok(a.matches(RECOVERING), "still recovering, not failed");
+  assert.ok(count(a, "restartIce") > MAX_ICE_RESTARTS, "and still restarting");
+  a.socket.send({
+    type: "signal.restored",
+    joined: { role: "impolite", peer: { session: "b-session-1" }, iceServers: [], resume: "r" },
+  });
+  a.pc.link("connected");
+  assert.ok(a.matches(CONNECTED));
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("Unmute mid-call without a microphone track: the microphone alone is captured and sent", async () => {
+  const a = createFakeCall("a", {
+    delays: FAST,
+    capture: (wants) =>
+      wants.video
+        ? { stream: null, failure: { reason: "denied", missing: ["audio", "video"] } }
+        : { stream: new FakeStream(["audio"]), failure: null },
+  });
+  await toReady(a);
+  a.send({ type: "user.continue" });
+  a.send({ type: "user.join" });
+  new FakeRoom().join(a);
+  a.socket.send({ type: "peer.joined", peer: { session: "b-session-1" } });
+  assert.equal(a.actor.getSnapshot().context.stream, null, "receive-only");
+  a.send({ type: "user.toggleMic" });
+  await settle();
+  const { stream, micOn } = a.actor.getSnapshot().context;
+  assert.deepEqual(stream?.getTracks().map((t) => t.kind), ["audio"]);
+  assert.equal(micOn, true);
+  assert.ok(a.pc.commands.includes("addTracks"));
+  assert.deepEqual(a.pc.sent.map((t) => t.kind), ["audio"]);
+  a.actor.stop();
+});

@@ -688,3 +688,19 @@ async function rawGet(port: number, path: string): Promise<{ status: number; bod
     }
   }
 }
+
+Deno.test("signaling: a server shutting down tells nobody that the other went away", async () => {
+  // A restart or deploy: both members reconnect to the next server by themselves, and their call
+  // goes on peer to peer meanwhile, so neither may be told the other closed their page.
+  const server = await startServer();
+  await using clients = new ClientGroup(server.url);
+  const { a, b } = await pair(clients);
+  const seen = [...[a, b].map(recordEvents)];
+  const reasons = Promise.all(
+    [a, b].map((socket) => new Promise<string>((resolve) => socket.once("disconnect", resolve))),
+  );
+  await server.stop();
+  // "transport close", not "io server disconnect" (which tells a tab another tab took its seat).
+  assert.deepEqual(await reasons, ["transport close", "transport close"]);
+  assert.deepEqual(seen.flat().map((event) => event.event), []);
+});
