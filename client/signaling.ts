@@ -1,7 +1,8 @@
 /**
  * The browser's `signaling` actor: one Socket.IO connection for the time the call machine is in
  * its `session` state. It joins the room, relays signals both ways, and when the connection drops
- * it reconnects with backoff and rejoins the same seat with this tab's resume token.
+ * it reconnects with backoff and rejoins the same seat with this tab's resume token
+ * (`seat_token.ts`).
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
   ServerEvent,
   type SignalMessage,
 } from "../protocol/signaling.ts";
+import { seatToken } from "./seat_token.ts";
 
 /** How many failed connection attempts before the server counts as unreachable. */
 const ATTEMPTS_BEFORE_UNREACHABLE = 3;
@@ -28,7 +30,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     const send = (event: CallEvent) => sendBack(event);
     // A new id for every session: the other side tells a reload from a blip by it.
     const session = randomToken(12);
-    const storageKey = `parley:resume:${input.roomId}`;
+    const seat = seatToken(input.roomId);
     const socket = io({
       transports: ["websocket"],
       reconnectionDelay: 500,
@@ -40,7 +42,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     let failedAttempts = 0;
 
     const join = () => {
-      const resume = sessionStorage.getItem(storageKey) ?? undefined;
+      const resume = seat.take();
       socket.timeout(5000).emit(
         ClientEvent.join,
         { room: input.roomId, session, ...(resume ? { resume } : {}) },
@@ -55,7 +57,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
             send({ type: "signal.rejected", error: ack.error });
             return;
           }
-          sessionStorage.setItem(storageKey, ack.resume);
+          seat.keep(ack.resume);
           const { ok: _, ...joinedInfo } = ack;
           send({ type: joined ? "signal.restored" : "signal.joined", joined: joinedInfo });
           joined = true;
@@ -99,6 +101,8 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
       if (!socket.connected && socket.active) socket.disconnect().connect();
     };
     globalThis.addEventListener("online", reconnectNow);
+    const leaveSeatBehind = () => seat.leaveBehind();
+    globalThis.addEventListener("pagehide", leaveSeatBehind);
 
     receive((command) => {
       if (command.type === "send") {
@@ -106,7 +110,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
         // drop it now; the machine renegotiates once the session is back.
         if (socket.connected) socket.emit(ClientEvent.signal, command.message);
       } else if (command.type === "leave") {
-        sessionStorage.removeItem(storageKey);
+        seat.forget();
         if (!socket.connected) return send({ type: "signal.left" });
         socket.timeout(1000).emit(ClientEvent.leave, () => send({ type: "signal.left" }));
       }
@@ -114,6 +118,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
 
     return () => {
       globalThis.removeEventListener("online", reconnectNow);
+      globalThis.removeEventListener("pagehide", leaveSeatBehind);
       socket.removeAllListeners();
       socket.disconnect();
     };

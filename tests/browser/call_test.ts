@@ -208,10 +208,8 @@ Deno.test({
 
 Deno.test({
   name: "Chromium: a person who closed their tab reopens the link and is back in the call",
-  // Known app bug: the closed tab's seat is held for SEAT_GRACE_SECONDS (30 s) for a resume token
-  // that only that tab's sessionStorage had, so the reopened link says "This room is full" while
-  // the other person is told to wait for them. Remove `ignore` once that is fixed.
-  ignore: true,
+  // The closed tab's seat is held for SEAT_GRACE_SECONDS; its token, left behind in this browser,
+  // lets the reopened link take it back instead of being told "This room is full".
   ...BROWSER_TEST,
   fn: () =>
     withChromium(async (server, browser) => {
