@@ -32,16 +32,21 @@ export function failureReason(error: unknown): MediaFailure["reason"] {
 
 /** The `captureMedia` actor the browser provides to the call machine. */
 export const captureMedia = fromPromise<CaptureResult, Record<MediaKind, boolean>>(
-  async ({ input }) => {
+  async ({ input, signal }) => {
     const wanted = (["audio", "video"] as const).filter((kind) => input[kind]);
     if (wanted.length === 0) return { stream: null, failure: null };
     if (!navigator.mediaDevices?.getUserMedia) {
       return { stream: null, failure: { reason: "insecure", missing: wanted } };
     }
-    const capture = (kinds: readonly MediaKind[]) =>
-      navigator.mediaDevices.getUserMedia(
+    const capture = async (kinds: readonly MediaKind[]) => {
+      const stream = await navigator.mediaDevices.getUserMedia(
         Object.fromEntries(kinds.map((kind) => [kind, CONSTRAINTS[kind]])),
       );
+      // The machine moved on while the browser was asking (hung up, say): nobody will stop
+      // this camera later, so stop it now.
+      if (signal.aborted) { for (const track of stream.getTracks()) track.stop(); }
+      return stream;
+    };
     try {
       return { stream: await capture(wanted), failure: null };
     } catch (error) {

@@ -239,6 +239,12 @@ export const callMachine = setup({
     isPolite: ({ context }) => context.polite,
     offerArrived: ({ event }) => event.type === "signal.message" && isOffer(event.message),
     answerArrived: ({ event }) => event.type === "signal.message" && isAnswer(event.message),
+    candidateArrived: ({ event }) =>
+      event.type === "signal.message" && "candidate" in event.message,
+    /** Glare: both sides offered. The polite side takes the other offer. */
+    politeOfferArrived: ({ context, event }) =>
+      context.polite && event.type === "signal.message" && isOffer(event.message),
+    peerClosed: ({ event }) => event.type === "peer.away" && event.reason === "closed",
     localOffer: ({ event }) =>
       event.type === "pc.localDescription" && event.description.type === "offer",
     localAnswer: ({ event }) =>
@@ -485,7 +491,6 @@ export const callMachine = setup({
                   },
                 },
                 waiting: {
-                  entry: assign({ remoteStream: null }),
                   on: {
                     "peer.joined": {
                       target: "call",
@@ -500,6 +505,8 @@ export const callMachine = setup({
                 },
                 call: {
                   type: "parallel",
+                  // The other person's media belongs to this peer connection: gone with it.
+                  exit: assign({ remoteStream: null }),
                   invoke: {
                     id: "peer",
                     src: "peerConnection",
@@ -521,7 +528,6 @@ export const callMachine = setup({
                           peerSession: event.peer.session,
                           initiator: false,
                           peerAbsence: null,
-                          remoteStream: null,
                         })),
                       },
                     ],
@@ -532,8 +538,7 @@ export const callMachine = setup({
                     "peer.away": [
                       // Their page closed or reloaded: that peer connection is gone for good.
                       {
-                        guard: ({ event }) =>
-                          event.type === "peer.away" && event.reason === "closed",
+                        guard: "peerClosed",
                         target: "waiting",
                         actions: assign({ peerAbsence: "closed" }),
                       },
@@ -541,7 +546,7 @@ export const callMachine = setup({
                       { actions: assign({ peerAbsence: "away" }) },
                     ],
                     "signal.message": {
-                      guard: ({ event }) => "candidate" in event.message,
+                      guard: "candidateArrived",
                       actions: sendTo("peer", ({ event }) => ({
                         type: "addCandidate",
                         candidate: (event.message as { candidate: Candidate }).candidate,
@@ -593,9 +598,7 @@ export const callMachine = setup({
                           on: {
                             // Glare: both sides offered. The polite side takes the other offer.
                             "signal.message": {
-                              guard: ({ context, event }) =>
-                                context.polite && event.type === "signal.message" &&
-                                isOffer(event.message),
+                              guard: "politeOfferArrived",
                               target: "answering",
                               actions: "acceptOffer",
                             },
@@ -795,7 +798,6 @@ export const callMachine = setup({
       on: { "user.retry": { target: "session", actions: assign({ failure: null }) } },
     },
     failed: {
-      entry: assign({ remoteStream: null }),
       on: {
         "user.retry": {
           target: "session",

@@ -345,6 +345,7 @@ async function replay(path: WorldPath): Promise<WorldSnapshot[]> {
   const events = path.steps.map((step) => step.event);
   const worlds = [path.steps[0].state];
   for (const event of events.slice(1)) {
+    // The walk's logic uses no actor scope.
     worlds.push(world.transition(worlds.at(-1)!, event, undefined as never));
   }
   let index = 0;
@@ -367,12 +368,12 @@ async function replay(path: WorldPath): Promise<WorldSnapshot[]> {
     },
   });
   try {
-    for (index = 0; index < events.length; index++) {
+    check(call, worlds[0].context, { path, index, abandoned });
+    for (index = 1; index < events.length; index++) {
       const event = events[index];
       // captureMedia settles by itself (as `capture` was told), after a turn of the event loop;
       // everything else takes effect at once, so each check sees its own step's state.
-      if (index === 0) { /* the start: nothing happens */ }
-      else if (settling(event)) await settle(1);
+      if (settling(event)) await settle(1);
       else perform(call, event);
       check(call, worlds[index].context, { path, index, abandoned });
     }
@@ -436,7 +437,7 @@ function check(
         ? {
           signalingState: pc.signalingState as PeerModel["signalingState"],
           remote: pc.remoteDescription !== null,
-          sent: kinds({ getTracks: () => pc.sent, addTrack: () => {} }),
+          sent: pc.sent.map((track) => track.kind as MediaKind).sort(),
         }
         : null,
     ),
