@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import type { Browser } from "puppeteer-core";
 import { ROOT_DIR, type RunningServer, startServer } from "../helpers/server.ts";
 import {
+  BROWSER_TEST,
   clickButton,
   closeBrowser,
   decodedFrames,
   launchChromium,
   launchFirefox,
+  LIVE,
   newRoomUrl,
   newUser,
   pressJoin,
@@ -26,15 +28,6 @@ import {
   waitForRemoteFrames,
   waitForStatus,
 } from "../helpers/browser.ts";
-
-/**
- * puppeteer keeps its browser connection and timers open across tests in ways Deno's sanitizers
- * report as leaks; each test closes its browsers and stops its server in a finally block instead.
- */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
-
-/** Frames the other person's video must advance by to count as live (about half a second). */
-const LIVE = 10;
 
 /** The status line while someone waits alone in the room, by themselves or after the other left. */
 const WAITING = /Waiting for the other person|wait here for them|Waiting for them to come back/;

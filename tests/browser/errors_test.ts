@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { Browser } from "puppeteer-core";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 import {
+  BROWSER_TEST,
   clickButton,
   closeBrowser,
   decodedFrames,
@@ -18,12 +19,6 @@ import {
   waitForRemoteFrames,
   waitForStatus,
 } from "../helpers/browser.ts";
-
-/**
- * puppeteer keeps its browser connection and timers open across tests in ways Deno's sanitizers
- * report as leaks; each test closes its browsers and stops its server in a finally block instead.
- */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
   name:

@@ -15,10 +15,12 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 import {
+  BROWSER_TEST,
   closeBrowser,
   CONNECT_TIMEOUT_MS,
   describePage,
   launchChromium,
+  LIVE,
   newRoomUrl,
   newUser,
   pressJoin,
@@ -38,15 +40,6 @@ import {
   type PeerConnectionsSeen,
   watchPeerConnections,
 } from "../helpers/peer_watch.ts";
-
-/**
- * puppeteer keeps its browser connection and timers open across tests in ways Deno's sanitizers
- * report as leaks; each test closes its browsers and stops its server in a finally block instead.
- */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
-
-/** Frames the other person's video must advance by to count as live (about half a second). */
-const LIVE = 10;
 
 /** How long B's link stays down. */
 const CUT_MS = 5000;

@@ -10,11 +10,13 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 import {
+  BROWSER_TEST,
   closeBrowser,
   CONNECT_TIMEOUT_MS,
   decodedFrames,
   describePage,
   launchChromium,
+  LIVE,
   newRoomUrl,
   newUser,
   pressJoin,
@@ -24,15 +26,6 @@ import {
   waitForText,
 } from "../helpers/browser.ts";
 import { peerConnectionsOf, watchPeerConnections } from "../helpers/peer_watch.ts";
-
-/**
- * puppeteer keeps its browser connection and timers open across tests in ways Deno's sanitizers
- * report as leaks; each test closes its browsers and stops its server in a finally block instead.
- */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
-
-/** Frames the other person's video must advance by to count as live (about half a second). */
-const LIVE = 10;
 
 /** How long the server stays down: longer than the client's first reconnection attempts. */
 const SERVER_DOWN_MS = 6000;

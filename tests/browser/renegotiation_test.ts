@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import type { Browser } from "puppeteer-core";
 import { startServer } from "../helpers/server.ts";
 import {
+  BROWSER_TEST,
   clickButton,
   closeBrowser,
   decodedFrames,
   launchChromium,
+  LIVE,
   newRoomUrl,
   newUser,
   pressJoin,
@@ -31,15 +33,6 @@ import {
   peerConnectionsOf,
   watchPeerConnections,
 } from "../helpers/peer_watch.ts";
-
-/**
- * puppeteer keeps its browser connection and timers open across tests in ways Deno's sanitizers
- * report as leaks; each test closes its browsers and stops its server in a finally block instead.
- */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
-
-/** Frames the other person's video must advance by to count as live (about half a second). */
-const LIVE = 10;
 
 Deno.test({
   name: "Chromium: joined without a camera, Camera on mid-call — the other side sees them, " +

@@ -33,6 +33,16 @@ const FIREFOX_PREFS = {
 /** Where a connection or a first frame may take long on a loaded 2-core machine. */
 export const CONNECT_TIMEOUT_MS = 15_000;
 
+/**
+ * Options for every browser test: puppeteer keeps its browser connection and timers open across
+ * tests in ways Deno's sanitizers report as leaks; each test closes its browsers and stops its
+ * server in a finally block instead.
+ */
+export const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
+
+/** Frames the other person's video must advance by to count as live (about half a second). */
+export const LIVE = 10;
+
 /** Options for {@linkcode launchChromium}. */
 export interface LaunchChromiumOptions {
   /**
