@@ -16,10 +16,10 @@
  * kind. Timers are walked as the `xstate.after.*` events xstate raises; the replay sends those
  * events itself (its real delays are an hour), so no test waits.
  *
- * One gap is known and left out of the media check: a capture the machine gives up on before it
- * settles (hanging up, or pressing Camera on again, while a camera is being turned on mid-call)
- * is stopped by nobody. Neither the browser's `captureMedia` nor the fake stops what such a
- * getUserMedia still delivers.
+ * Left out of the media check: a capture the machine gives up on before it settles (hanging up,
+ * or pressing Camera on again, while a camera is being turned on mid-call). The machine no longer
+ * holds what it delivers; the browser's `captureMedia` stops it when its abort signal has fired
+ * (`client/media.ts`), which the fake, settling within the same step, does not model.
  *
  * @module
  */
