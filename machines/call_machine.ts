@@ -236,7 +236,6 @@ export const callMachine = setup({
     }),
   },
   guards: {
-    isPolite: ({ context }) => context.polite,
     offerArrived: ({ event }) => event.type === "signal.message" && isOffer(event.message),
     answerArrived: ({ event }) => event.type === "signal.message" && isAnswer(event.message),
     candidateArrived: ({ event }) =>
@@ -257,9 +256,6 @@ export const callMachine = setup({
       event.peer.session === context.peerSession,
     linkIs: ({ event }, state: LinkState) =>
       event.type === "pc.connection" && event.state === state,
-    linkLost: ({ event }) =>
-      event.type === "pc.connection" &&
-      (event.state === "disconnected" || event.state === "failed"),
     peerAway: ({ context }) => context.peerAbsence === "away",
     restartsLeft: ({ context }) => context.iceRestarts < MAX_ICE_RESTARTS,
     roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
