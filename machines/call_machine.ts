@@ -112,6 +112,8 @@ export type CallEvent =
   | { type: "signal.unreachable" }
   | { type: "signal.lost" }
   | { type: "signal.restored"; joined: Joined }
+  /** Back on the server after our held seat expired: the other side dropped our call. */
+  | { type: "signal.seatLost"; peer: PeerInfo | null }
   | { type: "signal.message"; message: SignalMessage }
   | { type: "signal.left" }
   | { type: "peer.joined"; peer: PeerInfo }
@@ -244,6 +246,7 @@ export const callMachine = setup({
     politeOfferArrived: ({ context, event }) =>
       context.polite && event.type === "signal.message" && isOffer(event.message),
     peerClosed: ({ event }) => event.type === "peer.away" && event.reason === "closed",
+    peerStayed: ({ event }) => event.type === "signal.seatLost" && event.peer !== null,
     localOffer: ({ event }) =>
       event.type === "pc.localDescription" && event.description.type === "offer",
     localAnswer: ({ event }) =>
@@ -273,6 +276,8 @@ export const callMachine = setup({
     leaveTimeout: 1000,
     /** How long an offer waits for its answer before it is rolled back. */
     answerTimeout: 5000,
+    /** How long a first connection may try before its ICE is restarted, once. */
+    connectStall: 5000,
     /** How long a first connection may take before it counts as failed. */
     connectTimeout: 20000,
   },
@@ -531,6 +536,23 @@ export const callMachine = setup({
                       target: "waiting",
                       actions: assign({ peerAbsence: ({ event }) => event.reason }),
                     },
+                    // Our seat expired while we were away, so the other side closed its end of
+                    // this connection: start a new one with them, or wait for them.
+                    "signal.seatLost": [
+                      {
+                        guard: "peerStayed",
+                        target: "call",
+                        reenter: true,
+                        actions: assign(({ event }) => ({
+                          peerSession: event.type === "signal.seatLost" && event.peer
+                            ? event.peer.session
+                            : null,
+                          initiator: true,
+                          peerAbsence: null,
+                        })),
+                      },
+                      { target: "waiting", actions: assign({ peerSession: null }) },
+                    ],
                     "peer.away": [
                       // Their page closed or reloaded: that peer connection is gone for good.
                       {
@@ -674,6 +696,11 @@ export const callMachine = setup({
                             ],
                           },
                           after: {
+                            // Still no path after a while: the candidates may have been gathered
+                            // on a network that was changing (one just back, say). Gather anew.
+                            connectStall: {
+                              actions: sendTo("peer", { type: "restartIce" } as PeerCommand),
+                            },
                             connectTimeout: [{
                               guard: "peerAway",
                               target: "#call.session.active.room.waiting",

@@ -82,6 +82,10 @@ export interface Joined {
   iceServers: IceServer[];
   /** Keep this (per tab) and send it back in {@linkcode JoinRequest.resume}. */
   resume: string;
+  /** Whether this join took back the seat `resume` named (false: a new seat). */
+  resumed: boolean;
+  /** How long this server holds the seat of a member whose connection dropped, in milliseconds. */
+  seatGraceMs: number;
 }
 
 /** Full `join` acknowledgement. */

@@ -22,7 +22,14 @@ export interface Seat {
 
 /** Outcome of {@linkcode RoomRegistry.join}. */
 export type JoinOutcome =
-  | { ok: true; seat: Seat; peer: Seat | null; replacedSocketId: string | null }
+  | {
+    ok: true;
+    seat: Seat;
+    peer: Seat | null;
+    /** Whether the request's resume token took back its held seat. */
+    resumed: boolean;
+    replacedSocketId: string | null;
+  }
   | { ok: false; reason: "room-full" | "already-joined" };
 
 /** Options for {@linkcode RoomRegistry}. */
@@ -78,7 +85,8 @@ export class RoomRegistry {
     }
     this.#rooms.set(request.room, room);
     this.#bySocket.set(socketId, { roomId: request.room, seat });
-    return { ok: true, seat, peer: this.#other(room, seat), replacedSocketId };
+    const resumed = seat.resume === request.resume;
+    return { ok: true, seat, peer: this.#other(room, seat), resumed, replacedSocketId };
   }
 
   /** The other seat of `socketId`'s room, if `socketId` is seated. */

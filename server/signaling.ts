@@ -60,6 +60,8 @@ export function attachSignaling(
         peer: peer ? { session: peer.session } : null,
         iceServers: await iceServersFor(config, socket.id),
         resume: seat.resume,
+        resumed: outcome.resumed,
+        seatGraceMs: config.seatGraceMs,
       });
       if (peer?.socketId) {
         io.to(peer.socketId).emit(ServerEvent.peerJoined, { session: seat.session });

@@ -3,8 +3,10 @@
  * server. Person B's browser runs in a network namespace joined to the host by a veth pair, so
  * everything B sends (to the server and to A) goes over a link the test can cut; A's browser and
  * the server are on the host. B's link goes down for 5 s, as a Wi-Fi drop would, and comes back:
- * the call must recover on its own, by an ICE restart on the same peer connection. The time from
- * link back to video decoding again is printed:
+ * the call must recover on its own, by an ICE restart on the same peer connection. A second test
+ * keeps the link down longer than the server holds B's seat: A is told B left, and when B is back
+ * (with a new seat) both start a new peer connection. The times from link back to video decoding
+ * again are printed:
  *
  *   deno test --allow-all tests/browser/network_fault_test.ts
  *
@@ -43,6 +45,8 @@ import {
 
 /** How long B's link stays down. */
 const CUT_MS = 5000;
+/** How long it stays down after A was told B left, in the test where B's seat expires. */
+const LONG_CUT_MS = 3000;
 
 const unavailable = await namespacesUnavailable();
 const inCI = Deno.env.get("CI") === "true";
@@ -54,31 +58,8 @@ Deno.test({
   name: "Chromium: B's network drops for 5 s mid-call — the call comes back by an ICE restart",
   ignore: unavailable !== null && !inCI,
   ...BROWSER_TEST,
-  fn: async () => {
-    if (unavailable) throw new Error(`CI must run the network fault test, but ${unavailable}`);
-    let link: NamespaceLink | undefined;
-    let server: RunningServer | undefined;
-    const browsers: Browser[] = [];
-    const users: User[] = [];
-    try {
-      link = await createNamespaceLink("parley-b", { subnet: "10.231.0" });
-      // On the host's end of the pair, so A (on the host) and B (in the namespace) both reach it.
-      server = await startServer({ host: link.hostAddress });
-      // Camera and microphone need a secure origin; plain http is one only on localhost.
-      const secure = `--unsafely-treat-insecure-origin-as-secure=${server.url}`;
-      browsers.push(await launchChromium({ args: [secure] }));
-      browsers.push(await launchChromium({ args: [secure], executablePath: link.chromium }));
-
-      const room = await newRoomUrl(server.url);
-      users.push(
-        ...await Promise.all(
-          (["A", "B"] as const).map((name, i) => openWatched(browsers[i], server!.url, name, room)),
-        ),
-      );
-      const [a, b] = users;
-      await pressJoin(a.page);
-      await pressJoin(b.page);
-      await Promise.all([a, b].map((user) => seesTheOther(user.page)));
+  fn: () =>
+    withCallOverCutLink({}, async (link, [a, b]) => {
       const before = await Promise.all([a, b].map((user) => peerConnectionsOf(user.page)));
       await Promise.all([a, b].map((user) => recordStates(user.page)));
 
@@ -116,19 +97,89 @@ Deno.test({
           `${user.name}'s ICE credentials changed (an ICE restart)`,
         );
       }
-      assert.deepEqual(unexpectedErrors(a, b), [], "no errors in A's or B's page");
-      if (Deno.env.get("PARLEY_TEST_PAGE_LOG")) await printLogs(users);
-    } catch (error) {
-      // What each page's peer connection and call machine went through, for the failure report.
-      await printLogs(users);
-      throw error;
-    } finally {
-      for (const browser of browsers) await closeBrowser(browser);
-      await server?.stop();
-      await link?.remove();
-    }
-  },
+    }),
 });
+
+Deno.test({
+  name: "Chromium: B's network drops for longer than its seat is held — the call comes back anew",
+  ignore: unavailable !== null && !inCI,
+  ...BROWSER_TEST,
+  fn: () =>
+    // A seat held 2 s: B's connection is given up (A is told it left) long before the link is back.
+    withCallOverCutLink({ seatGraceSeconds: 2 }, async (link, [a, b]) => {
+      await link.cut();
+      await waitForStatus(a.page, /The other person left/, { timeoutMs: 15_000 });
+      await sleep(LONG_CUT_MS);
+      await link.restore();
+      const back = performance.now();
+      // A new connection on a network just back can take an ICE restart to find its path.
+      const decoding = await Promise.all([a, b].map(async (user) => {
+        await waitForRemoteFrames(user.page, LIVE, { timeoutMs: 30_000 });
+        await waitForStatus(user.page, "Connected.");
+        return since(back);
+      }));
+      await Promise.all([a, b].map((user) => backOnServer(user.page)));
+      console.log(
+        `link back after a lost seat → decoding again: A ${decoding[0]} ms, B ${decoding[1]} ms`,
+      );
+      const [seenByA, seenByB] = await Promise.all(
+        [a, b].map((user) => peerConnectionsOf(user.page)),
+      );
+      assert.equal(seenByA.count, 2, "A, told B left, made a new connection for B's return");
+      assert.equal(seenByB.count, 2, "B, back with a new seat, made a new connection too");
+    }),
+});
+
+/**
+ * Runs `body` on a call between A (on the host) and B (in a network namespace whose link the test
+ * can cut), both connected and seeing each other; always cleans up.
+ */
+async function withCallOverCutLink(
+  options: { seatGraceSeconds?: number },
+  body: (link: NamespaceLink, users: [User, User]) => Promise<void>,
+): Promise<void> {
+  if (unavailable) throw new Error(`CI must run the network fault test, but ${unavailable}`);
+  let link: NamespaceLink | undefined;
+  let server: RunningServer | undefined;
+  const browsers: Browser[] = [];
+  const users: User[] = [];
+  try {
+    link = await createNamespaceLink("parley-b", { subnet: "10.231.0" });
+    // On the host's end of the pair, so A (on the host) and B (in the namespace) both reach it.
+    server = await startServer({
+      host: link.hostAddress,
+      env: options.seatGraceSeconds === undefined
+        ? {}
+        : { SEAT_GRACE_SECONDS: String(options.seatGraceSeconds) },
+    });
+    // Camera and microphone need a secure origin; plain http is one only on localhost.
+    const secure = `--unsafely-treat-insecure-origin-as-secure=${server.url}`;
+    browsers.push(await launchChromium({ args: [secure] }));
+    browsers.push(await launchChromium({ args: [secure], executablePath: link.chromium }));
+
+    const room = await newRoomUrl(server.url);
+    users.push(
+      ...await Promise.all(
+        (["A", "B"] as const).map((name, i) => openWatched(browsers[i], server!.url, name, room)),
+      ),
+    );
+    const [a, b] = users;
+    await pressJoin(a.page);
+    await pressJoin(b.page);
+    await Promise.all([a, b].map((user) => seesTheOther(user.page)));
+    await body(link, [a, b]);
+    assert.deepEqual(unexpectedErrors(a, b), [], "no errors in A's or B's page");
+    if (Deno.env.get("PARLEY_TEST_PAGE_LOG")) await printLogs(users);
+  } catch (error) {
+    // What each page's peer connection and call machine went through, for the failure report.
+    await printLogs(users);
+    throw error;
+  } finally {
+    for (const browser of browsers) await closeBrowser(browser);
+    await server?.stop();
+    await link?.remove();
+  }
+}
 
 /** A person with `room` open, whose page's peer connections are watched. */
 async function openWatched(

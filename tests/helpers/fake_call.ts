@@ -141,7 +141,12 @@ export interface FakeCallOptions {
   /** Delays to override (milliseconds), e.g. `{ disconnectGrace: 10 }`. */
   delays?: Partial<
     Record<
-      "disconnectGrace" | "restartWait" | "connectTimeout" | "leaveTimeout" | "answerTimeout",
+      | "disconnectGrace"
+      | "restartWait"
+      | "connectStall"
+      | "connectTimeout"
+      | "leaveTimeout"
+      | "answerTimeout",
       number
     >
   >;
@@ -261,6 +266,8 @@ export class FakeRoom {
           : null,
         iceServers: [],
         resume: "resume-token",
+        resumed: false,
+        seatGraceMs: 30000,
       },
     });
     other?.member.connection.send({ type: "peer.joined", peer: { session } });

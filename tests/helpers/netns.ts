@@ -1,8 +1,9 @@
 /**
  * Test helpers: a network link a test can cut. A network namespace is joined to the host by a veth
  * pair on a private /24 of its own; a browser started inside the namespace reaches the host (and
- * a server listening on the host's end) only through that pair, so taking the pair down cuts it
- * off, as a Wi-Fi drop would. Needs root and iproute2 (`ip`), as CI has.
+ * a server listening on the host's address, which sits on a bridge that stays up) only through
+ * that pair, so taking the namespace's end down cuts it off, as a Wi-Fi drop would, while the
+ * host's network stays as it was. Needs root and iproute2 (`ip`), as CI has.
  *
  * Nothing leaves the machine: the namespace has no other interface and no default route, and the
  * host gets an `unreachable` route for the /24 that takes over should its veth end ever go down,
@@ -87,6 +88,12 @@ export async function createNamespaceLink(
   // Interface names are at most 15 characters; the namespace's name keeps them apart.
   const hostIf = `${name}`.slice(0, 12) + "-h";
   const nsIf = `${name}`.slice(0, 12) + "-n";
+  // The host's address sits on a bridge that a second, always-up veth pair keeps up: when the
+  // namespace's end goes down the host keeps its interface, as a host whose peer lost its Wi-Fi
+  // does (a bare veth end would lose carrier, and the host's browser would drop the address).
+  const bridge = `${name}`.slice(0, 12) + "-b";
+  const keepIf = `${name}`.slice(0, 12) + "-k";
+  const keepPeer = `${name}`.slice(0, 12) + "-q";
   const hostAddress = `${subnet}.1`;
   const namespaceAddress = `${subnet}.2`;
   const chromium = Deno.env.get("PARLEY_CHROMIUM") || "/usr/bin/chromium";
@@ -95,6 +102,8 @@ export async function createNamespaceLink(
   const remove = async () => {
     await ip("netns", "del", name);
     await ip("link", "del", hostIf);
+    await ip("link", "del", keepIf);
+    await ip("link", "del", bridge);
     await ip("route", "del", "unreachable", `${subnet}.0/24`, "metric", "4000");
     if (script) await Deno.remove(script).catch(() => {});
   };
@@ -103,8 +112,12 @@ export async function createNamespaceLink(
     await mustIp("netns", "add", name);
     await mustIp("link", "add", hostIf, "type", "veth", "peer", "name", nsIf, "netns", name);
     await mustIp("route", "add", "unreachable", `${subnet}.0/24`, "metric", "4000");
-    await mustIp("addr", "add", `${hostAddress}/24`, "dev", hostIf);
-    await mustIp("link", "set", hostIf, "up");
+    await mustIp("link", "add", bridge, "type", "bridge", "forward_delay", "0");
+    await mustIp("link", "add", keepIf, "type", "veth", "peer", "name", keepPeer);
+    await mustIp("link", "set", keepIf, "master", bridge);
+    await mustIp("link", "set", hostIf, "master", bridge);
+    await mustIp("addr", "add", `${hostAddress}/24`, "dev", bridge);
+    for (const link of [keepPeer, keepIf, hostIf, bridge]) await mustIp("link", "set", link, "up");
     await mustIp("-n", name, "link", "set", "lo", "up");
     await mustIp("-n", name, "addr", "add", `${namespaceAddress}/24`, "dev", nsIf);
     await mustIp("-n", name, "link", "set", nsIf, "up");

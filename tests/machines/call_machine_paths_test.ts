@@ -225,12 +225,21 @@ function observe(call: CallSnapshot, pc: PeerModel | null) {
   };
 }
 
-const joinedAlone: Joined = { role: "impolite", peer: null, iceServers: [], resume: "r-1" };
+const joinedAlone: Joined = {
+  role: "impolite",
+  peer: null,
+  iceServers: [],
+  resume: "r-1",
+  resumed: false,
+  seatGraceMs: 30000,
+};
 const joinedWithPeer: Joined = {
   role: "polite",
   peer: { session: "peer-1" },
   iceServers: [],
   resume: "r-1",
+  resumed: false,
+  seatGraceMs: 30000,
 };
 const candidate = {
   candidate: "candidate:1 1 udp 1 192.0.2.1 5000 typ host",
@@ -261,6 +270,8 @@ const SAMPLES: Stimulus[] = [
   { type: "signal.lost" },
   { type: "signal.restored", joined: { ...joinedWithPeer, role: "impolite" } },
   { type: "signal.left" },
+  { type: "signal.seatLost", peer: joinedWithPeer.peer },
+  { type: "signal.seatLost", peer: null },
   { type: "signal.message", message: { description: { type: "offer", sdp: "their offer" } } },
   { type: "signal.message", message: { description: { type: "answer", sdp: "their answer" } } },
   { type: "signal.message", message: { candidate } },

@@ -323,7 +323,14 @@ Deno.test("the other side back on the server while recovering: restart again at 
   a.socket.send({ type: "signal.lost" });
   a.socket.send({
     type: "signal.restored",
-    joined: { role: "impolite", peer: { session }, iceServers: [], resume: "r" },
+    joined: {
+      role: "impolite",
+      peer: { session },
+      iceServers: [],
+      resume: "r",
+      resumed: true,
+      seatGraceMs: 30000,
+    },
   });
   assert.equal(restarts(), 3, "our own signaling back: restart again too");
   a.actor.stop();
@@ -336,7 +343,14 @@ Deno.test("an offer whose answer never comes is rolled back, so negotiation can 
   a.send({ type: "user.join" });
   a.socket.send({
     type: "signal.joined",
-    joined: { role: "impolite", peer: { session: "gone-1" }, iceServers: [], resume: "r" },
+    joined: {
+      role: "impolite",
+      peer: { session: "gone-1" },
+      iceServers: [],
+      resume: "r",
+      resumed: true,
+      seatGraceMs: 30000,
+    },
   });
   await settle();
   assert.ok(a.matches({ session: { active: { room: { call: { negotiation: "offering" } } } } }));
@@ -438,7 +452,14 @@ Deno.test("server lost: the call goes on and the session is restored without a n
   assert.ok(a.matches(CONNECTED), "media keeps flowing peer to peer");
   a.socket.send({
     type: "signal.restored",
-    joined: { role: "polite", peer: null, iceServers: [], resume: "r" },
+    joined: {
+      role: "polite",
+      peer: null,
+      iceServers: [],
+      resume: "r",
+      resumed: true,
+      seatGraceMs: 30000,
+    },
   });
   assert.ok(a.matches({ session: { active: { server: "online" } } }));
   assert.equal(a.actor.getSnapshot().context.polite, true, "takes the role the server gives now");
@@ -470,7 +491,14 @@ Deno.test("our signaling back while an offer awaits its answer: the offer is tak
   a.socket.commands.length = 0;
   a.socket.send({
     type: "signal.restored",
-    joined: { role: "impolite", peer: { session: "b-session-1" }, iceServers: [], resume: "r" },
+    joined: {
+      role: "impolite",
+      peer: { session: "b-session-1" },
+      iceServers: [],
+      resume: "r",
+      resumed: true,
+      seatGraceMs: 30000,
+    },
   });
   assert.equal(a.pc.rollbacks, 1, "the lost offer is rolled back at once, no answer timeout");
   assert.equal(count(a, "offer"), offers + 1, "and a new one made");
@@ -664,7 +692,14 @@ Deno.test("restarts tried while off the server or offline do not use up the budg
   assert.ok(a.matches(RECOVERING), "all three tried without signaling");
   a.socket.send({
     type: "signal.restored",
-    joined: { role: "impolite", peer: { session: "b-session-1" }, iceServers: [], resume: "r" },
+    joined: {
+      role: "impolite",
+      peer: { session: "b-session-1" },
+      iceServers: [],
+      resume: "r",
+      resumed: true,
+      seatGraceMs: 30000,
+    },
   });
   assert.equal(a.actor.getSnapshot().context.iceRestarts, 1, "a fresh budget once it is back");
   a.pc.send({ type: "network.online" });
@@ -684,7 +719,14 @@ Deno.test("off the server with every restart tried: no failure, restarts go on u
   assert.ok(count(a, "restartIce") > MAX_ICE_RESTARTS, "and still restarting");
   a.socket.send({
     type: "signal.restored",
-    joined: { role: "impolite", peer: { session: "b-session-1" }, iceServers: [], resume: "r" },
+    joined: {
+      role: "impolite",
+      peer: { session: "b-session-1" },
+      iceServers: [],
+      resume: "r",
+      resumed: true,
+      seatGraceMs: 30000,
+    },
   });
   a.pc.link("connected");
   assert.ok(a.matches(CONNECTED));
@@ -713,5 +755,53 @@ Deno.test("Unmute mid-call without a microphone track: the microphone alone is c
   assert.equal(micOn, true);
   assert.ok(a.pc.commands.includes("addTracks"));
   assert.deepEqual(a.pc.sent.map((t) => t.kind), ["audio"]);
+  a.actor.stop();
+});
+
+Deno.test("back after our seat expired: a new peer connection, this side offering", async () => {
+  const { a, b } = await connectedPair();
+  const old = a.pc;
+  a.socket.send({ type: "signal.lost" });
+  const joined = {
+    role: "polite" as const,
+    peer: { session: "b-session-1" },
+    iceServers: [],
+    resume: "new",
+    resumed: false,
+    seatGraceMs: 30000,
+  };
+  a.socket.send({ type: "signal.restored", joined });
+  assert.equal(old.closed, false, "a server restart alone keeps the call");
+  a.socket.send({ type: "signal.seatLost", peer: joined.peer });
+  assert.equal(old.closed, true, "the other side dropped that connection: so do we");
+  assert.notEqual(a.pc, old);
+  assert.equal(a.pc.input.initiator, true, "we make the offer for the new connection");
+  await settle();
+  assert.ok(a.matches({ session: { active: { room: { call: { negotiation: "offering" } } } } }));
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("back after our seat expired and the other person is gone too: wait", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "signal.lost" });
+  a.socket.send({ type: "signal.seatLost", peer: null });
+  assert.ok(a.matches(WAITING));
+  assert.equal(a.peers[0].closed, true);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("a first connection that stalls gets one ICE restart, then may still connect", async () => {
+  const a = createFakeCall("a", { delays: { ...FAST, connectStall: 40, connectTimeout: 400 } });
+  await toReady(a);
+  a.send({ type: "user.join" });
+  new FakeRoom().join(a);
+  a.socket.send({ type: "peer.joined", peer: { session: "x-session-1" } });
+  await wait(120);
+  assert.equal(a.pc.commands.filter((c) => c === "restartIce").length, 1);
+  assert.ok(a.matches({ session: { active: { room: { call: { link: "connecting" } } } } }));
+  a.pc.link("connected");
+  assert.ok(a.matches(CONNECTED));
   a.actor.stop();
 });

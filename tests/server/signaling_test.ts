@@ -88,6 +88,8 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       assert.ok(ack.role === "polite" || ack.role === "impolite");
       assert.equal(ack.peer, null);
       assert.match(ack.resume, /^[A-Za-z0-9_-]{16,64}$/);
+      assert.equal(ack.resumed, false);
+      assert.equal(ack.seatGraceMs, 30_000, "the default seat grace, 30 s");
       assert.deepEqual(ack.iceServers, []);
     },
   );
@@ -231,6 +233,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const ack = await joined(back, room, { session: newSession, resume: ackA.resume });
     assert.equal(ack.role, ackA.role);
     assert.equal(ack.resume, ackA.resume);
+    assert.equal(ack.resumed, true, "the acknowledgement says the seat was taken back");
     assert.deepEqual(ack.peer, { session: sessionB });
     assert.deepEqual(await arrived, { session: newSession });
     await assertRelays(back, b);
@@ -299,6 +302,7 @@ Deno.test("signaling: a held seat expires after the grace period", async (t) => 
     const arrived = nextEvent(b, "peer-joined");
     const ack = await joined(late, room, { resume: ackA.resume });
     assert.notEqual(ack.resume, ackA.resume);
+    assert.equal(ack.resumed, false, "the acknowledgement says this is a new seat");
     await arrived;
     await assertRelays(late, b);
   });
