@@ -12,25 +12,15 @@
  */
 import puppeteer, { type Browser, type BrowserContext, type Page } from "puppeteer-core";
 import { newRoomId } from "../protocol/signaling.ts";
+import { CHROMIUM_ARGS, FAKE_UI_ARG } from "../tests/helpers/browser.ts";
 import { startServer, TUTORIAL_DIR } from "./servers.ts";
 import type { Target } from "./signal_clients.ts";
 import { summarize, type Summary } from "./stats.ts";
 
-/** Chromium's path and the flags that make WebRTC work headless here (see ENVIRONMENT.md). */
+/** Chromium's path and the flags the browser tests use (see ENVIRONMENT.md). */
 export const CHROMIUM = {
   executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-  ],
+  args: [...CHROMIUM_ARGS, FAKE_UI_ARG],
 };
 
 /** Options for {@linkcode runBrowserCalls}. */

@@ -8,7 +8,7 @@
 import puppeteer, { type Browser, type BrowserContext, type Page } from "puppeteer-core";
 
 /** Chromium flags that make WebRTC work headless, as root, offline (see ENVIRONMENT.md). */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--use-fake-device-for-media-stream",
   "--autoplay-policy=no-user-gesture-required",
@@ -21,7 +21,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Grants camera and microphone without a prompt. Left out to test a refused camera. */
-const FAKE_UI_ARG = "--use-fake-ui-for-media-stream";
+export const FAKE_UI_ARG = "--use-fake-ui-for-media-stream";
 
 /** Firefox prefs for the same: fake devices, no prompt, host candidates as addresses. */
 const FIREFOX_PREFS = {
