@@ -87,11 +87,7 @@ export function docsBlock(machine: AnyStateMachine): string {
     `\`${event}\``,
   ]);
   return [
-    GENERATED_NOTE,
-    "",
-    "```mermaid",
-    toMermaid(machine).trimEnd(),
-    "```",
+    ...fencedDiagram(machine),
     "",
     "Events handled where they arrive, without a change of state:",
     "",
@@ -99,14 +95,15 @@ export function docsBlock(machine: AnyStateMachine): string {
   ].join("\n");
 }
 
+/** The generated-file note and the diagram in a Mermaid fence. */
+function fencedDiagram(machine: AnyStateMachine): string[] {
+  return [GENERATED_NOTE, "", "```mermaid", toMermaid(machine).trimEnd(), "```"];
+}
+
 /** What goes between the markers of README.md: the diagram and where to read more. */
 export function readmeBlock(machine: AnyStateMachine): string {
   return [
-    GENERATED_NOTE,
-    "",
-    "```mermaid",
-    toMermaid(machine).trimEnd(),
-    "```",
+    ...fencedDiagram(machine),
     "",
     // Wrapped as `deno fmt` wraps it.
     "What each state means, how to open `machines/call_machine.ts` in the Stately editor, and how to",

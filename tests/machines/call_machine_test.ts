@@ -1,3 +1,4 @@
+import type { Joined } from "../../protocol/signaling.ts";
 import assert from "node:assert/strict";
 import { MAX_ICE_RESTARTS } from "../../machines/call_machine.ts";
 import {
@@ -10,6 +11,11 @@ import {
 } from "../helpers/fake_call.ts";
 
 const FAST = { disconnectGrace: 20, restartWait: 30, connectTimeout: 200, leaveTimeout: 30 };
+
+/** The join acknowledgement of a rejoin that took its held seat back. */
+function rejoined(role: "polite" | "impolite", peer: { session: string } | null): Joined {
+  return { role, peer, iceServers: [], resume: "r", resumed: true, seatGraceMs: 30000 };
+}
 
 function wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -323,14 +329,7 @@ Deno.test("the other side back on the server while recovering: restart again at 
   a.socket.send({ type: "signal.lost" });
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session },
-      iceServers: [],
-      resume: "r",
-      resumed: true,
-      seatGraceMs: 30000,
-    },
+    joined: rejoined("impolite", { session }),
   });
   assert.equal(restarts(), 3, "our own signaling back: restart again too");
   a.actor.stop();
@@ -343,14 +342,7 @@ Deno.test("an offer whose answer never comes is rolled back, so negotiation can 
   a.send({ type: "user.join" });
   a.socket.send({
     type: "signal.joined",
-    joined: {
-      role: "impolite",
-      peer: { session: "gone-1" },
-      iceServers: [],
-      resume: "r",
-      resumed: true,
-      seatGraceMs: 30000,
-    },
+    joined: rejoined("impolite", { session: "gone-1" }),
   });
   await settle();
   assert.ok(a.matches({ session: { active: { room: { call: { negotiation: "offering" } } } } }));
@@ -452,14 +444,7 @@ Deno.test("server lost: the call goes on and the session is restored without a n
   assert.ok(a.matches(CONNECTED), "media keeps flowing peer to peer");
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "polite",
-      peer: null,
-      iceServers: [],
-      resume: "r",
-      resumed: true,
-      seatGraceMs: 30000,
-    },
+    joined: rejoined("polite", null),
   });
   assert.ok(a.matches({ session: { active: { server: "online" } } }));
   assert.equal(a.actor.getSnapshot().context.polite, true, "takes the role the server gives now");
@@ -491,14 +476,7 @@ Deno.test("our signaling back while an offer awaits its answer: the offer is tak
   a.socket.commands.length = 0;
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session: "b-session-1" },
-      iceServers: [],
-      resume: "r",
-      resumed: true,
-      seatGraceMs: 30000,
-    },
+    joined: rejoined("impolite", { session: "b-session-1" }),
   });
   assert.equal(a.pc.rollbacks, 1, "the lost offer is rolled back at once, no answer timeout");
   assert.equal(count(a, "offer"), offers + 1, "and a new one made");
@@ -692,14 +670,7 @@ Deno.test("restarts tried while off the server or offline do not use up the budg
   assert.ok(a.matches(RECOVERING), "all three tried without signaling");
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session: "b-session-1" },
-      iceServers: [],
-      resume: "r",
-      resumed: true,
-      seatGraceMs: 30000,
-    },
+    joined: rejoined("impolite", { session: "b-session-1" }),
   });
   assert.equal(a.actor.getSnapshot().context.iceRestarts, 1, "a fresh budget once it is back");
   a.pc.send({ type: "network.online" });
@@ -719,14 +690,7 @@ Deno.test("off the server with every restart tried: no failure, restarts go on u
   assert.ok(count(a, "restartIce") > MAX_ICE_RESTARTS, "and still restarting");
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session: "b-session-1" },
-      iceServers: [],
-      resume: "r",
-      resumed: true,
-      seatGraceMs: 30000,
-    },
+    joined: rejoined("impolite", { session: "b-session-1" }),
   });
   a.pc.link("connected");
   assert.ok(a.matches(CONNECTED));
