@@ -39,8 +39,6 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
       timeout: 5000,
     });
     let joined = false;
-    /** When the connection last dropped, to tell a lost seat from a restarted server. */
-    let lostAt = 0;
     let failedAttempts = 0;
 
     const join = () => {
@@ -62,10 +60,8 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           seat.keep(ack.resume);
           const { ok: _, ...joinedInfo } = ack;
           send({ type: joined ? "signal.restored" : "signal.joined", joined: joinedInfo });
-          // Away longer than the seat is held, and given a new seat: the other side gave up the
-          // call we had. (A server that restarted sooner gives new seats too, but both sides'
-          // connection went on meanwhile.)
-          if (joined && !ack.resumed && performance.now() - lostAt >= ack.seatGraceMs) {
+          // Away longer than the seat is held: the other side gave up the call we had.
+          if (joined && ack.seat === "expired") {
             send({ type: "signal.seatLost", peer: ack.peer });
           }
           joined = true;
@@ -84,7 +80,6 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
       }
     });
     socket.on("disconnect", (reason) => {
-      lostAt = performance.now();
       if (joined) send({ type: "signal.lost" });
       // The server closed this connection (another tab took the seat): don't fight it.
       if (reason === "io server disconnect") {

@@ -28,6 +28,11 @@ export const ServerEvent = {
   peerAway: "peer-away",
   /** The other member left the room for good ({@linkcode PeerLeft}). */
   peerLeft: "peer-left",
+  /**
+   * This connection's seat was taken back by a newer page of the same tab or browser (its resume
+   * token); the server closes this connection right after ({@linkcode SeatTaken}).
+   */
+  seatTaken: "seat-taken",
 } as const;
 
 /** Perfect-negotiation role, assigned by the server: one seat is polite, the other impolite. */
@@ -74,6 +79,15 @@ export interface PeerInfo {
   session: string;
 }
 
+/**
+ * What became of the seat a `join` asked for:
+ * - `resumed`: the held seat its `resume` token names was taken back;
+ * - `new`: a new seat (no token, or one this server does not know, e.g. after a restart);
+ * - `expired`: the token named a seat that was held and then given up when its grace ran out,
+ *   so the other member was told this one left and dropped the call they had.
+ */
+export type SeatOutcome = "resumed" | "new" | "expired";
+
 /** `join` acknowledgement on success. */
 export interface Joined {
   role: Role;
@@ -82,8 +96,8 @@ export interface Joined {
   iceServers: IceServer[];
   /** Keep this (per tab) and send it back in {@linkcode JoinRequest.resume}. */
   resume: string;
-  /** Whether this join took back the seat `resume` named (false: a new seat). */
-  resumed: boolean;
+  /** What became of the seat asked for, see {@linkcode SeatOutcome}. */
+  seat: SeatOutcome;
   /** How long this server holds the seat of a member whose connection dropped, in milliseconds. */
   seatGraceMs: number;
 }
@@ -124,21 +138,52 @@ export interface PeerLeft {
   reason: "hang-up" | "timeout";
 }
 
+/** `seat-taken` payload. */
+export interface SeatTaken {
+  reason: "another-tab";
+}
+
+/** Socket.IO's typed event map of what the client sends (`Server<ClientToServer, ...>`). */
+export interface ClientToServerEvents {
+  join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
+  signal: (message: SignalMessage, ack: (reply: Ack) => void) => void;
+  leave: (ack: (reply: Ack) => void) => void;
+}
+
+/** Socket.IO's typed event map of what the server sends. */
+export interface ServerToClientEvents {
+  signal: (message: SignalMessage) => void;
+  "peer-joined": (peer: PeerInfo) => void;
+  "peer-away": (away: PeerAway) => void;
+  "peer-left": (left: PeerLeft) => void;
+  "seat-taken": (taken: SeatTaken) => void;
+}
+
 /** Limits the server enforces; exported so clients and tests agree with it. */
 export const Limits = {
   /** Longest SDP accepted (Chromium's offers are 4-8 KB). */
   sdpBytes: 64 * 1024,
   /** Longest candidate line accepted. */
   candidateBytes: 1024,
-  /** Longest session id and resume token accepted. */
+  /** Longest candidate `sdpMid` accepted. */
+  sdpMidLength: 64,
+  /** Highest candidate `sdpMLineIndex` accepted. */
+  maxMLineIndex: 1024,
+  /** Longest candidate `usernameFragment` accepted. */
+  usernameFragmentLength: 256,
+  /** Shortest and longest session id and resume token accepted. */
+  tokenMinLength: 8,
   tokenLength: 64,
+  /** Shortest and longest room id accepted. */
+  roomIdMinLength: 16,
+  roomIdLength: 64,
   /** People in one room. */
   roomCapacity: 2,
 } as const;
 
 /** Room ids: URL-safe base64, at least 16 characters (96 bits), at most 64. */
-const ROOM_ID = /^[A-Za-z0-9_-]{16,64}$/;
-const TOKEN = /^[A-Za-z0-9_-]{8,64}$/;
+const ROOM_ID = new RegExp(`^[A-Za-z0-9_-]{${Limits.roomIdMinLength},${Limits.roomIdLength}}$`);
+const TOKEN = new RegExp(`^[A-Za-z0-9_-]{${Limits.tokenMinLength},${Limits.tokenLength}}$`);
 
 /** Whether `value` is a well-formed room id. */
 export function isRoomId(value: unknown): value is string {
@@ -175,10 +220,15 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
   if (!isRecord(value)) return invalid("join expects an object { room, session }");
   const { room, session, resume } = value;
   if (!isRoomId(room)) {
-    return invalid("room must be 16-64 characters of A-Z, a-z, 0-9, - and _", "invalid-room");
+    return invalid(
+      `room must be ${Limits.roomIdMinLength}-${Limits.roomIdLength} characters of A-Z, a-z, 0-9, - and _`,
+      "invalid-room",
+    );
   }
   if (typeof session !== "string" || !TOKEN.test(session)) {
-    return invalid("session must be 8-64 characters of A-Z, a-z, 0-9, - and _");
+    return invalid(
+      `session must be ${Limits.tokenMinLength}-${Limits.tokenLength} characters of A-Z, a-z, 0-9, - and _`,
+    );
   }
   if (resume !== undefined && (typeof resume !== "string" || !TOKEN.test(resume))) {
     return invalid("resume must be a token from an earlier join");
@@ -212,19 +262,20 @@ export function parseSignal(value: unknown): Parsed<SignalMessage> {
     const sdpMid = c.sdpMid ?? null;
     const sdpMLineIndex = c.sdpMLineIndex ?? null;
     const usernameFragment = c.usernameFragment ?? null;
-    if (sdpMid !== null && (typeof sdpMid !== "string" || sdpMid.length > 64)) {
+    if (sdpMid !== null && (typeof sdpMid !== "string" || sdpMid.length > Limits.sdpMidLength)) {
       return invalid("candidate.sdpMid must be a short string or null");
     }
     if (
       sdpMLineIndex !== null &&
       (!Number.isInteger(sdpMLineIndex) || (sdpMLineIndex as number) < 0 ||
-        (sdpMLineIndex as number) > 1024)
+        (sdpMLineIndex as number) > Limits.maxMLineIndex)
     ) {
       return invalid("candidate.sdpMLineIndex must be a small non-negative integer or null");
     }
     if (
       usernameFragment !== null &&
-      (typeof usernameFragment !== "string" || usernameFragment.length > 256)
+      (typeof usernameFragment !== "string" ||
+        usernameFragment.length > Limits.usernameFragmentLength)
     ) {
       return invalid("candidate.usernameFragment must be a short string or null");
     }

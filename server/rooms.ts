@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Limits, randomToken, type Role } from "../protocol/signaling.ts";
+import { Limits, randomToken, type Role, type SeatOutcome } from "../protocol/signaling.ts";
 
 /** One member's place in a room. */
 export interface Seat {
@@ -26,23 +26,43 @@ export type JoinOutcome =
     ok: true;
     seat: Seat;
     peer: Seat | null;
-    /** Whether the request's resume token took back its held seat. */
-    resumed: boolean;
+    /** What became of the seat the request's resume token named. */
+    outcome: SeatOutcome;
     replacedSocketId: string | null;
   }
   | { ok: false; reason: "room-full" | "already-joined" };
 
+/** Where the registry's time comes from; XState's `SimulatedClock` fits, for tests. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as number),
+};
+
 /** Options for {@linkcode RoomRegistry}. */
 export interface RoomRegistryOptions {
+  /** Time for the grace periods; the system's by default. */
+  clock?: Clock;
   /** How long an away member's seat is held. */
   graceMs: number;
   /** Called when a held seat expires; `peer` is the member still in the room, if any. */
   onExpire?: (roomId: string, peer: Seat | null) => void;
 }
 
+/** How long the token of a seat that expired is remembered, to tell its page so. */
+const EXPIRED_MEMORY_MS = 15 * 60_000;
+/** At most this many expired tokens are remembered; the oldest go first. */
+const EXPIRED_MEMORY_ENTRIES = 10_000;
+
 interface Room {
   seats: Seat[];
-  timers: Map<Seat, ReturnType<typeof setTimeout>>;
+  timers: Map<Seat, unknown>;
 }
 
 const ROLES: readonly Role[] = ["impolite", "polite"];
@@ -51,10 +71,14 @@ const ROLES: readonly Role[] = ["impolite", "polite"];
 export class RoomRegistry {
   #rooms = new Map<string, Room>();
   #bySocket = new Map<string, { roomId: string; seat: Seat }>();
+  /** Resume token of a seat that expired → its room and when it is forgotten. */
+  #expired = new Map<string, { roomId: string; until: number }>();
   #options: RoomRegistryOptions;
+  #clock: Clock;
 
   constructor(options: RoomRegistryOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   /** Number of rooms with at least one seat taken. */
@@ -85,8 +109,12 @@ export class RoomRegistry {
     }
     this.#rooms.set(request.room, room);
     this.#bySocket.set(socketId, { roomId: request.room, seat });
-    const resumed = seat.resume === request.resume;
-    return { ok: true, seat, peer: this.#other(room, seat), resumed, replacedSocketId };
+    const outcome: SeatOutcome = seat.resume === request.resume
+      ? "resumed"
+      : this.#wasExpired(request.room, request.resume)
+      ? "expired"
+      : "new";
+    return { ok: true, seat, peer: this.#other(room, seat), outcome, replacedSocketId };
   }
 
   /** The other seat of `socketId`'s room, if `socketId` is seated. */
@@ -121,10 +149,11 @@ export class RoomRegistry {
     const { seat, roomId } = entry;
     seat.socketId = null;
     const peer = this.#other(room, seat);
-    const timer = setTimeout(() => {
+    const timer = this.#clock.setTimeout(() => {
       room.timers.delete(seat);
       if (seat.socketId !== null) return;
       this.#remove(roomId, room, seat);
+      this.#rememberExpired(roomId, seat.resume);
       this.#options.onExpire?.(roomId, this.#other(room, seat));
     }, this.#options.graceMs);
     room.timers.set(seat, timer);
@@ -134,9 +163,26 @@ export class RoomRegistry {
   /** Cancels every pending timer (server shutdown, tests). */
   close(): void {
     for (const room of this.#rooms.values()) {
-      for (const timer of room.timers.values()) clearTimeout(timer);
+      for (const timer of room.timers.values()) this.#clock.clearTimeout(timer);
       room.timers.clear();
     }
+  }
+
+  #rememberExpired(roomId: string, token: string): void {
+    const now = this.#clock.now();
+    for (const [oldest, entry] of this.#expired) {
+      if (entry.until > now && this.#expired.size < EXPIRED_MEMORY_ENTRIES) break;
+      this.#expired.delete(oldest);
+    }
+    this.#expired.set(token, { roomId, until: now + EXPIRED_MEMORY_MS });
+  }
+
+  #wasExpired(roomId: string, token: string | undefined): boolean {
+    if (token === undefined) return false;
+    const entry = this.#expired.get(token);
+    if (!entry) return false;
+    this.#expired.delete(token);
+    return entry.roomId === roomId && entry.until > this.#clock.now();
   }
 
   #other(room: Room, seat: Seat): Seat | null {
@@ -145,7 +191,7 @@ export class RoomRegistry {
 
   #clearTimer(room: Room, seat: Seat): void {
     const timer = room.timers.get(seat);
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
     room.timers.delete(seat);
   }
 

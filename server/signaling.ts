@@ -12,13 +12,16 @@ import { Server, type Socket } from "socket.io";
 import {
   type Ack,
   ClientEvent,
+  type ClientToServerEvents,
   type ErrorCode,
   type JoinAck,
   parseJoinRequest,
   parseSignal,
   type PeerAway,
   type PeerLeft,
+  type SeatTaken,
   ServerEvent,
+  type ServerToClientEvents,
 } from "../protocol/signaling.ts";
 import type { Config } from "./config.ts";
 import { iceServersFor } from "./ice_servers.ts";
@@ -28,8 +31,8 @@ import { RoomRegistry } from "./rooms.ts";
 export function attachSignaling(
   httpServer: HttpServer,
   config: Config,
-): { io: Server; rooms: RoomRegistry } {
-  const io = new Server(httpServer, {
+): { io: Server<ClientToServerEvents, ServerToClientEvents>; rooms: RoomRegistry } {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 128 * 1024,
     pingInterval: config.pingIntervalMs,
@@ -45,7 +48,7 @@ export function attachSignaling(
     },
   });
 
-  io.on("connection", (socket: Socket) => {
+  io.on("connection", (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => {
     socket.on(ClientEvent.join, async (payload: unknown, ack: unknown) => {
       const reply = replier<JoinAck>(payload, ack);
       const parsed = parseJoinRequest(payload);
@@ -53,14 +56,18 @@ export function attachSignaling(
       const outcome = rooms.join(socket.id, parsed.value);
       if (!outcome.ok) return reply(failure(outcome.reason));
       const { seat, peer, replacedSocketId } = outcome;
-      if (replacedSocketId) io.sockets.sockets.get(replacedSocketId)?.disconnect(true);
+      if (replacedSocketId) {
+        const replaced = io.sockets.sockets.get(replacedSocketId);
+        replaced?.emit(ServerEvent.seatTaken, { reason: "another-tab" } satisfies SeatTaken);
+        replaced?.disconnect(true);
+      }
       reply({
         ok: true,
         role: seat.role,
         peer: peer ? { session: peer.session } : null,
         iceServers: await iceServersFor(config, socket.id),
         resume: seat.resume,
-        resumed: outcome.resumed,
+        seat: outcome.outcome,
         seatGraceMs: config.seatGraceMs,
       });
       if (peer?.socketId) {
@@ -78,8 +85,8 @@ export function attachSignaling(
       reply({ ok: true });
     });
 
-    socket.on(ClientEvent.leave, (payload: unknown, ack: unknown) => {
-      const reply = replier<Ack>(payload, ack);
+    socket.on(ClientEvent.leave, (...args: unknown[]) => {
+      const reply = replier<Ack>(args[0], args[1]);
       const left = rooms.leave(socket.id);
       if (!left) return reply(failure("not-joined"));
       if (left.peer?.socketId) {

@@ -266,7 +266,7 @@ export class FakeRoom {
           : null,
         iceServers: [],
         resume: "resume-token",
-        resumed: false,
+        seat: "new",
         seatGraceMs: 30000,
       },
     });

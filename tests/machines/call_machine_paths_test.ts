@@ -230,7 +230,7 @@ const joinedAlone: Joined = {
   peer: null,
   iceServers: [],
   resume: "r-1",
-  resumed: false,
+  seat: "new",
   seatGraceMs: 30000,
 };
 const joinedWithPeer: Joined = {
@@ -238,7 +238,7 @@ const joinedWithPeer: Joined = {
   peer: { session: "peer-1" },
   iceServers: [],
   resume: "r-1",
-  resumed: false,
+  seat: "new",
   seatGraceMs: 30000,
 };
 const candidate = {

@@ -1,22 +1,24 @@
 import assert from "node:assert/strict";
+import { SimulatedClock } from "xstate";
 import { RoomRegistry, type Seat } from "../../server/rooms.ts";
 
 const ROOM = "room-aaaaaaaaaaaa";
 const OTHER_ROOM = "room-bbbbbbbbbbbb";
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A registry with a long grace period, closed (timers cancelled) when disposed. */
+/**
+ * A registry on simulated time (`rooms.clock.increment(ms)`), with a long grace period unless
+ * told otherwise, closed (timers cancelled) when disposed.
+ */
 function registry(
   options: { graceMs?: number; onExpire?: (room: string, peer: Seat | null) => void } = {},
 ) {
+  const clock = new SimulatedClock();
   const rooms = new RoomRegistry({
     graceMs: options.graceMs ?? 60_000,
     onExpire: options.onExpire,
+    clock,
   });
-  return Object.assign(rooms, { [Symbol.dispose]: () => rooms.close() });
+  return Object.assign(rooms, { clock, [Symbol.dispose]: () => rooms.close() });
 }
 
 function seated(rooms: RoomRegistry, socketId: string, room = ROOM, resume?: string) {
@@ -129,50 +131,86 @@ Deno.test("RoomRegistry resuming from a new socket reports the socket it replace
   assert.equal(rooms.peerOf("s2")?.socketId, "s1b");
 });
 
-Deno.test("RoomRegistry expires a held seat after the grace period", async () => {
+Deno.test("RoomRegistry expires a held seat when the grace period is over, not before", () => {
   const expired: [string, Seat | null][] = [];
-  using rooms = registry({ graceMs: 20, onExpire: (room, peer) => expired.push([room, peer]) });
+  using rooms = registry({ graceMs: 30_000, onExpire: (room, peer) => expired.push([room, peer]) });
   const first = seated(rooms, "s1");
   seated(rooms, "s2");
   rooms.disconnect("s1");
-  await sleep(80);
+  rooms.clock.increment(29_999);
+  assert.equal(expired.length, 0, "still held 1 ms before the grace period ends");
+  rooms.clock.increment(1);
   assert.equal(expired.length, 1);
   assert.equal(expired[0][0], ROOM);
   assert.equal(expired[0][1]?.socketId, "s2");
-  // The seat is free: the old token gets a fresh seat, a stranger could have taken it too.
+  // The seat is free: the old token gets a fresh seat, and is told its old one expired.
   const late = seated(rooms, "s3", ROOM, first.seat.resume);
   assert.notEqual(late.seat.resume, first.seat.resume);
+  assert.equal(late.outcome, "expired");
 });
 
-Deno.test("RoomRegistry does not expire a seat taken back in time", async () => {
+Deno.test("RoomRegistry says resumed, new or expired for the seat a token names", () => {
+  using rooms = registry({ graceMs: 1000 });
+  const first = seated(rooms, "s1");
+  assert.equal(first.outcome, "new", "no token: a new seat");
+  const second = seated(rooms, "s2");
+  rooms.disconnect("s2");
+  assert.equal(seated(rooms, "s2b", ROOM, second.seat.resume).outcome, "resumed");
+  // A token this server never gave (it restarted since, say) is a plain new seat.
+  assert.equal(seated(rooms, "s3", OTHER_ROOM, "from-another-server").outcome, "new");
+  // An expired token names its own room only, and tells it once.
+  rooms.disconnect("s1");
+  rooms.clock.increment(1000);
+  assert.equal(seated(rooms, "s4", OTHER_ROOM, first.seat.resume).outcome, "new");
+  rooms.leave("s4");
+  rooms.disconnect("s2b");
+  rooms.clock.increment(1000);
+  const third = seated(rooms, "s5", ROOM, second.seat.resume);
+  assert.equal(third.outcome, "expired");
+  rooms.leave("s5");
+  assert.equal(seated(rooms, "s6", ROOM, second.seat.resume).outcome, "new");
+});
+
+Deno.test("RoomRegistry forgets expired tokens after a while", () => {
+  using rooms = registry({ graceMs: 1000 });
+  const first = seated(rooms, "s1");
+  rooms.disconnect("s1");
+  rooms.clock.increment(1000);
+  rooms.clock.increment(16 * 60_000);
+  assert.equal(seated(rooms, "s2", ROOM, first.seat.resume).outcome, "new");
+});
+
+Deno.test("RoomRegistry does not expire a seat taken back in time", () => {
   const expired: string[] = [];
   using rooms = registry({ graceMs: 30, onExpire: (room) => expired.push(room) });
   const first = seated(rooms, "s1");
   seated(rooms, "s2");
   rooms.disconnect("s1");
+  rooms.clock.increment(29);
   seated(rooms, "s1b", ROOM, first.seat.resume);
-  await sleep(90);
+  rooms.clock.increment(1000);
   assert.deepEqual(expired, []);
   assert.equal(rooms.peerOf("s2")?.socketId, "s1b");
 });
 
-Deno.test("RoomRegistry empties a room whose last member's seat expires", async () => {
+Deno.test("RoomRegistry empties a room whose last member's seat expires", () => {
   const expired: [string, Seat | null][] = [];
   using rooms = registry({ graceMs: 10, onExpire: (room, peer) => expired.push([room, peer]) });
   seated(rooms, "s1");
   rooms.disconnect("s1");
-  await sleep(60);
+  rooms.clock.increment(10);
   assert.deepEqual(expired, [[ROOM, null]]);
   assert.equal(rooms.size, 0);
 });
 
-Deno.test("RoomRegistry.close cancels pending expiries", async () => {
+Deno.test("RoomRegistry.close cancels pending expiries", () => {
   const expired: string[] = [];
-  const rooms = new RoomRegistry({ graceMs: 10, onExpire: (room) => expired.push(room) });
+  const clock = new SimulatedClock();
+  const rooms = new RoomRegistry({ graceMs: 10, onExpire: (room) => expired.push(room), clock });
   seated(rooms, "s1");
   seated(rooms, "s2");
   rooms.disconnect("s1");
   rooms.close();
-  await sleep(50);
+  clock.increment(50);
   assert.deepEqual(expired, []);
 });

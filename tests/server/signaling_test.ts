@@ -88,7 +88,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       assert.ok(ack.role === "polite" || ack.role === "impolite");
       assert.equal(ack.peer, null);
       assert.match(ack.resume, /^[A-Za-z0-9_-]{16,64}$/);
-      assert.equal(ack.resumed, false);
+      assert.equal(ack.seat, "new");
       assert.equal(ack.seatGraceMs, 30_000, "the default seat grace, 30 s");
       assert.deepEqual(ack.iceServers, []);
     },
@@ -233,7 +233,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const ack = await joined(back, room, { session: newSession, resume: ackA.resume });
     assert.equal(ack.role, ackA.role);
     assert.equal(ack.resume, ackA.resume);
-    assert.equal(ack.resumed, true, "the acknowledgement says the seat was taken back");
+    assert.equal(ack.seat, "resumed", "the acknowledgement says the seat was taken back");
     assert.deepEqual(ack.peer, { session: sessionB });
     assert.deepEqual(await arrived, { session: newSession });
     await assertRelays(back, b);
@@ -246,10 +246,12 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       await using clients = new ClientGroup(server.url);
       const { room, a, b, ackA } = await pair(clients);
       const retired = nextEvent<string>(a, "disconnect");
+      const told = nextEvent(a, "seat-taken");
       const noAway = expectNoEvent(b, "peer-away", 400);
       const arrived = nextEvent(b, "peer-joined");
       const fresh = await clients.connect();
       await joined(fresh, room, { resume: ackA.resume });
+      assert.deepEqual(await told, { reason: "another-tab" }, "the old page is told why");
       assert.equal(await retired, "io server disconnect");
       await arrived;
       await noAway;
@@ -302,7 +304,7 @@ Deno.test("signaling: a held seat expires after the grace period", async (t) => 
     const arrived = nextEvent(b, "peer-joined");
     const ack = await joined(late, room, { resume: ackA.resume });
     assert.notEqual(ack.resume, ackA.resume);
-    assert.equal(ack.resumed, false, "the acknowledgement says this is a new seat");
+    assert.equal(ack.seat, "expired", "the acknowledgement says the held seat expired");
     await arrived;
     await assertRelays(late, b);
   });
