@@ -1,11 +1,15 @@
 /**
- * What the call page shows for a snapshot of the call machine: the words, the buttons, which
- * screen. A pure function of the snapshot, so the wording is tested without a browser.
+ * What the call page shows for a snapshot of the call machine and its children: the words, the
+ * buttons, which screen. A pure function of the snapshots, so the wording is tested without a
+ * browser (tests/client/call_view_test.ts).
  *
  * @module
  */
-import type { SnapshotFrom } from "xstate";
-import type { callMachine, MediaFailure, MediaKind } from "../machines/call_machine.ts";
+import type { AnyActorRef, SnapshotFrom } from "xstate";
+import type { callMachine } from "../machines/call_machine.ts";
+import { hasKind, type MediaFailure, type MediaKind } from "../machines/call_types.ts";
+import type { negotiationMachine } from "../machines/negotiation_machine.ts";
+import type { sessionMachine } from "../machines/session_machine.ts";
 
 /** A button the page can offer, and the machine event it sends. */
 export interface ViewAction {
@@ -37,6 +41,27 @@ export interface CallView {
 }
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
+type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
+type NegotiationSnapshot = SnapshotFrom<typeof negotiationMachine>;
+
+/** The call's snapshot with those of the children running now. */
+export interface CallSnapshots {
+  call: CallSnapshot;
+  session: SessionSnapshot | null;
+  negotiation: NegotiationSnapshot | null;
+}
+
+function child<T>(snapshot: { children: Record<string, AnyActorRef | undefined> }, id: string) {
+  return (snapshot.children[id]?.getSnapshot() ?? null) as T | null;
+}
+
+/** The snapshots of a call and of the children it runs now. */
+export function callSnapshots(call: CallSnapshot): CallSnapshots {
+  const children = (s: unknown) => s as { children: Record<string, AnyActorRef | undefined> };
+  const session = child<SessionSnapshot>(children(call), "session");
+  const negotiation = session ? child<NegotiationSnapshot>(children(session), "negotiation") : null;
+  return { call, session, negotiation };
+}
 
 const KIND_WORDS: Record<MediaKind, string> = { audio: "microphone", video: "camera" };
 
@@ -81,10 +106,10 @@ const PEER_ABSENCE: Record<string, string> = {
   away: "The other person lost their connection. Waiting for them to come back…",
 };
 
-/** The view for a snapshot. */
+/** The view for a call's snapshot (its children's are read from it). */
 export function callView(snapshot: CallSnapshot): CallView {
+  const { session, negotiation } = callSnapshots(snapshot);
   const { context } = snapshot;
-  const tracks = context.stream?.getTracks() ?? [];
   const base = {
     alert: null,
     notice: null,
@@ -93,18 +118,18 @@ export function callView(snapshot: CallSnapshot): CallView {
     connected: false,
     micOn: context.micOn,
     cameraOn: context.cameraOn,
-    hasAudio: tracks.some((t) => t.kind === "audio"),
-    hasVideo: tracks.some((t) => t.kind === "video"),
+    hasAudio: hasKind(context.stream, "audio"),
+    hasVideo: hasKind(context.stream, "video"),
     canAddAudio: false,
     canAddVideo: false,
   };
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
 
-  if (snapshot.matches("idle") || snapshot.matches("capturing")) {
+  if (snapshot.matches("idle") || snapshot.matches({ live: "capturing" })) {
     return { ...base, screen: "prejoin", status: "Starting your camera and microphone…" };
   }
-  if (snapshot.matches("mediaBlocked")) {
+  if (snapshot.matches({ live: "mediaBlocked" })) {
     const failure = context.mediaFailure!;
     return {
       ...base,
@@ -119,7 +144,7 @@ export function callView(snapshot: CallSnapshot): CallView {
       },
     };
   }
-  if (snapshot.matches("ready")) {
+  if (snapshot.matches({ live: "ready" })) {
     const receiveOnly = !base.hasAudio && !base.hasVideo;
     return {
       ...base,
@@ -130,15 +155,15 @@ export function callView(snapshot: CallSnapshot): CallView {
       canJoin: true,
     };
   }
-  if (snapshot.matches({ session: "leaving" })) {
-    return { ...base, screen: "call", status: "Hanging up…" };
-  }
-  if (snapshot.matches("session")) {
-    const reconnecting = snapshot.matches({ session: { active: { server: "reconnecting" } } });
-    const adding = snapshot.matches({ session: { active: { media: "adding" } } });
+  if (snapshot.matches({ live: "inCall" })) {
+    if (!session || session.hasTag("leaving") || session.status === "done") {
+      return { ...base, screen: "call", status: "Hanging up…" };
+    }
+    const reconnecting = session.hasTag("connecting") && session.context.joinedOnce;
+    const adding = snapshot.hasTag("addingMedia");
     const mediaNotice = adding
       ? `Starting your ${context.turningOn === "audio" ? "microphone" : "camera"}…`
-      : snapshot.matches({ session: { active: { media: "refused" } } }) && context.mediaFailure
+      : snapshot.hasTag("mediaRefused") && context.mediaFailure
       ? mediaFailureText(context.mediaFailure)
       : null;
     const notice = reconnecting
@@ -151,31 +176,25 @@ export function callView(snapshot: CallSnapshot): CallView {
       canAddAudio: !base.hasAudio && !adding,
       canAddVideo: !base.hasVideo && !adding,
     };
-    if (snapshot.matches({ session: { active: { room: "joining" } } })) {
+    const { peerAbsence } = session.context;
+    if (session.hasTag("joining")) {
       return { ...inCall, status: "Joining the room…", notice };
     }
-    if (snapshot.matches({ session: { active: { room: "waiting" } } })) {
-      const absence = context.peerAbsence ? PEER_ABSENCE[context.peerAbsence] : null;
+    if (session.hasTag("waiting")) {
+      const absence = peerAbsence ? PEER_ABSENCE[peerAbsence] : null;
       return {
         ...inCall,
         status: absence ?? "Waiting for the other person. Send them the invite link.",
         notice,
       };
     }
-    const at = (state: "connected" | "unstable" | "recovering") =>
-      snapshot.matches({ session: { active: { room: { call: { link: state } } } } });
-    const away = context.peerAbsence === "away"
+    const away = peerAbsence === "away"
       ? "The other person's connection to the server dropped. Your call continues."
       : null;
-    if (at("connected")) {
-      return {
-        ...inCall,
-        status: "Connected.",
-        connected: true,
-        notice: notice ?? away,
-      };
+    if (negotiation?.hasTag("connected")) {
+      return { ...inCall, status: "Connected.", connected: true, notice: notice ?? away };
     }
-    if (at("unstable") || at("recovering")) {
+    if (negotiation?.hasTag("interrupted")) {
       return {
         ...inCall,
         status: "The connection was interrupted. Reconnecting…",
@@ -185,41 +204,46 @@ export function callView(snapshot: CallSnapshot): CallView {
     return { ...inCall, status: "Connecting to the other person…", notice };
   }
   const message = { ...base, screen: "message" as const };
-  if (snapshot.matches("roomFull")) {
-    return {
-      ...message,
-      status: "This room is full.",
-      alert: {
-        text: "This room is full. Two people are already in this call.",
-        actions: [retry("Try again"), newCall],
-      },
-    };
-  }
-  if (snapshot.matches("unreachable")) {
-    return {
-      ...message,
-      status: "Can't reach the Parley server.",
-      alert: {
-        text: "Can't reach the Parley server. Check your internet connection, then retry.",
-        actions: [retry(), newCall],
-      },
-    };
-  }
-  if (snapshot.matches("rejected")) {
+  if (snapshot.matches({ live: "failed" })) {
     const failure = context.failure;
-    const text = failure?.kind === "rejected" ? failure.error.message : "The server said no.";
-    return { ...message, status: text, alert: { text, actions: [retry(), newCall] } };
-  }
-  if (snapshot.matches("failed")) {
-    return {
-      ...message,
-      status: "The connection failed.",
-      alert: {
-        text:
-          "The connection to the other person failed. A firewall or network change may be in the way.",
-        actions: [retry(), { label: "Hang up", event: "user.hangUp" }],
-      },
-    };
+    switch (failure?.kind) {
+      case "room-full":
+        return {
+          ...message,
+          status: "This room is full.",
+          alert: {
+            text: "This room is full. Two people are already in this call.",
+            actions: [retry("Try again"), newCall],
+          },
+        };
+      case "unreachable":
+        return {
+          ...message,
+          status: "Can't reach the Parley server.",
+          alert: {
+            text: "Can't reach the Parley server. Check your internet connection, then retry.",
+            actions: [retry(), newCall],
+          },
+        };
+      case "connection-failed":
+        return {
+          ...message,
+          status: "The connection failed.",
+          alert: {
+            text:
+              "The connection to the other person failed. A firewall or network change may be in the way.",
+            actions: [retry(), { label: "Hang up", event: "user.hangUp" }],
+          },
+        };
+      default: {
+        const text = failure?.kind === "rejected"
+          ? failure.error.message
+          : failure?.kind === "replaced"
+          ? "This call was opened in another tab."
+          : "The server said no.";
+        return { ...message, status: text, alert: { text, actions: [retry(), newCall] } };
+      }
+    }
   }
   return {
     ...message,

@@ -5,15 +5,15 @@
  * @module
  */
 import { createActor } from "xstate";
-import { callMachine } from "../machines/call_machine.ts";
-import { captureMedia } from "./media.ts";
+import { provideEffects } from "../machines/call_machine.ts";
+import { localMedia } from "./media.ts";
 import { peerConnection } from "./peer_connection.ts";
 import { signaling } from "./signaling.ts";
 import { mountCallPage } from "./ui.ts";
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
-  callMachine.provide({ actors: { captureMedia, signaling, peerConnection } }),
+  provideEffects({ localMedia, signaling, peerConnection }),
   { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);

@@ -1,18 +1,19 @@
 /**
- * The browser's `peerConnection` actor: one RTCPeerConnection for the time the call machine is in
- * its `call` state. It runs the machine's commands one at a time, in order, and reports what the
- * connection does; the machine decides when to offer, answer, roll back or restart.
+ * The browser's `peerConnection` actor: one RTCPeerConnection for the life of one negotiation
+ * (`machines/negotiation_machine.ts`). It runs the machine's commands one at a time, in order,
+ * and reports what the connection does; the machine decides when to offer, answer, roll back or
+ * restart.
  *
  * @module
  */
 import { fromCallback } from "xstate";
-import type { CallEvent, PeerCommand, PeerInput } from "../machines/call_machine.ts";
+import type { PeerCommand, PeerEvent, PeerInput } from "../machines/call_types.ts";
 import type { Candidate } from "../protocol/signaling.ts";
 
-/** The `peerConnection` actor the browser provides to the call machine. */
+/** The `peerConnection` actor the browser provides to the negotiation machine. */
 export const peerConnection = fromCallback<PeerCommand, PeerInput>(
   ({ input, sendBack, receive }) => {
-    const send = (event: CallEvent) => sendBack(event);
+    const send = (event: PeerEvent) => sendBack(event);
     const pc = new RTCPeerConnection({ iceServers: input.iceServers });
     let local = input.stream as MediaStream | null;
     // Candidates that arrive before the description they belong to wait here.

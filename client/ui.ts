@@ -6,7 +6,8 @@
  */
 import type { Actor } from "xstate";
 import type { callMachine, StreamLike } from "../machines/call_machine.ts";
-import { callView, type ViewAction } from "./call_view.ts";
+import { callSnapshots, callView, type ViewAction } from "./call_view.ts";
+import { watchTree } from "./watch.ts";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -57,17 +58,23 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
   };
 
   let shownAlert = "";
-  actor.subscribe((snapshot) => {
+  watchTree(actor, () => {
+    const snapshot = actor.getSnapshot();
+    const { session, negotiation } = callSnapshots(snapshot);
     const view = callView(snapshot);
     app.dataset.screen = view.screen;
-    app.dataset.state = JSON.stringify(snapshot.value);
+    app.dataset.state = JSON.stringify({
+      call: snapshot.value,
+      session: session?.value ?? null,
+      negotiation: negotiation?.value ?? null,
+    });
     app.dataset.connected = String(view.connected);
     status.textContent = view.status;
     notice.textContent = view.notice ?? "";
     notice.hidden = view.notice === null;
     join.disabled = !view.canJoin;
     show(localVideo, snapshot.context.stream);
-    show(remoteVideo, snapshot.context.remoteStream);
+    show(remoteVideo, negotiation?.context.remoteStream ?? null);
     localVideo.hidden = !view.hasVideo;
     // Without a track, the switch offers to start one (when the view says it can).
     setSwitch(

@@ -1,15 +1,36 @@
 /**
- * Draws the call machine as a Mermaid `stateDiagram-v2`, read from the machine definition itself
- * (its state nodes and their transitions), so the picture cannot drift from the code.
+ * Draws the call machines (the call, its session, each negotiation) as Mermaid
+ * `stateDiagram-v2`s, read from the machine definitions themselves (their state nodes and
+ * transitions), so the pictures cannot drift from the code.
  *
  * `deno task machine` writes it between the `<!-- machine:start -->` and `<!-- machine:end -->`
  * markers of docs/call_machine.md and README.md; tests/machines/diagram_test.ts fails when what is
- * written there is no longer what the machine gives.
+ * written there is no longer what the machines give.
  *
  * @module
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from "xstate";
 import { callMachine } from "./call_machine.ts";
+import { negotiationMachine } from "./negotiation_machine.ts";
+import { sessionMachine } from "./session_machine.ts";
+
+/** A machine to draw, with what to call it and the file it lives in. */
+export interface DrawnMachine {
+  title: string;
+  file: string;
+  machine: AnyStateMachine;
+}
+
+/** The call machines, parent first. */
+export const MACHINES: readonly DrawnMachine[] = [
+  { title: "The call", file: "machines/call_machine.ts", machine: callMachine },
+  { title: "Its session", file: "machines/session_machine.ts", machine: sessionMachine },
+  {
+    title: "Each peer connection's negotiation",
+    file: "machines/negotiation_machine.ts",
+    machine: negotiationMachine,
+  },
+];
 
 /** The line before the generated part of a Markdown file. */
 export const START_MARKER = "<!-- machine:start -->";
@@ -80,40 +101,52 @@ export function inPlaceHandlers(machine: AnyStateMachine): InPlaceHandler[] {
   return handlers;
 }
 
-/** What goes between the markers of docs/call_machine.md: the diagram and the in-place table. */
-export function docsBlock(machine: AnyStateMachine): string {
-  const rows = inPlaceHandlers(machine).map(({ state, event }) => [
-    state === "" ? "any state" : `\`${state}\``,
-    `\`${event}\``,
-  ]);
-  return [
-    ...fencedDiagram(machine),
-    "",
-    "Events handled where they arrive, without a change of state:",
-    "",
-    ...table(["state", "event [guard]"], rows),
-  ].join("\n");
+/** What goes between the markers of docs/call_machine.md: each diagram and its in-place table. */
+export function docsBlock(machines: readonly DrawnMachine[]): string {
+  const sections = machines.flatMap(({ title, file, machine }) => {
+    const rows = inPlaceHandlers(machine).map(({ state, event }) => [
+      state === "" ? "any state" : `\`${state}\``,
+      `\`${event}\``,
+    ]);
+    return [
+      "",
+      `### ${title} (\`${file}\`)`,
+      "",
+      ...fencedDiagram(machine),
+      "",
+      "Events handled where they arrive, without a change of state:",
+      "",
+      ...table(["state", "event [guard]"], rows),
+    ];
+  });
+  return [GENERATED_NOTE, ...sections].join("\n");
 }
 
-/** The generated-file note and the diagram in a Mermaid fence. */
+/** A diagram in a Mermaid fence. */
 function fencedDiagram(machine: AnyStateMachine): string[] {
-  return [GENERATED_NOTE, "", "```mermaid", toMermaid(machine).trimEnd(), "```"];
+  return ["```mermaid", toMermaid(machine).trimEnd(), "```"];
 }
 
-/** What goes between the markers of README.md: the diagram and where to read more. */
-export function readmeBlock(machine: AnyStateMachine): string {
+/** What goes between the markers of README.md: the diagrams and where to read more. */
+export function readmeBlock(machines: readonly DrawnMachine[]): string {
   return [
-    ...fencedDiagram(machine),
+    GENERATED_NOTE,
+    ...machines.flatMap(({ title, file, machine }) => [
+      "",
+      `${title} (\`${file}\`):`,
+      "",
+      ...fencedDiagram(machine),
+    ]),
     "",
     // Wrapped as `deno fmt` wraps it.
-    "What each state means, how to open `machines/call_machine.ts` in the Stately editor, and how to",
-    "watch a running call: add `?inspect` to a room link (`/r/<id>?inspect`) and the Stately inspector",
-    "shows its states, events and context live. All in [docs/call_machine.md](docs/call_machine.md).",
+    "What each state means, how to open the machines in the Stately editor, and how to watch a",
+    "running call: add `?inspect` to a room link (`/r/<id>?inspect`) and the Stately inspector shows",
+    "its states, events and context live. All in [docs/call_machine.md](docs/call_machine.md).",
   ].join("\n");
 }
 
 const GENERATED_NOTE =
-  "<!-- Generated from machines/call_machine.ts by `deno task machine`: edit the machine, not this. -->";
+  "<!-- Generated from machines/ by `deno task machine`: edit the machines, not this. -->";
 
 /** A Markdown table with its columns padded, as `deno fmt` writes it. */
 function table(head: string[], rows: string[][]): string[] {
@@ -208,13 +241,13 @@ async function writeBlock(path: string, block: string): Promise<boolean> {
 if (import.meta.main) {
   const root = new URL("../", import.meta.url);
   const docs = new URL("docs/call_machine.md", root);
-  if (!await writeBlock(docs.pathname, docsBlock(callMachine))) {
+  if (!await writeBlock(docs.pathname, docsBlock(MACHINES))) {
     console.error(`docs/call_machine.md has no ${START_MARKER} ... ${END_MARKER} block`);
     Deno.exit(1);
   }
   console.log("wrote docs/call_machine.md");
   const readme = new URL("README.md", root);
-  if (await writeBlock(readme.pathname, readmeBlock(callMachine))) {
+  if (await writeBlock(readme.pathname, readmeBlock(MACHINES))) {
     console.log("wrote README.md");
   } else {
     console.log(`note: README.md has no ${START_MARKER} ... ${END_MARKER} block; left as it is`);

@@ -146,7 +146,7 @@ export interface SeatTaken {
 /** Socket.IO's typed event map of what the client sends (`Server<ClientToServer, ...>`). */
 export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
-  signal: (message: SignalMessage, ack: (reply: Ack) => void) => void;
+  signal: (message: SignalMessage, ack?: (reply: Ack) => void) => void;
   leave: (ack: (reply: Ack) => void) => void;
 }
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Browser } from "puppeteer-core";
-import { ROOT_DIR, type RunningServer, startServer } from "../helpers/server.ts";
+import { type RunningServer, startServer } from "../helpers/server.ts";
 import {
   BROWSER_TEST,
   clickButton,
@@ -18,6 +18,7 @@ import {
   newRoomUrl,
   newUser,
   pressJoin,
+  saveScreenshot,
   textOf,
   type User,
   videoBrightness,
@@ -95,9 +96,8 @@ Deno.test({
       await Promise.all([seesTheOther(a), seesTheOther(b)]);
 
       // The README's picture of a real call (docs/call.png), taken while both videos are live.
-      await Deno.mkdir(`${ROOT_DIR}docs`, { recursive: true });
       await waitForRemoteFrames(a.page, LIVE);
-      await a.page.screenshot({ path: `${ROOT_DIR}docs/call.png`, type: "png" });
+      await saveScreenshot(a.page, "call");
 
       const c = await newUser(browser, server.url, { name: "C", path: roomUrl });
       await pressJoin(c.page);

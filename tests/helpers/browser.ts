@@ -43,6 +43,17 @@ export const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
 /** Frames the other person's video must advance by to count as live (about half a second). */
 export const LIVE = 10;
 
+/**
+ * Saves a screenshot of `page` as `docs/<name>.png` for the README, only when asked
+ * (`UPDATE_SCREENSHOTS=1 deno task test`): a plain test run leaves the working tree as it was.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  if (Deno.env.get("UPDATE_SCREENSHOTS") !== "1") return;
+  const root = new URL("../../", import.meta.url).pathname;
+  await Deno.mkdir(`${root}docs`, { recursive: true });
+  await page.screenshot({ path: `${root}docs/${name}.png`, type: "png" });
+}
+
 /** Options for {@linkcode launchChromium}. */
 export interface LaunchChromiumOptions {
   /**

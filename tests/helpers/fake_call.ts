@@ -1,26 +1,35 @@
 /**
- * Fake implementations of the call machine's actors, for running the real machine under
- * `deno test`: media that records whether it was stopped, a signaling "server" that seats two
- * machines in a room and relays between them, and a peer connection that follows the
+ * Fake implementations of the call machines' effects, for running the real machines under
+ * `deno test` on simulated time: media that records whether it was stopped, a signaling "server"
+ * that seats two calls in a room and relays between them, and a peer connection that follows the
  * offer/answer state rules of RTCPeerConnection (including implicit rollback).
  *
  * @module
  */
-import { type Actor, createActor, fromCallback, fromPromise } from "xstate";
+import { type Actor, createActor, fromCallback, SimulatedClock } from "xstate";
 import {
   type CallEvent,
-  callMachine,
-  type CaptureResult,
-  type LinkState,
-  type MediaKind,
-  type PeerCommand,
-  type PeerInput,
-  type SignalingCommand,
-  type SignalingInput,
-  type StreamLike,
-  type TrackLike,
+  type CallInput,
+  type CallMachine,
+  provideEffects,
 } from "../../machines/call_machine.ts";
-import type { Description, Role, SignalMessage } from "../../protocol/signaling.ts";
+import type {
+  LinkState,
+  MediaCommand,
+  MediaEvent,
+  MediaFailure,
+  MediaKind,
+  PeerCommand,
+  PeerEvent,
+  PeerInput,
+  SignalingCommand,
+  SignalingEvent,
+  SignalingInput,
+  StreamLike,
+  TrackLike,
+} from "../../machines/call_types.ts";
+import type { Description, Joined, Role, SignalMessage } from "../../protocol/signaling.ts";
+import { type CallView, callView } from "../../client/call_view.ts";
 
 /** A track that remembers being stopped. */
 export class FakeTrack implements TrackLike {
@@ -41,8 +50,75 @@ export class FakeStream implements StreamLike {
   getTracks(): FakeTrack[] {
     return this.tracks;
   }
-  addTrack(track: FakeTrack): void {
-    if (!this.tracks.includes(track)) this.tracks.push(track);
+}
+
+/** What a fake capture of `wants` gets: the kinds it could have, and why the others failed. */
+export type CapturePlan = (
+  wants: MediaKind[],
+) => { got: MediaKind[]; failure: MediaFailure | null };
+
+/** Every capture succeeds. */
+export const CAPTURE_ALL: CapturePlan = (wants) => ({ got: wants, failure: null });
+
+/** The fake camera and microphone: one per `live` state, like the browser's. */
+export class FakeMedia {
+  stream: FakeStream | null = null;
+  /** Every track it ever handed out. */
+  readonly tracks: FakeTrack[] = [];
+  stopped = false;
+  constructor(
+    readonly plan: () => CapturePlan,
+    readonly send: (event: MediaEvent) => void,
+  ) {}
+
+  capture(wants: Record<MediaKind, boolean>): void {
+    for (const track of this.stream?.tracks ?? []) track.stop();
+    const { got, failure } = this.plan()((["audio", "video"] as const).filter((k) => wants[k]));
+    this.stream = got.length > 0 ? this.#stream(got) : null;
+    queueMicrotask(() => {
+      if (!this.stopped) this.send({ type: "media.captured", stream: this.stream, failure });
+    });
+  }
+
+  run(command: MediaCommand): void {
+    if (command.type === "capture") return this.capture(command.wants);
+    if (command.type === "enable") {
+      for (const track of this.stream?.tracks ?? []) {
+        track.enabled = track.kind === "audio" ? command.audio : command.video;
+      }
+      return;
+    }
+    const { got, failure } = this.plan()([command.kind]);
+    queueMicrotask(() => {
+      if (this.stopped) return;
+      if (got.length === 0) {
+        return this.send({
+          type: "media.refused",
+          failure: failure ?? { reason: "other", missing: [command.kind] },
+        });
+      }
+      const track = this.#track(command.kind);
+      this.stream ??= new FakeStream([]);
+      this.stream.tracks.push(track);
+      this.send({ type: "media.added", stream: this.stream, kind: command.kind });
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const track of this.stream?.tracks ?? []) track.stop();
+  }
+
+  #stream(kinds: MediaKind[]): FakeStream {
+    const stream = new FakeStream([]);
+    for (const kind of kinds) stream.tracks.push(this.#track(kind));
+    return stream;
+  }
+
+  #track(kind: MediaKind): FakeTrack {
+    const track = new FakeTrack(kind);
+    this.tracks.push(track);
+    return track;
   }
 }
 
@@ -62,7 +138,7 @@ export class FakePeerConnection {
   constructor(
     readonly owner: string,
     readonly input: PeerInput,
-    readonly send: (event: CallEvent) => void,
+    readonly send: (event: PeerEvent) => void,
   ) {
     this.sent = [...(input.stream?.getTracks() ?? [])];
   }
@@ -84,7 +160,6 @@ export class FakePeerConnection {
       case "acceptOffer":
         if (this.signalingState === "have-local-offer") this.rollbacks++;
         this.remoteDescription = command.description;
-        this.signalingState = "have-remote-offer";
         this.candidates.push(...this.earlyCandidates.splice(0));
         this.localDescription = { type: "answer", sdp: `answer ${this.owner} ${++this.#counter}` };
         this.signalingState = "stable";
@@ -123,43 +198,45 @@ export class FakePeerConnection {
   }
 }
 
-/** One fake signaling connection (one machine's `session`). */
+/** One fake signaling connection (one session's). */
 export class FakeSignalingConnection {
   readonly commands: SignalingCommand[] = [];
   stopped = false;
   constructor(
     readonly owner: string,
     readonly input: SignalingInput,
-    readonly send: (event: CallEvent) => void,
+    readonly send: (event: SignalingEvent) => void,
   ) {}
+
+  /** How many times the machine asked it to connect. */
+  get connects(): number {
+    return this.commands.filter((command) => command.type === "connect").length;
+  }
+
+  /** The messages the machine asked it to relay. */
+  get sent(): SignalMessage[] {
+    return this.commands.flatMap((command) => command.type === "send" ? [command.message] : []);
+  }
 }
 
 /** Options for {@linkcode createFakeCall}. */
 export interface FakeCallOptions {
-  /** What `captureMedia` resolves to; a function gets the wanted kinds. */
-  capture?: CaptureResult | ((wants: Record<MediaKind, boolean>) => CaptureResult);
-  /** Delays to override (milliseconds), e.g. `{ disconnectGrace: 10 }`. */
-  delays?: Partial<
-    Record<
-      | "disconnectGrace"
-      | "restartWait"
-      | "connectStall"
-      | "connectTimeout"
-      | "leaveTimeout"
-      | "answerTimeout",
-      number
-    >
-  >;
+  /** What captures get; every kind by default. Changeable later through `call.capture`. */
+  capture?: CapturePlan;
   /** Peer connections announce `negotiationneeded` on creation when initiator (default true). */
   autoNegotiate?: boolean;
+  input?: Partial<CallInput>;
 }
 
-/** A running call machine wired to fakes, with handles on everything it created. */
+/** A running call machine wired to fakes on simulated time, with handles on what it made. */
 export interface FakeCall {
   name: string;
-  actor: Actor<typeof callMachine>;
-  /** Every stream `captureMedia` handed out. */
-  streams: FakeStream[];
+  actor: Actor<CallMachine>;
+  clock: SimulatedClock;
+  /** What the next captures get. */
+  capture: CapturePlan;
+  /** Every fake camera/microphone, newest last. */
+  media: FakeMedia[];
   /** Every signaling connection, newest last. */
   signaling: FakeSignalingConnection[];
   /** Every peer connection, newest last. */
@@ -168,68 +245,93 @@ export interface FakeCall {
   readonly socket: FakeSignalingConnection;
   /** The newest peer connection. */
   readonly pc: FakePeerConnection;
+  /** The newest fake camera/microphone's stream. */
+  readonly stream: FakeStream | null;
   /** Sends an event to the machine. */
   send(event: CallEvent): void;
-  /** Whether the snapshot matches a state value. */
-  matches(
-    value: Parameters<ReturnType<Actor<typeof callMachine>["getSnapshot"]>["matches"]>[0],
-  ): boolean;
+  /** What the page shows now. */
+  view(): CallView;
+  /** Advances simulated time, letting what the fakes do in between happen. */
+  advance(ms: number): Promise<void>;
 }
 
-/** Starts a call machine named `name` on fake actors. */
+/** Starts a call machine named `name` on fake effects and a simulated clock. */
 export function createFakeCall(name: string, options: FakeCallOptions = {}): FakeCall {
-  const streams: FakeStream[] = [];
+  const media: FakeMedia[] = [];
   const signaling: FakeSignalingConnection[] = [];
   const peers: FakePeerConnection[] = [];
-  const capture = options.capture ??
-    ((wants: Record<MediaKind, boolean>): CaptureResult => ({
-      stream: new FakeStream((["audio", "video"] as const).filter((k) => wants[k])),
-      failure: null,
-    }));
-  const machine = callMachine.provide({
-    actors: {
-      captureMedia: fromPromise<CaptureResult, Record<MediaKind, boolean>>(({ input }) => {
-        const result = typeof capture === "function" ? capture(input) : capture;
-        if (result.stream instanceof FakeStream) streams.push(result.stream);
-        return Promise.resolve(result);
-      }),
-      signaling: fromCallback<SignalingCommand, SignalingInput>(({ input, sendBack, receive }) => {
-        const connection = new FakeSignalingConnection(name, input, sendBack);
-        signaling.push(connection);
-        receive((command) => connection.commands.push(command));
-        return () => {
-          connection.stopped = true;
-        };
-      }),
-      peerConnection: fromCallback<PeerCommand, PeerInput>(({ input, sendBack, receive }) => {
-        const pc = new FakePeerConnection(name, input, sendBack);
-        peers.push(pc);
-        receive((command) => pc.run(command));
-        if (input.initiator && options.autoNegotiate !== false) {
-          queueMicrotask(() => !pc.closed && sendBack({ type: "pc.negotiationNeeded" }));
-        }
-        return () => pc.close();
-      }),
-    },
-    delays: options.delays,
+  const clock = new SimulatedClock();
+  const call = {} as FakeCall;
+  const machine = provideEffects({
+    localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(
+      ({ input, sendBack, receive }) => {
+        const fake = new FakeMedia(() => call.capture, sendBack);
+        media.push(fake);
+        receive((command) => fake.run(command));
+        fake.capture(input);
+        return () => fake.stop();
+      },
+    ),
+    signaling: fromCallback<SignalingCommand, SignalingInput>(({ input, sendBack, receive }) => {
+      const connection = new FakeSignalingConnection(name, input, sendBack);
+      signaling.push(connection);
+      receive((command) => connection.commands.push(command));
+      return () => {
+        connection.stopped = true;
+      };
+    }),
+    peerConnection: fromCallback<PeerCommand, PeerInput>(({ input, sendBack, receive }) => {
+      const pc = new FakePeerConnection(name, input, sendBack);
+      peers.push(pc);
+      receive((command) => pc.run(command));
+      if (input.initiator && options.autoNegotiate !== false) {
+        queueMicrotask(() => !pc.closed && sendBack({ type: "pc.negotiationNeeded" }));
+      }
+      return () => pc.close();
+    }),
   });
-  const actor = createActor(machine, { input: { roomId: "room-for-tests-0001" } });
-  actor.start();
-  return {
+  const actor = createActor(machine, {
+    input: { roomId: "room-for-tests-0001", ...options.input },
+    clock,
+  });
+  Object.assign(call, {
     name,
     actor,
-    streams,
+    clock,
+    capture: options.capture ?? CAPTURE_ALL,
+    media,
     signaling,
     peers,
-    get socket() {
-      return signaling.at(-1)!;
-    },
-    get pc() {
-      return peers.at(-1)!;
-    },
-    send: (event) => actor.send(event),
-    matches: (value) => actor.getSnapshot().matches(value),
-  };
+    send: (event: CallEvent) => actor.send(event),
+    view: () => callView(actor.getSnapshot()),
+    advance: (ms: number) => advanceClock(clock, ms),
+  });
+  Object.defineProperties(call, {
+    socket: { get: () => signaling.at(-1)! },
+    pc: { get: () => peers.at(-1)! },
+    stream: { get: () => media.at(-1)?.stream ?? null },
+  });
+  actor.start();
+  return call;
+}
+
+/**
+ * Advances `clock` by `ms`, timer by timer: each timer fires at its own time, and what the fakes
+ * do in answer (and the timers that starts) happens before the next one.
+ */
+export async function advanceClock(clock: SimulatedClock, ms: number): Promise<void> {
+  const end = clock.now() + ms;
+  const timers = (clock as unknown as { timeouts: Map<number, { start: number; timeout: number }> })
+    .timeouts;
+  for (;;) {
+    await settle();
+    let next = Infinity;
+    for (const { start, timeout } of timers.values()) next = Math.min(next, start + timeout);
+    if (next > end) break;
+    clock.set(Math.max(next, clock.now()));
+  }
+  clock.set(end);
+  await settle();
 }
 
 /** Lets queued microtasks and promise reactions run. */
@@ -243,6 +345,19 @@ export async function toReady(call: FakeCall): Promise<void> {
   await settle();
 }
 
+/** A join acknowledgement. */
+export function joinedAck(options: Partial<Joined> = {}): Joined {
+  return {
+    role: "impolite",
+    peer: null,
+    iceServers: [],
+    resume: "resume-token",
+    seat: "new",
+    seatGraceMs: 30000,
+    ...options,
+  };
+}
+
 /**
  * A fake signaling server for two fake calls in one room: it answers joins with roles, relays
  * `send` commands to the other member, and tells each about the other coming and going.
@@ -252,23 +367,14 @@ export class FakeRoom {
   #members = new Map<FakeCall, { role: Role; connection: FakeSignalingConnection }>();
 
   /** Answers `call`'s newest signaling connection's join. */
-  join(call: FakeCall, session = `${call.name}-session-${call.signaling.length}`): void {
+  join(call: FakeCall, session = sessionOf(call)): void {
     const connection = call.socket;
     const other = this.#other(call);
     const role: Role = other?.role === "impolite" ? "polite" : "impolite";
     this.#members.set(call, { role, connection });
     connection.send({
       type: "signal.joined",
-      joined: {
-        role,
-        peer: other
-          ? { session: `${other.call.name}-session-${other.call.signaling.length}` }
-          : null,
-        iceServers: [],
-        resume: "resume-token",
-        seat: "new",
-        seatGraceMs: 30000,
-      },
+      joined: joinedAck({ role, peer: other ? { session: sessionOf(other.call) } : null }),
     });
     other?.member.connection.send({ type: "peer.joined", peer: { session } });
   }
@@ -279,9 +385,14 @@ export class FakeRoom {
       let moved = false;
       for (const [call, member] of this.#members) {
         const other = this.#other(call);
-        while (member.connection.commands.length > 0) {
-          const command = member.connection.commands.shift()!;
-          if (command.type !== "send") continue;
+        const { commands } = member.connection;
+        for (let i = 0; i < commands.length;) {
+          const command = commands[i];
+          if (command.type !== "send") {
+            i++;
+            continue;
+          }
+          commands.splice(i, 1);
           moved = true;
           this.relayed.push({ from: call.name, message: command.message });
           other?.member.connection.send({ type: "signal.message", message: command.message });
@@ -299,4 +410,27 @@ export class FakeRoom {
     }
     return null;
   }
+}
+
+function sessionOf(call: FakeCall): string {
+  return `${call.name}-session-${call.signaling.length}`;
+}
+
+/** Two calls in one fake room, both connected. */
+export async function connectedPair(): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
+  const a = createFakeCall("a");
+  const b = createFakeCall("b");
+  const room = new FakeRoom();
+  for (const call of [a, b]) {
+    await toReady(call);
+    call.send({ type: "user.join" });
+    await settle();
+    room.join(call);
+    await settle();
+  }
+  await room.pump();
+  a.pc.link("connected");
+  b.pc.link("connected");
+  await settle();
+  return { a, b, room };
 }

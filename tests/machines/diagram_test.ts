@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { type AnyStateNode, fromPromise, setup } from "xstate";
-import { callMachine } from "../../machines/call_machine.ts";
 import {
   docsBlock,
   inPlaceHandlers,
+  MACHINES,
   readBlock,
   readmeBlock,
   replaceBlock,
@@ -21,34 +21,36 @@ const OUTDATED = "is not what the machine gives now: run `deno task machine`";
 
 Deno.test("docs/call_machine.md shows the call machine as it is now", async () => {
   const text = await Deno.readTextFile(new URL("docs/call_machine.md", ROOT));
-  assert.equal(readBlock(text), docsBlock(callMachine), `docs/call_machine.md ${OUTDATED}`);
+  assert.equal(readBlock(text), docsBlock(MACHINES), `docs/call_machine.md ${OUTDATED}`);
 });
 
 Deno.test("README.md shows the call machine as it is now", async () => {
   const text = await Deno.readTextFile(new URL("README.md", ROOT));
-  assert.equal(readBlock(text), readmeBlock(callMachine), `README.md ${OUTDATED}`);
+  assert.equal(readBlock(text), readmeBlock(MACHINES), `README.md ${OUTDATED}`);
 });
 
-Deno.test("the diagram has every state of the machine and every transition between states", () => {
-  const diagram = toMermaid(callMachine);
-  const nodes = descendants(callMachine.root);
-  for (const node of nodes) {
-    assert.match(
-      diagram,
-      new RegExp(`^\\s*(state )?("${node.key}" as \\w+|${node.key})( \\{)?$`, "m"),
+for (const { title, machine } of MACHINES) {
+  Deno.test(`${title}: the diagram has every state and every transition between states`, () => {
+    const diagram = toMermaid(machine);
+    const nodes = descendants(machine.root);
+    for (const node of nodes) {
+      assert.match(
+        diagram,
+        new RegExp(`^\\s*(state )?("${node.key}" as \\w+|${node.key})( \\{)?$`, "m"),
+      );
+    }
+    const transitions = nodes.flatMap((node) =>
+      [...node.transitions.values(), node.always ?? []].flat()
+        .filter((t) => t.source === node)
+        .flatMap((t) => t.target ?? [])
     );
-  }
-  const transitions = nodes.flatMap((node) =>
-    [...node.transitions.values(), node.always ?? []].flat()
-      .filter((t) => t.source === node)
-      .flatMap((t) => t.target ?? [])
-  );
-  const edges = diagram.split("\n").filter((line) => / --> /.test(line) && !line.includes("[*]"));
-  assert.equal(edges.length, transitions.length);
-});
+    const edges = diagram.split("\n").filter((line) => / --> /.test(line) && !line.includes("[*]"));
+    assert.equal(edges.length, transitions.length);
+  });
+}
 
-Deno.test("the diagram is Mermaid: one-word ids, labels without characters Mermaid reads", () => {
-  for (const line of toMermaid(callMachine).split("\n").slice(1)) {
+Deno.test("the diagrams are Mermaid: one-word ids, labels without characters Mermaid reads", () => {
+  for (const line of MACHINES.flatMap(({ machine }) => toMermaid(machine).split("\n").slice(1))) {
     const text = line.trim();
     if (text === "--" || text === "}" || text === "") continue;
     assert.match(

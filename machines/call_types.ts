@@ -1,0 +1,159 @@
+/**
+ * What the call machines and the effects they drive agree on: media as the machines see it, the
+ * commands each effect takes and the events each one sends back.
+ *
+ * Like the machines, this imports nothing but protocol types: it runs under `deno test`, in the
+ * browser and in the Stately editor alike.
+ *
+ * @module
+ */
+import type {
+  Candidate,
+  Description,
+  IceServer,
+  Joined,
+  PeerAway,
+  PeerInfo,
+  PeerLeft,
+  ProtocolError,
+  SignalMessage,
+} from "../protocol/signaling.ts";
+
+/** A media track as the machines see it (a `MediaStreamTrack` fits). */
+export interface TrackLike {
+  readonly kind: string;
+  enabled: boolean;
+  stop(): void;
+}
+
+/** A media stream as the machines see it (a `MediaStream` fits). */
+export interface StreamLike {
+  getTracks(): TrackLike[];
+}
+
+/** Media kinds a call can send. */
+export type MediaKind = "audio" | "video";
+
+/** Why capturing some media failed, in categories a person can act on. */
+export interface MediaFailure {
+  reason: "denied" | "not-found" | "in-use" | "insecure" | "other";
+  /** The kinds that could not be captured. */
+  missing: MediaKind[];
+}
+
+/** Peer connection states the machines react to (`RTCPeerConnectionState`). */
+export type LinkState = "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed";
+
+/** Why a call ended up failed. */
+export type CallFailure =
+  | { kind: "room-full" }
+  | { kind: "unreachable" }
+  | { kind: "replaced" }
+  | { kind: "rejected"; error: ProtocolError }
+  | { kind: "connection-failed" };
+
+/** What happened to the other person, for the page's notices. */
+export type PeerAbsence = "away" | "closed" | PeerLeft["reason"] | null;
+
+// --- Local media ------------------------------------------------------------------------------
+
+/** Commands the `localMedia` actor takes; it owns the stream and every track in it. */
+export type MediaCommand =
+  /** Stop what it has and capture the wanted kinds anew. */
+  | { type: "capture"; wants: Record<MediaKind, boolean> }
+  /** Switch tracks on or off (mute, camera off). */
+  | { type: "enable"; audio: boolean; video: boolean }
+  /** Capture one more kind and add it to the stream (turned on mid-call). */
+  | { type: "add"; kind: MediaKind };
+
+/** What the `localMedia` actor reports. */
+export type MediaEvent =
+  /** What a capture got (`stream`, maybe with fewer kinds than wanted) and what it could not. */
+  | { type: "media.captured"; stream: StreamLike | null; failure: MediaFailure | null }
+  /** `kind` was captured and is now in `stream`. */
+  | { type: "media.added"; stream: StreamLike; kind: MediaKind }
+  /** `kind` could not be added. */
+  | { type: "media.refused"; failure: MediaFailure };
+
+// --- Signaling --------------------------------------------------------------------------------
+
+/** Commands the `signaling` actor takes. */
+export type SignalingCommand =
+  /** Open the connection (again) and join the room once connected. */
+  | { type: "connect" }
+  /** Relay to the other member; held while off the server, sent after the rejoin. */
+  | { type: "send"; message: SignalMessage }
+  /** Give the seat up (hang up). */
+  | { type: "leave" };
+
+/** Input of the `signaling` actor. */
+export interface SignalingInput {
+  roomId: string;
+}
+
+/** What the `signaling` actor reports. */
+export type SignalingEvent =
+  | { type: "signal.joined"; joined: Joined }
+  /** Joined again after the connection dropped; `joined.seat` says what became of the seat. */
+  | { type: "signal.restored"; joined: Joined }
+  /**
+   * A connection attempt failed. `jitter` (0.7-1.3) spreads the next attempt so that clients of
+   * a restarted server do not all come back at once; it comes with the event, so the machine
+   * stays pure.
+   */
+  | { type: "signal.connectFailed"; jitter: number }
+  /** The joined connection dropped. */
+  | { type: "signal.lost"; jitter: number }
+  | { type: "signal.rejected"; error: ProtocolError }
+  /** Another page of this tab or browser took the seat back. */
+  | { type: "signal.seatTaken" }
+  | { type: "signal.message"; message: SignalMessage }
+  | { type: "signal.left" }
+  | { type: "peer.joined"; peer: PeerInfo }
+  | { type: "peer.away"; reason: PeerAway["reason"] }
+  | { type: "peer.left"; reason: PeerLeft["reason"] }
+  /** The device has a network again: try now rather than at the end of the wait. */
+  | { type: "network.online" };
+
+// --- Peer connection --------------------------------------------------------------------------
+
+/** Commands the `peerConnection` actor takes. */
+export type PeerCommand =
+  | { type: "offer" }
+  | { type: "acceptOffer"; description: Description }
+  | { type: "acceptAnswer"; description: Description }
+  | { type: "addCandidate"; candidate: Candidate }
+  | { type: "restartIce" }
+  | { type: "rollback" }
+  /** Send what `stream` has and the connection does not send yet (tracks added mid-call). */
+  | { type: "addTracks"; stream: StreamLike };
+
+/** Input of the `peerConnection` actor. */
+export interface PeerInput {
+  iceServers: IceServer[];
+  stream: StreamLike | null;
+  /** Whether this side adds its transceivers at once and so makes the first offer. */
+  initiator: boolean;
+}
+
+/** What the `peerConnection` actor reports. */
+export type PeerEvent =
+  | { type: "pc.negotiationNeeded" }
+  | { type: "pc.localDescription"; description: Description }
+  | { type: "pc.candidate"; candidate: Candidate }
+  | { type: "pc.remoteStream"; stream: StreamLike }
+  | { type: "pc.connection"; state: LinkState }
+  | { type: "pc.error"; message: string }
+  /** The device lost every network, or has one again (the browser knows before ICE does). */
+  | { type: "network.offline" }
+  | { type: "network.online" };
+
+/** `kind`'s plain name: "camera", "microphone". */
+export function kindName(kind: MediaKind): string {
+  return kind === "audio" ? "microphone" : "camera";
+}
+
+/** Whether `stream` has a track of `kind`. */
+export function hasKind(stream: StreamLike | null, kind: MediaKind): boolean {
+  return (stream?.getTracks() ?? []).some((track) => track.kind === kind);
+}

@@ -1,0 +1,201 @@
+/**
+ * The time in the room (machines/session_machine.ts), run inside the call on fake effects and
+ * simulated time: the server's back-off as it runs in production, seats kept or lost, the other
+ * person coming and going. Checked through what the page says and what the fakes went through.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { ATTEMPTS_BEFORE_UNREACHABLE } from "../../machines/session_machine.ts";
+import {
+  connectedPair,
+  createFakeCall,
+  type FakeCall,
+  joinedAck,
+  settle,
+  toReady,
+} from "../helpers/fake_call.ts";
+
+const RECONNECTING = "Lost the connection to the Parley server. Reconnecting… your call continues.";
+
+async function joining(): Promise<FakeCall> {
+  const call = createFakeCall("a");
+  await toReady(call);
+  call.send({ type: "user.join" });
+  await settle();
+  return call;
+}
+
+Deno.test("a server never reached: three attempts 0.5 s and 1 s apart, then unreachable", async () => {
+  const call = await joining();
+  assert.equal(ATTEMPTS_BEFORE_UNREACHABLE, 3);
+  call.socket.send({ type: "signal.connectFailed", jitter: 1 });
+  await call.advance(499);
+  assert.equal(call.socket.connects, 1, "no second attempt before 0.5 s");
+  await call.advance(1);
+  assert.equal(call.socket.connects, 2);
+  call.socket.send({ type: "signal.connectFailed", jitter: 1 });
+  await call.advance(999);
+  assert.equal(call.socket.connects, 2);
+  await call.advance(1);
+  assert.equal(call.socket.connects, 3);
+  assert.equal(call.view().status, "Joining the room…");
+  call.socket.send({ type: "signal.connectFailed", jitter: 1 });
+  await settle();
+  const view = call.view();
+  assert.equal(view.status, "Can't reach the Parley server.");
+  assert.deepEqual(view.alert!.actions.map((a) => a.label), ["Retry", "Start a new call"]);
+  call.send({ type: "user.retry" });
+  await settle();
+  assert.equal(call.signaling.length, 2, "Retry opens a new connection");
+  assert.equal(call.socket.connects, 1);
+  call.actor.stop();
+});
+
+Deno.test("server lost mid-call: back-off of 0.5, 1, 2, 4, 5, 5 s (with jitter); the call goes on", async () => {
+  const { a, b } = await connectedPair();
+  const pc = a.pc;
+  a.socket.send({ type: "signal.lost", jitter: 1 });
+  await settle();
+  assert.equal(a.view().notice, RECONNECTING);
+  assert.equal(a.view().status, "Connected.", "the media goes on peer to peer");
+  const waits: number[] = [];
+  for (const jitter of [1, 1, 1, 1, 1, 1.3]) {
+    const before = a.socket.connects;
+    let waited = 0;
+    while (a.socket.connects === before) {
+      await a.advance(100);
+      waited += 100;
+      assert.ok(waited <= 10_000, "an attempt comes within 10 s");
+    }
+    waits.push(waited);
+    a.socket.send({ type: "signal.connectFailed", jitter });
+  }
+  assert.deepEqual(waits, [500, 1000, 2000, 4000, 5000, 5000]);
+  // The last failure drew a jitter of 1.3: the next wait is 6.5 s.
+  const before = a.socket.connects;
+  await a.advance(6400);
+  assert.equal(a.socket.connects, before);
+  await a.advance(100);
+  assert.equal(a.socket.connects, before + 1);
+  a.socket.send({ type: "signal.restored", joined: joinedAck({ seat: "resumed" }) });
+  await settle();
+  assert.equal(a.view().notice, null);
+  assert.equal(a.pc, pc, "the same peer connection throughout");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the device's network is back: reconnect at once, not at the end of the wait", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "signal.lost", jitter: 1 });
+  a.socket.send({ type: "signal.connectFailed", jitter: 1 });
+  await settle();
+  const before = a.socket.connects;
+  a.socket.send({ type: "network.online" });
+  await settle();
+  assert.equal(a.socket.connects, before + 1);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("back with the seat resumed or new (a restarted server): the call goes on", async () => {
+  for (const seat of ["resumed", "new"] as const) {
+    const { a, b } = await connectedPair();
+    const pc = a.pc;
+    a.socket.send({ type: "signal.lost", jitter: 1 });
+    await a.advance(500);
+    a.socket.send({
+      type: "signal.restored",
+      joined: joinedAck({ seat, peer: { session: "b-session-1" } }),
+    });
+    await settle();
+    assert.equal(a.pc, pc, `seat ${seat}: same peer connection`);
+    assert.equal(pc.closed, false);
+    assert.equal(a.view().status, "Connected.");
+    a.actor.stop();
+    b.actor.stop();
+  }
+});
+
+Deno.test("back after our seat expired, the other person still there: a new connection, we offer", async () => {
+  const { a, b } = await connectedPair();
+  const old = a.pc;
+  a.socket.send({ type: "signal.lost", jitter: 1 });
+  await a.advance(500);
+  a.socket.send({
+    type: "signal.restored",
+    joined: joinedAck({ seat: "expired", role: "polite", peer: { session: "b-session-1" } }),
+  });
+  await settle();
+  assert.equal(old.closed, true, "the other side dropped that connection: so do we");
+  assert.equal(a.peers.length, 2);
+  assert.equal(a.pc.input.initiator, true, "this side offers on the new one");
+  assert.equal(a.pc.signalingState, "have-local-offer");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("back after our seat expired and the other person gone: wait in the room", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "signal.lost", jitter: 1 });
+  await a.advance(500);
+  a.socket.send({ type: "signal.restored", joined: joinedAck({ seat: "expired" }) });
+  await settle();
+  assert.equal(a.view().status, "Waiting for the other person. Send them the invite link.");
+  assert.equal(a.pc.closed, true);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the other person's page closed: wait for them at once; they come back: a new connection", async () => {
+  const { a, b } = await connectedPair();
+  const old = a.pc;
+  a.socket.send({ type: "peer.away", reason: "closed" });
+  await settle();
+  assert.equal(
+    a.view().status,
+    "The other person left or reloaded the page. Waiting for them to come back…",
+  );
+  assert.equal(old.closed, true);
+  a.socket.send({ type: "peer.joined", peer: { session: "b-reloaded" } });
+  await settle();
+  assert.equal(a.peers.length, 2);
+  assert.equal(a.pc.input.initiator, false, "the newcomer offers");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the other person's connection lost: the call goes on and says so", async () => {
+  const { a, b } = await connectedPair();
+  a.socket.send({ type: "peer.away", reason: "lost" });
+  await settle();
+  assert.equal(a.view().status, "Connected.");
+  assert.equal(
+    a.view().notice,
+    "The other person's connection to the server dropped. Your call continues.",
+  );
+  a.socket.send({ type: "peer.joined", peer: { session: "b-session-1" } });
+  await settle();
+  assert.equal(a.view().notice, null);
+  assert.equal(a.peers.length, 1, "the same page back: the same connection");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the other person hung up, or their seat timed out: said, and we wait", async () => {
+  for (
+    const [reason, words] of [
+      ["hang-up", "The other person hung up. You can wait here for them to come back."],
+      ["timeout", "The other person left. You can wait here for them to come back."],
+    ] as const
+  ) {
+    const { a, b } = await connectedPair();
+    a.socket.send({ type: "peer.left", reason });
+    await settle();
+    assert.equal(a.view().status, words);
+    assert.equal(a.pc.closed, true);
+    a.actor.stop();
+    b.actor.stop();
+  }
+});
