@@ -204,27 +204,25 @@ Deno.test("routes: the built site as a browser meets it (production)", async (t)
     });
 
     await t.step("a first visit to a room page is at most 40 KB compressed", async () => {
-      const sizes: Record<string, number> = {};
-      for (const path of [room, "/style.css", "/favicon.svg", entry, ...preloads]) {
-        sizes[path] = (await bytes(await get(handler, path, { "accept-encoding": CHROMIUM })))
-          .byteLength;
-      }
-      const gzipTotal = (await Promise.all(
-        [room, "/style.css", "/favicon.svg", entry, ...preloads].map(async (path) =>
-          (await bytes(await get(handler, path, { "accept-encoding": GZIP_ONLY }))).byteLength
-        ),
-      )).reduce((a, b) => a + b, 0);
-      const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-      console.log(
-        `first visit, bodies only: ${(total / 1024).toFixed(1)} KB brotli, ${
-          (gzipTotal / 1024).toFixed(1)
-        } KB gzip (${
-          Object.entries(sizes).map(([p, n]) => `${p.replace(/^\/r\/.*/, "/r/<id>")} ${n}`).join(
-            ", ",
-          )
-        })`,
-      );
-      assert.ok(total <= 40 * 1024, `${total} bytes`);
+      const page = [room, "/style.css", "/favicon.svg", entry, ...preloads];
+      const bodies = async (accept: string) => {
+        const sizes: string[] = [];
+        let total = 0;
+        for (const path of page) {
+          const size = (await bytes(await get(handler, path, { "accept-encoding": accept })))
+            .byteLength;
+          sizes.push(`${path.replace(/^\/r\/.*/, "/r/<id>")} ${size}`);
+          total += size;
+        }
+        return { total, sizes: sizes.join(", ") };
+      };
+      const br = await bodies(CHROMIUM);
+      const gzip = await bodies(GZIP_ONLY);
+      console.log(`first visit, bodies only: brotli ${br.total} bytes (${br.sizes})`);
+      console.log(`first visit, bodies only: gzip ${gzip.total} bytes (${gzip.sizes})`);
+      // Headers add about 0.6 KB a file: the browser test counts those too.
+      assert.ok(br.total <= 36 * 1024, `brotli ${br.total} bytes`);
+      assert.ok(gzip.total <= 37 * 1024, `gzip ${gzip.total} bytes`);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
