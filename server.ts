@@ -10,7 +10,7 @@
  */
 import { createServer } from "node:http";
 import { loadConfig } from "./server/config.ts";
-import { listenLines, listenUrls } from "./server/listen_addresses.ts";
+import { interfaceAddresses, listenLines, listenUrls } from "./server/listen_addresses.ts";
 import { toNodeListener } from "./server/node_adapter.ts";
 import { createHandler } from "./server/routes.ts";
 import { attachSignaling } from "./server/signaling.ts";
@@ -29,7 +29,7 @@ const { io, rooms } = attachSignaling(http, config);
 http.listen(config.port, config.host, () => {
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  console.log(listenLines(listenUrls(config.host, port, Deno.networkInterfaces())).join("\n"));
+  console.log(listenLines(listenUrls(config.host, port, interfaceAddresses())).join("\n"));
 });
 
 function shutdown() {

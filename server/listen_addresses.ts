@@ -44,6 +44,18 @@ export function listenUrls(
   return urls;
 }
 
+/**
+ * This machine's interface addresses (`--allow-sys=networkInterfaces`); none when they cannot be
+ * read, so the startup line still names loopback rather than the server failing to start.
+ */
+export function interfaceAddresses(): InterfaceAddress[] {
+  try {
+    return Deno.networkInterfaces();
+  } catch {
+    return [];
+  }
+}
+
 /** The startup lines: "Parley listening on <first>", then one "also on" line per other address. */
 export function listenLines(urls: readonly ListenUrl[]): string[] {
   const [first, ...others] = urls;

@@ -169,6 +169,8 @@ async function* walk(root: string, path: string): AsyncGenerator<string> {
     return;
   }
   for await (const entry of Deno.readDir(`${root}${path}`)) {
+    // Hidden files (an editor's swap file, .DS_Store) are no part of the client.
+    if (entry.name.startsWith(".")) continue;
     if (entry.isFile || entry.isDirectory) yield* walk(root, `${path}/${entry.name}`);
   }
 }
