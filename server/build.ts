@@ -1,101 +1,234 @@
 /**
- * Bundles the client (client/main.ts and what it imports) into static/app.js with esbuild, and
- * knows when that bundle is stale. Run directly (`deno task build`) to force a build.
+ * Builds the site into dist/ (`deno task build`): the client bundled with esbuild under hashed
+ * names (`app-<hash>.js`, `chunks/<name>-<hash>.js`), the pages from static/ with their script tags
+ * pointing at those names and module preloads for what they import at start, the other files of
+ * static/ as they are, each precompressed with brotli and gzip, and a manifest the server loads
+ * (server/site.ts). Source maps only with `--dev` (`deno task dev`).
  *
  * @module
  */
 import * as esbuild from "esbuild";
-import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import {
+  contentHash,
+  DIST,
+  DIST_DIR,
+  type Encoding,
+  ENCODING_SUFFIX,
+  type Manifest,
+  MANIFEST_FILE,
+  ROOT_DIR,
+  sourceHash,
+} from "./site.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-/** Folders whose files end up in the bundle. */
-const SOURCES = ["client", "machines", "protocol"];
-/** Entry points and the files they become, relative to the project root. */
-const ENTRIES = { "static/app": "client/main.ts" };
-const OUTPUTS = ["static/app.js"];
-/** Where the chunks that entries load go, relative to the project root. */
-const CHUNKS = "static/chunks/";
+/** The pages' scripts: `<script type="module" src="/app.js">` in static/*.html is this entry. */
+const ENTRIES: Readonly<Record<string, string>> = { app: "client/main.ts" };
+/** Page templates and other files served as they are. */
+const STATIC = "static";
 
-/** Builds the bundle when it is missing or older than any source file. Returns whether it built. */
-export async function ensureBundle(): Promise<boolean> {
-  const built = await oldestMtime(OUTPUTS.map((o) => ROOT + o));
-  if (built !== null && built >= await newestSourceMtime()) return false;
-  await buildBundle();
-  return true;
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+};
+/** Types worth compressing (images like png are compressed already). */
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
+
+/** One file of the built site, in memory. */
+export interface BuiltFile {
+  body: Uint8Array<ArrayBuffer>;
+  type: string;
+  immutable: boolean;
+  encoded: Partial<Record<Encoding, Uint8Array<ArrayBuffer>>>;
 }
 
-/** Builds the bundle unconditionally (minified, with an external source map). */
-export async function buildBundle(): Promise<void> {
+/** The whole built site, in memory, before it is written. */
+export interface BuiltSite {
+  manifest: Manifest;
+  /** By URL path, like the manifest. */
+  files: Map<string, BuiltFile>;
+}
+
+/** Options for {@linkcode buildSite}. */
+export interface BuildOptions {
+  /** With source maps, for development. */
+  dev: boolean;
+  /** The project root; default the one this file is in. */
+  root?: string;
+}
+
+/** Builds the site in memory: bundles, pages, static files, compressed variants, manifest. */
+export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
+  const root = options.root ?? ROOT_DIR;
+  const sources = await sourceHash(root);
+  const files = new Map<string, BuiltFile>();
+  const bundle = await bundleClient(root, options.dev);
+  // Every name esbuild writes carries a hash of the content.
+  for (const [path, body] of bundle.outputs) files.set(path, file(body, path, true));
+  for await (const entry of Deno.readDir(`${root}${STATIC}`)) {
+    if (!entry.isFile) continue;
+    const path = `/${entry.name}`;
+    let body = await Deno.readFile(`${root}${STATIC}/${entry.name}`);
+    if (path.endsWith(".html")) {
+      body = new TextEncoder().encode(
+        fillScriptTags(new TextDecoder().decode(body), bundle, `${STATIC}${path}`),
+      );
+    }
+    if (files.has(path)) throw new Error(`${STATIC}${path} has the name of a bundle file`);
+    files.set(path, file(body, path, false));
+  }
+  const manifest: Manifest = { sources, dev: options.dev, files: {} };
+  for (const [path, built] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    manifest.files[path] = {
+      type: built.type,
+      hash: contentHash(built.body),
+      immutable: built.immutable,
+      encodings: Object.keys(built.encoded) as Encoding[],
+    };
+  }
+  return { manifest, files };
+}
+
+/**
+ * Writes `site` to `dir` (default dist/), replacing what was there. The manifest goes first and
+ * comes back last, so a server starting meanwhile finds either no manifest (and says to build) or
+ * a complete site.
+ */
+export async function writeSite(site: BuiltSite, dir: string = DIST_DIR): Promise<void> {
+  await Deno.remove(`${dir}${MANIFEST_FILE}`).catch(ignoreNotFound);
+  await Deno.remove(dir, { recursive: true }).catch(ignoreNotFound);
+  for (const [path, built] of site.files) {
+    const out = `${dir}${path.slice(1)}`;
+    await Deno.mkdir(out.slice(0, out.lastIndexOf("/")), { recursive: true });
+    await Deno.writeFile(out, built.body);
+    for (const [encoding, body] of Object.entries(built.encoded)) {
+      await Deno.writeFile(`${out}${ENCODING_SUFFIX[encoding as Encoding]}`, body);
+    }
+  }
+  const manifest = `${dir}${MANIFEST_FILE}`;
+  await Deno.writeTextFile(`${manifest}.tmp`, JSON.stringify(site.manifest, null, 2) + "\n");
+  await Deno.rename(`${manifest}.tmp`, manifest);
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
+}
+
+/** The client bundle: its files by URL path, and each entry's file and static imports. */
+interface Bundle {
+  outputs: Map<string, Uint8Array<ArrayBuffer>>;
+  /** Entry name → its URL path and the URL paths it imports at start, transitively. */
+  entries: Map<string, { path: string; imports: string[] }>;
+}
+
+async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
+  const outdir = `${root}${DIST}`;
   try {
-    const { metafile } = await esbuild.build({
-      absWorkingDir: ROOT,
+    const result = await esbuild.build({
+      absWorkingDir: root,
       entryPoints: Object.fromEntries(
-        Object.entries(ENTRIES).map(([out, entry]) => [out, ROOT + entry]),
+        Object.entries(ENTRIES).map(([name, entry]) => [name, root + entry]),
       ),
-      outdir: ROOT,
-      // Code loaded with `import()` (the `?inspect` inspector) and what it shares with app.js go
-      // to static/chunks/, fetched only when needed.
+      outdir,
+      write: false,
+      // The name carries the hash of the content (and of what it imports), so a file can be
+      // cached forever: a new build is a new name.
+      entryNames: "[name]-[hash]",
+      // Code loaded with `import()` (the `?inspect` inspector) and what it shares with the entry
+      // go to chunks/, fetched only when needed.
       splitting: true,
-      chunkNames: `${CHUNKS}[name]-[hash]`,
+      chunkNames: "chunks/[name]-[hash]",
       metafile: true,
       bundle: true,
       format: "esm",
       platform: "browser",
       target: ["es2022", "chrome110", "firefox115", "safari16"],
       minify: true,
-      sourcemap: "linked",
+      sourcemap: dev ? "linked" : false,
       legalComments: "none",
       logLevel: "warning",
     });
-    await removeStaleChunks(new Set(Object.keys(metafile.outputs)));
+    const urlPath = (path: string) => path.slice(outdir.length);
+    const outputs = new Map<string, Uint8Array<ArrayBuffer>>();
+    for (const output of result.outputFiles) {
+      outputs.set(urlPath(output.path), new Uint8Array(output.contents));
+    }
+    // The metafile names outputs relative to absWorkingDir.
+    const meta = result.metafile.outputs;
+    const staticImports = (output: string, seen: Set<string>) => {
+      for (const imported of meta[output].imports) {
+        if (imported.kind !== "import-statement" || seen.has(imported.path)) continue;
+        seen.add(imported.path);
+        staticImports(imported.path, seen);
+      }
+      return seen;
+    };
+    const entries = new Map<string, { path: string; imports: string[] }>();
+    for (const [output, info] of Object.entries(meta)) {
+      const name = Object.keys(ENTRIES).find((n) => info.entryPoint === ENTRIES[n]);
+      if (!name) continue;
+      const imports = [...staticImports(output, new Set())].map((p) => urlPath(`${root}${p}`));
+      entries.set(name, { path: urlPath(`${root}${output}`), imports });
+    }
+    return { outputs, entries };
   } finally {
     await esbuild.stop();
   }
 }
 
-/** Deletes what earlier builds left in static/chunks/ and this one did not write. */
-async function removeStaleChunks(written: Set<string>): Promise<void> {
-  for await (const entry of Deno.readDir(ROOT + CHUNKS)) {
-    if (!written.has(CHUNKS + entry.name)) await Deno.remove(ROOT + CHUNKS + entry.name);
-  }
+/**
+ * Points a page's entry scripts (`<script type="module" src="/app.js">`) at the hashed files,
+ * with a `modulepreload` before each for the chunks it imports at start: the browser fetches them
+ * together instead of learning about the chunk only once the entry has arrived.
+ */
+function fillScriptTags(html: string, bundle: Bundle, name: string): string {
+  return html.replace(
+    /^([ \t]*)<script\b([^>]*)\bsrc="\/([^"]+)\.js"([^>]*)><\/script>/gm,
+    (_tag, indent: string, before: string, entryName: string, after: string) => {
+      const entry = bundle.entries.get(entryName);
+      if (!entry) throw new Error(`${name} loads /${entryName}.js, which is not a bundle entry`);
+      const preloads = entry.imports.map((path) =>
+        `${indent}<link rel="modulepreload" href="${path}">\n`
+      );
+      return `${preloads.join("")}${indent}<script${before}src="${entry.path}"${after}></script>`;
+    },
+  );
 }
 
-async function newestSourceMtime(): Promise<number> {
-  let newest = (await Deno.stat(ROOT + "deno.json")).mtime?.getTime() ?? 0;
-  for (const dir of SOURCES) {
-    for await (const path of walk(ROOT + dir)) {
-      newest = Math.max(newest, (await Deno.stat(path)).mtime?.getTime() ?? 0);
-    }
+function file(body: Uint8Array<ArrayBuffer>, path: string, immutable: boolean): BuiltFile {
+  const type = CONTENT_TYPES[path.slice(path.lastIndexOf(".")).toLowerCase()] ??
+    "application/octet-stream";
+  const encoded: BuiltFile["encoded"] = {};
+  if (COMPRESSIBLE.test(type)) {
+    const br = brotliCompressSync(body, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
+      },
+    });
+    const gzip = gzipSync(body, { level: constants.Z_BEST_COMPRESSION });
+    // A variant that saves nothing is not worth a Vary'd cache entry.
+    if (br.byteLength < body.byteLength) encoded.br = new Uint8Array(br);
+    if (gzip.byteLength < body.byteLength) encoded.gzip = new Uint8Array(gzip);
   }
-  return newest;
-}
-
-async function oldestMtime(paths: string[]): Promise<number | null> {
-  let oldest = Infinity;
-  for (const path of paths) {
-    try {
-      oldest = Math.min(oldest, (await Deno.stat(path)).mtime?.getTime() ?? 0);
-    } catch {
-      return null;
-    }
-  }
-  return oldest;
-}
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) yield* walk(path);
-    else if (entry.isFile) yield path;
-  }
+  return { body, type, immutable, encoded };
 }
 
 if (import.meta.main) {
-  // `--if-stale` (what `deno task start` passes) builds only when a source changed.
-  const built = Deno.args.includes("--if-stale")
-    ? await ensureBundle()
-    : (await buildBundle(), true);
+  const dev = Deno.args.includes("--dev");
+  const site = await buildSite({ dev });
+  await writeSite(site);
+  const names = Object.keys(site.manifest.files).filter((p) => site.manifest.files[p].immutable);
   console.log(
-    built ? `Parley: built ${OUTPUTS.join(", ")}` : "Parley: client bundle is up to date",
+    `Parley: built ${DIST}/${dev ? " for development (with source maps)" : ""}: ${
+      names.map((p) => p.slice(1)).join(", ")
+    }`,
   );
 }

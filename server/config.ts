@@ -20,6 +20,8 @@ export interface Config {
   /** Socket.IO heartbeat; a silent client is dropped after interval + timeout. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
+  /** Development mode: source maps built and served. `PARLEY_DEV=1` (set by `deno task dev`). */
+  dev: boolean;
 }
 
 /** Reads the configuration; throws an Error naming the variable when one is malformed. */
@@ -32,6 +34,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     seatGraceMs: integer(env, "SEAT_GRACE_SECONDS", 30, 0, 3600) * 1000,
     pingIntervalMs: integer(env, "PING_INTERVAL_MS", 2000, 100, 60000),
     pingTimeoutMs: integer(env, "PING_TIMEOUT_MS", 2500, 100, 60000),
+    dev: integer(env, "PARLEY_DEV", 0, 0, 1) === 1,
   };
 }
 

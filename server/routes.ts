@@ -4,7 +4,8 @@
  * @module
  */
 import { isRoomId, newRoomId } from "../protocol/signaling.ts";
-import { readStatic } from "./static_files.ts";
+import type { Site } from "./site.ts";
+import { serveAsset } from "./static_files.ts";
 
 /** Headers on every response: no inline script can run, no room link leaks as a referrer. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -27,23 +28,21 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
-  /** Folder the static app is served from. */
-  staticDir: string;
+  /** The built site (server/site.ts `loadSite`), served from memory. */
+  site: Site;
 }
 
 /** The HTTP handler: landing page, new rooms, room pages, static assets, health. */
 export function createHandler(
   options: HandlerOptions,
 ): (request: Request) => Response | Promise<Response> {
-  const { staticDir } = options;
-  const file = async (path: string, status = 200, extra: Record<string, string> = {}) => {
-    const found = await readStatic(staticDir, path);
-    if (!found) return text(404, "Not found");
-    return respond(found.body, status, {
-      "content-type": found.type,
-      "cache-control": "no-cache",
-      ...extra,
-    });
+  const { site } = options;
+  const file = (request: Request, path: string, status = 200) => {
+    const asset = site.files.get(path);
+    // Source maps only in development: a production build has none, and none is served even so.
+    if (!asset || (path.endsWith(".map") && !site.dev)) return text(404, "Not found");
+    const reply = serveAsset(request, asset, { status });
+    return respond(reply.body, reply.status, reply.headers);
   };
 
   return (request) => {
@@ -55,15 +54,15 @@ export function createHandler(
     if (request.method !== "GET" && request.method !== "HEAD") {
       return text(405, "Method not allowed", { allow: "GET, HEAD, POST" });
     }
-    if (pathname === "/") return file("/index.html");
+    if (pathname === "/") return file(request, "/index.html");
     if (pathname === "/healthz") return text(200, "ok");
     if (pathname.startsWith("/r/")) {
       const id = pathname.slice(3);
-      if (!isRoomId(id)) return file("/not_found.html", 404);
-      return file("/room.html");
+      if (!isRoomId(id)) return file(request, "/not_found.html", 404);
+      return file(request, "/room.html");
     }
     if (pathname.endsWith(".html")) return text(404, "Not found");
-    return file(pathname);
+    return file(request, pathname);
   };
 }
 

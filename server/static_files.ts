@@ -1,52 +1,99 @@
 /**
- * Files from static/, and only from there, with the right content type.
+ * How a file of the built site is answered: compressed as the browser accepts (brotli, gzip),
+ * cached forever when its name carries its hash, revalidated with an ETag otherwise.
  *
  * @module
  */
-import { extname, join, normalize, resolve, sep } from "node:path";
+import { type Asset, type Encoding, ENCODINGS } from "./site.ts";
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-};
+/** Cache-Control of files whose name carries their hash: a new build is a new name. */
+export const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Cache-Control of everything else: keep it, but ask (If-None-Match) before using it. */
+export const REVALIDATE = "no-cache";
 
-/** Content type for a file name; `application/octet-stream` when unknown. */
-export function contentType(path: string): string {
-  return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
+/** What to send for a file: status, headers and body (null for a 304). */
+export interface AssetReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
+/** Options for {@linkcode serveAsset}. */
+export interface ServeAssetOptions {
+  /** Status of a full answer; default 200. Only a 200 carries an ETag and can become a 304. */
+  status?: number;
 }
 
 /**
- * The file `urlPath` names under `root`, or null when it is missing, a directory, or would leave
- * `root` (`..`, encoded slashes, absolute paths, NUL bytes).
+ * The answer to `request` for `asset`: its brotli or gzip variant when the request's
+ * Accept-Encoding takes one (the file as it is otherwise), and a 304 without a body when the
+ * request's If-None-Match already names that variant.
  */
-export async function readStatic(
-  root: string,
-  urlPath: string,
-): Promise<{ body: Uint8Array<ArrayBuffer>; type: string } | null> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
+export function serveAsset(
+  request: Request,
+  asset: Asset,
+  options: ServeAssetOptions = {},
+): AssetReply {
+  const status = options.status ?? 200;
+  const available = ENCODINGS.filter((encoding) => asset.encoded[encoding]);
+  const encoding = negotiateEncoding(request.headers.get("accept-encoding"), available);
+  const body = encoding ? asset.encoded[encoding]! : asset.body;
+  const headers: Record<string, string> = {
+    "cache-control": asset.immutable ? IMMUTABLE : REVALIDATE,
+  };
+  // Caches must keep the variants apart, and an ETag names one variant (its bytes).
+  if (available.length > 0) headers["vary"] = "Accept-Encoding";
+  if (status === 200) {
+    headers["etag"] = `"${asset.hash}${encoding ? `-${encoding}` : ""}"`;
+    if (matches(request.headers.get("if-none-match"), headers["etag"])) {
+      return { status: 304, headers, body: null };
+    }
   }
-  if (decoded.includes("\0") || decoded.includes("\\") || decoded.split("/").includes("..")) {
-    return null;
+  headers["content-type"] = asset.type;
+  headers["content-length"] = String(body.byteLength);
+  if (encoding) headers["content-encoding"] = encoding;
+  return { status, headers, body };
+}
+
+/**
+ * The best of `available` that an Accept-Encoding header takes (q > 0; brotli before gzip when
+ * both are as welcome), or null for the file as it is. `*` counts for any encoding not named.
+ */
+export function negotiateEncoding(
+  header: string | null,
+  available: readonly Encoding[],
+): Encoding | null {
+  if (!header) return null;
+  const weights = new Map<string, number>();
+  for (const part of header.toLowerCase().split(",")) {
+    const [name, ...params] = part.split(";").map((s) => s.trim());
+    if (!name) continue;
+    let weight = 1;
+    for (const param of params) {
+      const q = /^q=([0-9.]+)$/.exec(param.replace(/\s+/g, ""));
+      if (q) weight = Number(q[1]);
+    }
+    weights.set(name, Number.isFinite(weight) ? weight : 0);
   }
-  const base = resolve(root);
-  const path = normalize(join(base, decoded));
-  if (!path.startsWith(base + sep)) return null;
-  try {
-    const stat = await Deno.stat(path);
-    if (!stat.isFile) return null;
-    return { body: await Deno.readFile(path), type: contentType(path) };
-  } catch {
-    return null;
+  let best: Encoding | null = null;
+  let bestWeight = 0;
+  for (const encoding of ENCODINGS) {
+    if (!available.includes(encoding)) continue;
+    const weight = weights.get(encoding) ??
+      (encoding === "gzip" ? weights.get("x-gzip") : undefined) ?? weights.get("*") ?? 0;
+    if (weight > bestWeight) {
+      best = encoding;
+      bestWeight = weight;
+    }
   }
+  return best;
+}
+
+/** Whether an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks), or is `*`. */
+function matches(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === etag;
+  });
 }

@@ -2,12 +2,15 @@
  * Test helpers: the real Parley server as a subprocess, and real Socket.IO clients talking to it.
  *
  * The server runs exactly as `deno task start` runs it (same permission flags, read from
- * deno.json), so tests see what users see: the bundle check, the config parsing, the listen line.
+ * deno.json), so tests see what users see: the check of the built site, the config parsing, the
+ * listen line. Like a deployment, it needs `deno task build` first: `deno task test` runs it, and
+ * a test file run on its own builds once when dist/ is missing or stale.
  *
  * @module
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { fileURLToPath } from "node:url";
+import { loadSite, SiteNotBuilt } from "../../server/site.ts";
 
 /** The repository root (where deno.json and server.ts live). */
 export const ROOT_DIR: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -21,6 +24,7 @@ const CONFIG_VARS = [
   "SEAT_GRACE_SECONDS",
   "PING_INTERVAL_MS",
   "PING_TIMEOUT_MS",
+  "PARLEY_DEV",
 ];
 
 const LISTENING = /Parley listening on (http:\/\/[^\s/]+:(\d+))\//;
@@ -36,7 +40,7 @@ export interface StartServerOptions {
    * a browser inside the namespace can reach the server too.
    */
   host?: string;
-  /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start bundles). */
+  /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start may build). */
   startTimeoutMs?: number;
 }
 
@@ -57,9 +61,9 @@ export interface RunningServer {
 }
 
 /**
- * The `start` task is `deno task build --if-stale && deno run <flags> server.ts`: build the client
- * bundle when it is stale (once per test process), then return the `deno run` arguments, so tests
- * run the server with exactly the permissions users give it.
+ * The `deno run` arguments of the `start` task (`deno run <flags> server.ts`), so tests run the
+ * server with exactly the permissions users give it. Before the first start, `deno task build`
+ * runs (once per test process) when the built site is missing or stale, as a developer would.
  */
 async function startTaskArgs(): Promise<string[]> {
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT_DIR}deno.json`));
@@ -72,17 +76,28 @@ async function startTaskArgs(): Promise<string[]> {
     if (step[0] !== "deno") throw new Error(`unexpected start step: ${step.join(" ")}`);
     await runOnce(step.slice(1));
   }
+  await runOnce(["task", "build"], async () => {
+    try {
+      await loadSite({ dev: false });
+      return false;
+    } catch (error) {
+      if (error instanceof SiteNotBuilt) return true;
+      throw error;
+    }
+  });
   return run.slice(1);
 }
 
 const preparations = new Map<string, Promise<void>>();
 
-function runOnce(args: string[]): Promise<void> {
+/** Runs `deno <args>` once per test process (when `needed` says so), failing with its output. */
+function runOnce(args: string[], needed = () => Promise.resolve(true)): Promise<void> {
   const key = args.join(" ");
   if (!preparations.has(key)) {
     preparations.set(
       key,
       (async () => {
+        if (!await needed()) return;
         const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
           args,
           cwd: ROOT_DIR,

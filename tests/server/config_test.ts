@@ -17,7 +17,14 @@ Deno.test("loadConfig", async (t) => {
       seatGraceMs: 30_000,
       pingIntervalMs: 2000,
       pingTimeoutMs: 2500,
+      dev: false,
     });
+  });
+
+  await t.step("PARLEY_DEV=1 is development mode; anything but 0 or 1 is refused", () => {
+    assert.equal(loadConfig(envOf({ PARLEY_DEV: "1" })).dev, true);
+    assert.equal(loadConfig(envOf({ PARLEY_DEV: "0" })).dev, false);
+    assert.throws(() => loadConfig(envOf({ PARLEY_DEV: "yes" })), /PARLEY_DEV/);
   });
 
   await t.step("empty variables count as unset", () => {

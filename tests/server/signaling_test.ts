@@ -661,8 +661,11 @@ Deno.test("HTTP: pages, new rooms and static files", async (t) => {
     }
   });
 
-  await t.step("the client bundle is served as JavaScript", async () => {
-    const response = await fetch(`${server.url}/app.js`);
+  await t.step("the client bundle the room page loads is served as JavaScript", async () => {
+    const page = await (await fetch(`${server.url}/r/${newRoomId()}`)).text();
+    const src = /<script type="module" src="(\/app-[\w-]+\.js)"/.exec(page)?.[1];
+    assert.ok(src, `no hashed bundle in the room page:\n${page}`);
+    const response = await fetch(`${server.url}${src}`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^(text|application)\/javascript/);
     await response.body?.cancel();
