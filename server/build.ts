@@ -25,6 +25,8 @@ import {
 const ENTRIES: Readonly<Record<string, string>> = { app: "client/main.ts" };
 /** Page templates and other files served as they are. */
 const STATIC = "static";
+/** What earlier versions of the build wrote into static/ (see .gitignore). */
+const LEGACY_OUTPUTS = ["app.js", "app.js.map"];
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -72,7 +74,8 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
   // Every name esbuild writes carries a hash of the content.
   for (const [path, body] of bundle.outputs) files.set(path, file(body, path, true));
   for await (const entry of Deno.readDir(`${root}${STATIC}`)) {
-    if (!entry.isFile) continue;
+    // Left in static/ by builds before dist/ existed: never part of the site.
+    if (!entry.isFile || LEGACY_OUTPUTS.includes(entry.name)) continue;
     const path = `/${entry.name}`;
     let body = await Deno.readFile(`${root}${STATIC}/${entry.name}`);
     if (path.endsWith(".html")) {
