@@ -126,10 +126,23 @@ export function callView(snapshot: CallSnapshot): CallView {
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
 
-  if (snapshot.matches("idle") || snapshot.matches({ live: "capturing" })) {
+  const preJoin = (state: "checking" | "full" | "capturing" | "ready" | "mediaBlocked") =>
+    snapshot.matches({ live: { preJoin: state } });
+  if (snapshot.matches("idle") || preJoin("checking") || preJoin("capturing")) {
     return { ...base, screen: "prejoin", status: "Starting your camera and microphone…" };
   }
-  if (snapshot.matches({ live: "mediaBlocked" })) {
+  if (preJoin("full")) {
+    return {
+      ...base,
+      screen: "message",
+      status: "This room is full.",
+      alert: {
+        text: "This room is full. Two people are already in this call.",
+        actions: [retry("Try again"), newCall],
+      },
+    };
+  }
+  if (preJoin("mediaBlocked")) {
     const failure = context.mediaFailure!;
     return {
       ...base,
@@ -144,7 +157,7 @@ export function callView(snapshot: CallSnapshot): CallView {
       },
     };
   }
-  if (snapshot.matches({ live: "ready" })) {
+  if (preJoin("ready")) {
     const receiveOnly = !base.hasAudio && !base.hasVideo;
     return {
       ...base,

@@ -8,12 +8,12 @@ import { createActor } from "xstate";
 import { provideEffects } from "../machines/call_machine.ts";
 import { localMedia } from "./media.ts";
 import { peerConnection } from "./peer_connection.ts";
-import { signaling } from "./signaling.ts";
+import { lobby, signaling } from "./signaling.ts";
 import { mountCallPage } from "./ui.ts";
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
-  provideEffects({ localMedia, signaling, peerConnection }),
+  provideEffects({ lobby, localMedia, signaling, peerConnection }),
   { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);

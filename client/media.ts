@@ -1,6 +1,6 @@
 /**
- * The browser's `localMedia` actor: it owns the camera and microphone. It captures what the
- * person wants (and, when that fails, whatever part of it can still be had, so the call can go
+ * The browser's `localMedia` actor: it owns the camera and microphone. Told to, it captures what
+ * the person wants (and, when that fails, whatever part of it can still be had, so the call can go
  * on with less), switches tracks on and off, adds a kind turned on mid-call, and stops every
  * track it holds when the machine leaves the state that owns it.
  *
@@ -71,7 +71,7 @@ async function capture(
 
 /** The `localMedia` actor the browser provides to the call machine. */
 export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>(
-  ({ input, sendBack, receive }) => {
+  ({ sendBack, receive }) => {
     const send = (event: MediaEvent) => sendBack(event);
     let stream: MediaStream | null = null;
     let stopped = false;
@@ -118,8 +118,6 @@ export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>
           return void add(command.kind);
       }
     });
-    void start(input);
-
     return () => {
       stopped = true;
       stopAll(stream);

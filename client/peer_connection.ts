@@ -55,7 +55,25 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
     globalThis.addEventListener("offline", offline);
     globalThis.addEventListener("online", online);
 
+    /**
+     * The data channels of the call, peer to peer: `control` for small messages (what each side
+     * shows, chat), `files` for file transfers. Negotiated (fixed ids on both sides), so neither
+     * side waits for the other to announce them. The side that offers first makes them at once;
+     * the other makes them as it takes that offer, so they never need an offer of their own.
+     */
+    let channels: { control: RTCDataChannel; files: RTCDataChannel } | null = null;
+    const openChannels = () => {
+      if (channels) return;
+      channels = {
+        control: pc.createDataChannel("control", { negotiated: true, id: 0, ordered: true }),
+        files: pc.createDataChannel("files", { negotiated: true, id: 1, ordered: true }),
+      };
+      for (const channel of Object.values(channels)) channel.binaryType = "arraybuffer";
+      send({ type: "pc.channels", channels });
+    };
+
     if (input.initiator) {
+      openChannels();
       // Both kinds always: with nothing to send we still want to receive.
       for (const kind of ["audio", "video"] as const) {
         const track = local?.getTracks().find((t) => t.kind === kind);
@@ -123,6 +141,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
           return run(async () => {
             // In have-local-offer this rolls our own offer back first (the polite side's glare).
             await pc.setRemoteDescription(command.description);
+            openChannels();
             await attachLocalTracks();
             await applyEarlyCandidates();
             await pc.setLocalDescription();

@@ -1,8 +1,9 @@
 /**
- * The browser's `signaling` actor: one Socket.IO connection for the time the person is in the
- * call. It connects when the session machine says so (the machine owns the back-off), joins the
- * room with this tab's resume token (`seat_token.ts`), relays signals both ways and reports what
- * happens.
+ * The browser's `signaling` actor, for the time the person is in the call: on the page's
+ * Socket.IO connection (`socket_pool.ts`) it connects when the session machine says so (the
+ * machine owns the back-off), joins the room with this tab's resume token (`seat_token.ts`),
+ * relays signals both ways and reports what happens. And the `lobby` actor, for the pre-join
+ * screen: how many people are in the room, asked without taking a seat.
  *
  * Nothing asked of it is lost while the server is away: signals wait in a queue and go out after
  * the rejoin is acknowledged (unless the seat expired meanwhile, and the connection they belong
@@ -10,28 +11,54 @@
  *
  * @module
  */
-import { io, type Socket } from "socket.io-client";
 import { fromCallback } from "xstate";
-import type { SignalingCommand, SignalingEvent, SignalingInput } from "../machines/call_types.ts";
+import type {
+  LobbyEvent,
+  SignalingCommand,
+  SignalingEvent,
+  SignalingInput,
+} from "../machines/call_types.ts";
 import {
   ClientEvent,
-  type ClientToServerEvents,
   type JoinAck,
   randomToken,
+  type RoomStatusAck,
   ServerEvent,
   type ServerToClientEvents,
   type SignalMessage,
 } from "../protocol/signaling.ts";
 import { seatToken } from "./seat_token.ts";
+import {
+  acquireSocket,
+  CONNECT_TIMEOUT_MS as ATTEMPT_TIMEOUT_MS,
+  type ParleySocket,
+  releaseSocket,
+} from "./socket_pool.ts";
 
-/** How long a connection attempt, and then the join, may take. */
-const ATTEMPT_TIMEOUT_MS = 5000;
+/** How often the pre-join screen asks again how many are in the room. */
+const STATUS_EVERY_MS = 3000;
 /** Signals kept while off the server; more than a negotiation ever needs. */
 const QUEUE_LIMIT = 500;
 
 /** A jitter factor for the machine's back-off: 0.7 to 1.3. */
 function jitter(): number {
   return 0.7 + Math.random() * 0.6;
+}
+
+/** Listens to `handlers` on `socket`; returns what stops exactly those listeners. */
+function listen(
+  socket: ParleySocket,
+  handlers: Partial<
+    & { [E in keyof ServerToClientEvents]: ServerToClientEvents[E] }
+    & { connect: () => void; connect_error: () => void; disconnect: () => void }
+  >,
+): () => void {
+  const on = socket.on.bind(socket) as (event: string, handler: unknown) => void;
+  const off = socket.off.bind(socket) as (event: string, handler: unknown) => void;
+  for (const [event, handler] of Object.entries(handlers)) on(event, handler);
+  return () => {
+    for (const [event, handler] of Object.entries(handlers)) off(event, handler);
+  };
 }
 
 /** The `signaling` actor the browser provides to the session machine. */
@@ -41,15 +68,11 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     // A new id for every session: the other side tells a reload from a blip by it.
     const session = randomToken(12);
     const seat = seatToken(input.roomId);
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
-      transports: ["websocket"],
-      autoConnect: false,
-      reconnection: false,
-      timeout: ATTEMPT_TIMEOUT_MS,
-    });
+    let socket = acquireSocket();
     let joinedOnce = false;
     /** Whether the room is joined on the current connection. */
     let inRoom = false;
+    let left = false;
     const queue: SignalMessage[] = [];
 
     const join = () => {
@@ -76,24 +99,29 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
       );
     };
 
-    socket.on("connect", join);
-    socket.on("connect_error", () => send({ type: "signal.connectFailed", jitter: jitter() }));
-    socket.on("disconnect", () => {
-      if (!inRoom) return;
-      inRoom = false;
-      send({ type: "signal.lost", jitter: jitter() });
-    });
-    socket.on(ServerEvent.seatTaken, () => {
-      inRoom = false;
-      socket.removeAllListeners();
-      send({ type: "signal.seatTaken" });
-    });
-    socket.on(ServerEvent.signal, (message) => send({ type: "signal.message", message }));
-    socket.on(ServerEvent.peerJoined, (peer) => send({ type: "peer.joined", peer }));
-    socket.on(ServerEvent.peerAway, (away) => {
-      send({ type: "peer.away", reason: away.reason === "lost" ? "lost" : "closed" });
-    });
-    socket.on(ServerEvent.peerLeft, (left) => send({ type: "peer.left", reason: left.reason }));
+    const handlers = {
+      connect: join,
+      connect_error: () => send({ type: "signal.connectFailed", jitter: jitter() }),
+      disconnect: () => {
+        if (!inRoom) return;
+        inRoom = false;
+        send({ type: "signal.lost", jitter: jitter() });
+      },
+      [ServerEvent.seatTaken]: () => {
+        inRoom = false;
+        stopListening();
+        send({ type: "signal.seatTaken" });
+      },
+      [ServerEvent.signal]: (message: SignalMessage) => send({ type: "signal.message", message }),
+      [ServerEvent.peerJoined]: (peer: { session: string }) => send({ type: "peer.joined", peer }),
+      [ServerEvent.peerAway]: (away: { reason: string }) => {
+        send({ type: "peer.away", reason: away.reason === "lost" ? "lost" : "closed" });
+      },
+      [ServerEvent.peerLeft]: (left: { reason: "hang-up" | "timeout" }) => {
+        send({ type: "peer.left", reason: left.reason });
+      },
+    };
+    let stopListening = listen(socket, handlers);
 
     const networkBack = () => send({ type: "network.online" });
     globalThis.addEventListener("online", networkBack);
@@ -103,7 +131,15 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     receive((command) => {
       switch (command.type) {
         case "connect":
-          if (!socket.connected) socket.connect();
+          // A connection that was closed (dropped, or given up after a timeout) is replaced.
+          if (!socket.connected && !socket.active) {
+            stopListening();
+            releaseSocket(socket, { reusable: false });
+            socket = acquireSocket();
+            stopListening = listen(socket, handlers);
+          }
+          if (socket.connected) join();
+          else socket.connect();
           return;
         case "send":
           if (inRoom) return void socket.emit(ClientEvent.signal, command.message);
@@ -111,8 +147,12 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           return;
         case "leave":
           seat.forget();
+          left = true;
           if (!inRoom) return send({ type: "signal.left" });
-          socket.timeout(1000).emit(ClientEvent.leave, () => send({ type: "signal.left" }));
+          socket.timeout(1000).emit(ClientEvent.leave, () => {
+            inRoom = false;
+            send({ type: "signal.left" });
+          });
           return;
       }
     });
@@ -120,8 +160,46 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     return () => {
       globalThis.removeEventListener("online", networkBack);
       globalThis.removeEventListener("pagehide", leaveSeatBehind);
-      socket.removeAllListeners();
-      socket.disconnect();
+      stopListening();
+      // A seat still held belongs to this call: its connection goes with it.
+      releaseSocket(socket, { reusable: !inRoom && (left || !joinedOnce) });
+    };
+  },
+);
+
+/** The `lobby` actor the browser provides to the call machine's pre-join screen. */
+export const lobby = fromCallback<{ type: "refresh" }, SignalingInput>(
+  ({ input, sendBack, receive }) => {
+    const send = (event: LobbyEvent) => sendBack(event);
+    const socket = acquireSocket();
+    const ask = () => {
+      if (!socket.connected) {
+        if (!socket.active) socket.connect();
+        return;
+      }
+      const resume = seatToken(input.roomId).take();
+      socket.timeout(ATTEMPT_TIMEOUT_MS).emit(
+        ClientEvent.roomStatus,
+        { room: input.roomId, ...(resume ? { resume } : {}) },
+        (timedOut: Error | null, ack: RoomStatusAck) => {
+          if (timedOut || !ack.ok) return;
+          send({
+            type: "lobby.status",
+            members: ack.members,
+            capacity: ack.capacity,
+            yours: ack.yours,
+          });
+        },
+      );
+    };
+    const stopListening = listen(socket, { connect: ask });
+    ask();
+    const every = setInterval(ask, STATUS_EVERY_MS);
+    receive(() => ask());
+    return () => {
+      clearInterval(every);
+      stopListening();
+      releaseSocket(socket, { reusable: true });
     };
   },
 );

@@ -1,24 +1,25 @@
 /**
- * A call's lifecycle, the story the page tells: the camera starts (idle → capturing), the person
- * checks it (ready) and joins (inCall), then hangs up (ended) — or something fails and they are
- * told how to go on (mediaBlocked, failed).
+ * A call's lifecycle, the story the page tells: the page learns who is in the room (checking),
+ * the camera starts (capturing), the person checks it (ready) and joins (inCall), then hangs up
+ * (ended) — or something fails and they are told how to go on (full, mediaBlocked, failed).
  *
  * What is intricate lives in child machines, each in its own file: the time in the room, with
  * the server's comings and goings (`session_machine.ts`), and each peer connection's
  * negotiation and recovery (`negotiation_machine.ts`). Effects are actors the machines name and
  * the browser or the tests provide ({@linkcode provideEffects}): `localMedia` owns the camera and
  * microphone (it stops their tracks when the call is over), `signaling` the server connection,
- * `peerConnection` the RTCPeerConnection.
+ * `peerConnection` the RTCPeerConnection, `lobby` the room's occupancy before joining.
  *
  * These files import nothing but xstate and protocol types, so they run under `deno test` and
  * paste into the Stately editor as they are.
  *
  * @module
  */
-import { assign, fromCallback, sendTo, setup } from "xstate";
+import { assign, fromCallback, not, sendTo, setup } from "xstate";
 import {
   type CallFailure,
   hasKind,
+  type LobbyEvent,
   type MediaCommand,
   type MediaEvent,
   type MediaFailure,
@@ -45,6 +46,7 @@ export type CallEvent =
   | { type: "user.hangUp" }
   | { type: "user.retry" }
   | MediaEvent
+  | LobbyEvent
   | SessionReport;
 
 /** What the call machine remembers; everything else is its state or its children's. */
@@ -60,6 +62,8 @@ export interface CallContext {
   failure: CallFailure | null;
   /** The kind being turned on mid-call, if any. */
   turningOn: MediaKind | null;
+  /** How many are in the room, as last asked before joining; null until known. */
+  roomMembers: number | null;
 }
 
 /** Input when the machine starts. */
@@ -80,11 +84,16 @@ export const callMachine = setup({
     input: {} as CallInput,
   },
   actors: {
-    /** The camera and microphone: captures when started or told, stops them when stopped. */
+    /** The camera and microphone: captures when told, stops them when stopped. */
     localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(notProvided),
+    /** How many are in the room, asked without a seat while the person gets ready. */
+    lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
     session: sessionMachine,
   },
   actions: {
+    noteMembers: assign({
+      roomMembers: ({ event }) => event.type === "lobby.status" ? event.members : null,
+    }),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
     applySwitches: sendTo("media", ({ context }) => ({
@@ -108,7 +117,13 @@ export const callMachine = setup({
       };
     }),
   },
+  delays: {
+    /** How long the pre-join screen waits to hear who is in the room before the camera starts. */
+    statusWait: 1000,
+  },
   guards: {
+    roomIsFull: ({ event }) =>
+      event.type === "lobby.status" && event.members >= event.capacity && !event.yours,
     capturedAll: ({ event }) => event.type === "media.captured" && event.failure === null,
     lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
   },
@@ -123,6 +138,7 @@ export const callMachine = setup({
     cameraOn: true,
     failure: null,
     turningOn: null,
+    roomMembers: null,
   }),
   initial: "idle",
   states: {
@@ -141,34 +157,67 @@ export const callMachine = setup({
           actions: [assign({ cameraOn: ({ context }) => !context.cameraOn }), "applySwitches"],
         },
       },
-      initial: "capturing",
+      initial: "preJoin",
       states: {
-        capturing: {
-          on: {
-            "media.captured": [
-              { guard: "capturedAll", target: "ready", actions: "keepCapture" },
-              { target: "mediaBlocked", actions: "keepCapture" },
-            ],
+        // Getting ready: the camera and microphone, and who is in the room already.
+        preJoin: {
+          invoke: {
+            id: "lobby",
+            src: "lobby",
+            input: ({ context }) => ({ roomId: context.roomId }),
           },
-        },
-        mediaBlocked: {
-          on: {
-            // Go on with what could be captured, down to nothing (receive-only).
-            "user.continue": "ready",
-            "user.retry": {
-              target: "capturing",
-              actions: {
+          on: { "lobby.status": { actions: "noteMembers" } },
+          initial: "checking",
+          states: {
+            // Before the camera prompt: no use asking for it to join a full room.
+            checking: {
+              on: {
+                "lobby.status": [
+                  { guard: "roomIsFull", target: "full", actions: "noteMembers" },
+                  { target: "capturing", actions: "noteMembers" },
+                ],
+              },
+              // The server is slow or away: do not hold the camera up for it.
+              after: { statusWait: "capturing" },
+            },
+            full: {
+              tags: ["roomFull"],
+              on: {
+                "lobby.status": {
+                  guard: not("roomIsFull"),
+                  target: "capturing",
+                  actions: "noteMembers",
+                },
+                "user.retry": { actions: sendTo("lobby", { type: "refresh" }) },
+              },
+            },
+            capturing: {
+              entry: {
                 type: "tellMedia",
                 params: ({ context }) => ({ type: "capture", wants: context.wants }),
               },
+              on: {
+                "media.captured": [
+                  { guard: "capturedAll", target: "ready", actions: "keepCapture" },
+                  { target: "mediaBlocked", actions: "keepCapture" },
+                ],
+              },
+            },
+            mediaBlocked: {
+              on: {
+                // Go on with what could be captured, down to nothing (receive-only).
+                "user.continue": "ready",
+                "user.retry": "capturing",
+              },
+            },
+            ready: {
+              entry: "applySwitches",
+              on: { "user.join": "#inCall" },
             },
           },
         },
-        ready: {
-          entry: "applySwitches",
-          on: { "user.join": "inCall" },
-        },
         inCall: {
+          id: "inCall",
           invoke: {
             id: "session",
             src: "session",
@@ -243,6 +292,7 @@ export const callMachine = setup({
 
 /** The effects the call machines name, as the browser or a test implements them. */
 export interface CallEffects {
+  lobby: ReturnType<typeof fromCallback<{ type: "refresh" }, { roomId: string }>>;
   localMedia: ReturnType<typeof fromCallback<MediaCommand, Record<MediaKind, boolean>>>;
   signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
   peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
@@ -256,7 +306,9 @@ export function provideEffects(effects: CallEffects): typeof callMachine {
   const session = sessionMachine.provide({
     actors: { signaling: effects.signaling, negotiation },
   });
-  return callMachine.provide({ actors: { localMedia: effects.localMedia, session } });
+  return callMachine.provide({
+    actors: { localMedia: effects.localMedia, lobby: effects.lobby, session },
+  });
 }
 
 /** The call machine's type, for code that runs it. */

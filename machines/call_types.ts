@@ -115,6 +115,15 @@ export type SignalingEvent =
   /** The device has a network again: try now rather than at the end of the wait. */
   | { type: "network.online" };
 
+/** What the `lobby` actor reports: how many are in the room (asked without taking a seat). */
+export type LobbyEvent = {
+  type: "lobby.status";
+  members: number;
+  capacity: number;
+  /** Whether one of the seats is held for this tab (its page reloaded or was reopened). */
+  yours: boolean;
+};
+
 // --- Peer connection --------------------------------------------------------------------------
 
 /** Commands the `peerConnection` actor takes. */
@@ -136,8 +145,24 @@ export interface PeerInput {
   initiator: boolean;
 }
 
+/**
+ * A data channel as the machines see it (an `RTCDataChannel` fits): they only hand it to the
+ * page, which speaks over it.
+ */
+export interface ChannelLike {
+  readonly label: string;
+}
+
+/** The call's data channels: small messages, and file transfers. */
+export interface PeerChannels {
+  control: ChannelLike;
+  files: ChannelLike;
+}
+
 /** What the `peerConnection` actor reports. */
 export type PeerEvent =
+  /** The call's data channels exist (they open once the connection does). */
+  | { type: "pc.channels"; channels: PeerChannels }
   | { type: "pc.negotiationNeeded" }
   | { type: "pc.localDescription"; description: Description }
   | { type: "pc.candidate"; candidate: Candidate }

@@ -18,7 +18,14 @@
  */
 import { assign, enqueueActions, fromCallback, sendParent, sendTo, setup } from "xstate";
 import type { Description, IceServer, SignalMessage } from "../protocol/signaling.ts";
-import type { LinkState, PeerCommand, PeerEvent, PeerInput, StreamLike } from "./call_types.ts";
+import type {
+  LinkState,
+  PeerChannels,
+  PeerCommand,
+  PeerEvent,
+  PeerInput,
+  StreamLike,
+} from "./call_types.ts";
 
 /** How many ICE restarts are tried before the connection counts as lost. */
 export const MAX_ICE_RESTARTS = 3;
@@ -61,6 +68,8 @@ interface NegotiationContext {
   initiator: boolean;
   stream: StreamLike | null;
   remoteStream: StreamLike | null;
+  /** The call's data channels, for the page to speak over. */
+  channels: PeerChannels | null;
   /** ICE restarts since the path last worked. */
   iceRestarts: number;
   peerAway: boolean;
@@ -154,6 +163,7 @@ export const negotiationMachine = setup({
     initiator: input.initiator,
     stream: input.stream,
     remoteStream: null,
+    channels: null,
     iceRestarts: 0,
     peerAway: input.peerAway ?? false,
     serverAway: false,
@@ -182,6 +192,7 @@ export const negotiationMachine = setup({
       actions: { type: "relay", params: ({ event }) => ({ candidate: event.candidate }) },
     },
     "pc.remoteStream": { actions: assign({ remoteStream: ({ event }) => event.stream }) },
+    "pc.channels": { actions: assign({ channels: ({ event }) => event.channels }) },
     "pc.error": {
       actions: { type: "report", params: { type: "negotiation.failed", reason: "error" } },
     },

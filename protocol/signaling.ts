@@ -16,6 +16,12 @@ export const ClientEvent = {
   signal: "signal",
   /** Give the seat up for good (hang up). Acknowledged with {@linkcode Ack}. */
   leave: "leave",
+  /**
+   * How many people are in a room, without taking a seat (the pre-join screen asks, before the
+   * camera prompt). Request {@linkcode RoomStatusRequest}, acknowledged with
+   * {@linkcode RoomStatusAck}.
+   */
+  roomStatus: "room-status",
 } as const;
 
 /** Event names, server → client. */
@@ -105,6 +111,24 @@ export interface Joined {
 /** Full `join` acknowledgement. */
 export type JoinAck = Ack<Joined>;
 
+/** `room-status` request. */
+export interface RoomStatusRequest {
+  room: string;
+  /** This tab's resume token for the room, if it has one: is a seat held for it? */
+  resume?: string;
+}
+
+/** `room-status` answer: seats taken (a member whose connection dropped keeps theirs). */
+export interface RoomStatus {
+  members: number;
+  capacity: number;
+  /** Whether one of those seats is held for the `resume` token asked about. */
+  yours: boolean;
+}
+
+/** Full `room-status` acknowledgement. */
+export type RoomStatusAck = Ack<RoomStatus>;
+
 /** Session description as sent on the wire. */
 export interface Description {
   type: "offer" | "answer";
@@ -148,6 +172,7 @@ export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
   signal: (message: SignalMessage, ack?: (reply: Ack) => void) => void;
   leave: (ack: (reply: Ack) => void) => void;
+  "room-status": (request: RoomStatusRequest, ack: (reply: RoomStatusAck) => void) => void;
 }
 
 /** Socket.IO's typed event map of what the server sends. */
@@ -234,6 +259,23 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
     return invalid("resume must be a token from an earlier join");
   }
   return { ok: true, value: resume === undefined ? { room, session } : { room, session, resume } };
+}
+
+/** Validates a `room-status` request. */
+export function parseRoomStatusRequest(value: unknown): Parsed<RoomStatusRequest> {
+  if (!isRecord(value)) return invalid("room-status expects an object { room, resume? }");
+  const { resume } = value;
+  if (resume !== undefined && (typeof resume !== "string" || !TOKEN.test(resume))) {
+    return invalid("resume must be a token from an earlier join");
+  }
+  if (!isRoomId(value.room)) {
+    return invalid(
+      `room must be ${Limits.roomIdMinLength}-${Limits.roomIdLength} characters of A-Z, a-z, 0-9, - and _`,
+      "invalid-room",
+    );
+  }
+  const room = value.room;
+  return { ok: true, value: resume === undefined ? { room } : { room, resume } };
 }
 
 /** Validates a `signal` payload (description or candidate, nothing else). */

@@ -86,6 +86,17 @@ export class RoomRegistry {
     return this.#rooms.size;
   }
 
+  /** How many seats of `roomId` are taken (by members connected or away). */
+  membersOf(roomId: string): number {
+    return this.#rooms.get(roomId)?.seats.length ?? 0;
+  }
+
+  /** Whether `resume` names a seat in `roomId` (held, or taken by another page of its tab). */
+  holds(roomId: string, resume: string | undefined): boolean {
+    if (resume === undefined) return false;
+    return this.#rooms.get(roomId)?.seats.some((seat) => seat.resume === resume) ?? false;
+  }
+
   /** Seats `socketId` in `roomId`: reclaims the seat `resume` names, or takes a free one. */
   join(
     socketId: string,

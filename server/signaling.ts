@@ -15,10 +15,13 @@ import {
   type ClientToServerEvents,
   type ErrorCode,
   type JoinAck,
+  Limits,
   parseJoinRequest,
+  parseRoomStatusRequest,
   parseSignal,
   type PeerAway,
   type PeerLeft,
+  type RoomStatusAck,
   type SeatTaken,
   ServerEvent,
   type ServerToClientEvents,
@@ -83,6 +86,19 @@ export function attachSignaling(
       const peer = rooms.peerOf(socket.id);
       if (peer?.socketId) io.to(peer.socketId).emit(ServerEvent.signal, parsed.value);
       reply({ ok: true });
+    });
+
+    socket.on(ClientEvent.roomStatus, (payload: unknown, ack: unknown) => {
+      const reply = replier<RoomStatusAck>(payload, ack);
+      const parsed = parseRoomStatusRequest(payload);
+      if (!parsed.ok) return reply({ ok: false, error: parsed.error });
+      const { room, resume } = parsed.value;
+      reply({
+        ok: true,
+        members: rooms.membersOf(room),
+        capacity: Limits.roomCapacity,
+        yours: rooms.holds(room, resume),
+      });
     });
 
     socket.on(ClientEvent.leave, (...args: unknown[]) => {

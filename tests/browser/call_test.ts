@@ -99,9 +99,16 @@ Deno.test({
       await waitForRemoteFrames(a.page, LIVE);
       await saveScreenshot(a.page, "call");
 
+      // The third person is told before their camera is even asked for.
       const c = await newUser(browser, server.url, { name: "C", path: roomUrl });
-      await pressJoin(c.page);
       await waitForAlert(c.page, "This room is full");
+      assert.equal(
+        await c.page.evaluate(() =>
+          (document.getElementById("local-video") as HTMLVideoElement).srcObject
+        ),
+        null,
+        "C's camera was never started",
+      );
       await waitForStatus(c.page, "This room is full.");
       // The two in the call go on as before; the third never got a picture from them.
       await Promise.all([waitForRemoteFrames(a.page, LIVE), waitForRemoteFrames(b.page, LIVE)]);

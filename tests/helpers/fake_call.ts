@@ -225,6 +225,8 @@ export interface FakeCallOptions {
   capture?: CapturePlan;
   /** Peer connections announce `negotiationneeded` on creation when initiator (default true). */
   autoNegotiate?: boolean;
+  /** How many the pre-join screen hears are in the room; 0 by default, null for no answer. */
+  roomMembers?: number | null;
   input?: Partial<CallInput>;
 }
 
@@ -235,6 +237,8 @@ export interface FakeCall {
   clock: SimulatedClock;
   /** What the next captures get. */
   capture: CapturePlan;
+  /** What the pre-join screen hears of the room (null: nothing, the server is away). */
+  roomMembers: number | null;
   /** Every fake camera/microphone, newest last. */
   media: FakeMedia[];
   /** Every signaling connection, newest last. */
@@ -263,12 +267,20 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
   const clock = new SimulatedClock();
   const call = {} as FakeCall;
   const machine = provideEffects({
+    lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(({ sendBack, receive }) => {
+      const answer = () => {
+        if (call.roomMembers !== null) {
+          sendBack({ type: "lobby.status", members: call.roomMembers, capacity: 2, yours: false });
+        }
+      };
+      queueMicrotask(answer);
+      receive(answer);
+    }),
     localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(
-      ({ input, sendBack, receive }) => {
+      ({ sendBack, receive }) => {
         const fake = new FakeMedia(() => call.capture, sendBack);
         media.push(fake);
         receive((command) => fake.run(command));
-        fake.capture(input);
         return () => fake.stop();
       },
     ),
@@ -299,6 +311,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
     actor,
     clock,
     capture: options.capture ?? CAPTURE_ALL,
+    roomMembers: options.roomMembers === undefined ? 0 : options.roomMembers,
     media,
     signaling,
     peers,

@@ -305,3 +305,29 @@ Deno.test("Unmute mid-call without a microphone: only the microphone is captured
   assert.equal(a.view().micOn, true);
   a.actor.stop();
 });
+
+Deno.test("a full room is said before the camera is asked for; a seat coming free goes on", async () => {
+  const call = createFakeCall("c", { roomMembers: 2 });
+  call.send({ type: "user.start" });
+  await settle();
+  const view = call.view();
+  assert.equal(view.status, "This room is full.");
+  assert.deepEqual(view.alert!.actions.map((a) => a.label), ["Try again", "Start a new call"]);
+  assert.equal(call.media[0].stream, null, "no camera was asked for");
+  call.roomMembers = 1;
+  call.send({ type: "user.retry" });
+  await settle();
+  assert.equal(call.view().canJoin, true, "Try again asked the room anew: there is a seat");
+  assert.notEqual(call.stream, null);
+  call.actor.stop();
+});
+
+Deno.test("a server that does not say who is in the room holds the camera up for 1 s at most", async () => {
+  const call = createFakeCall("a", { roomMembers: null });
+  call.send({ type: "user.start" });
+  await call.advance(999);
+  assert.equal(call.media[0].stream, null);
+  await call.advance(1);
+  assert.equal(call.view().canJoin, true);
+  call.actor.stop();
+});

@@ -55,10 +55,11 @@ class Fakes {
 
   effects() {
     return {
-      localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(({ input, receive }) => {
+      lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(() => {}),
+      localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(({ receive }) => {
         const kinds = (wants: Record<MediaKind, boolean>) =>
           (["audio", "video"] as const).filter((k) => wants[k]);
-        const owned = { stream: new FakeStream(kinds(input)), stopped: false };
+        const owned = { stream: new FakeStream([]), stopped: false };
         this.media.push(owned);
         receive((command) => {
           if (command.type === "capture") {
@@ -165,10 +166,20 @@ const WALKS: Walk[] = [
       { type: "media.added", stream, kind: "video" },
       { type: "media.refused", failure: { reason: "in-use", missing: ["video"] } },
       { type: "session.failed", failure: { kind: "unreachable" } },
+      { type: "lobby.status", members: 1, capacity: 2, yours: false },
+      { type: "lobby.status", members: 2, capacity: 2, yours: false },
+      { type: "lobby.status", members: 2, capacity: 2, yours: true },
+      ...timers(callMachine),
       { type: "xstate.done.actor.session" },
     ],
     key: ({ value, context }) =>
-      JSON.stringify([value, context.failure, context.turningOn, context.stream !== null]),
+      JSON.stringify([
+        value,
+        context.failure,
+        context.turningOn,
+        context.stream !== null,
+        context.roomMembers,
+      ]),
     replayed: (fakes) => provideEffects(fakes.effects()),
     check(fakes, snapshot) {
       const call = snapshot as ReturnType<typeof callMachine.getInitialSnapshot>;

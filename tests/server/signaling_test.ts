@@ -12,6 +12,7 @@ import {
   Limits,
   newRoomId,
   randomToken,
+  type RoomStatusAck,
   type SignalMessage,
 } from "../../protocol/signaling.ts";
 import {
@@ -187,6 +188,36 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const cHears = expectNoEvent(c, "signal");
     await assertRelays(a, b);
     await cHears;
+  });
+
+  await t.step("room-status tells how many are in a room without taking a seat", async () => {
+    await using clients = new ClientGroup(server.url);
+    const watcher = await clients.connect();
+    const status = (room: unknown, resume?: string) =>
+      emitWithAck<RoomStatusAck>(watcher, "room-status", { room, ...(resume ? { resume } : {}) });
+    const room = newRoomId();
+    assert.deepEqual(await status(room), { ok: true, members: 0, capacity: 2, yours: false });
+    const a = await clients.connect();
+    const ackA = await joined(a, room);
+    assert.deepEqual(await status(room), { ok: true, members: 1, capacity: 2, yours: false });
+    const b = await clients.connect();
+    await joined(b, room);
+    assert.deepEqual(await status(room), { ok: true, members: 2, capacity: 2, yours: false });
+    // A's page closed: its seat is held, and its token says the full room has a seat for it.
+    await closeClient(a);
+    assert.deepEqual(await status(room, ackA.resume), {
+      ok: true,
+      members: 2,
+      capacity: 2,
+      yours: true,
+    });
+    const guessed = await status(room, randomToken(18));
+    assert.equal(guessed.ok && guessed.yours, false, "a guessed token holds nothing");
+    const bad = await status("no");
+    assert.equal(bad.ok, false);
+    assert.equal(!bad.ok && bad.error.code, "invalid-room");
+    // Asking took no seat: the watcher can still join another room, and nobody heard of it.
+    await joined(watcher, newRoomId());
   });
 
   await t.step("hanging up tells the peer and frees the seat", async () => {
