@@ -19,22 +19,25 @@ export function headroom(fileLimit: number): number {
 }
 
 /**
- * The soft open-file limit from `/proc/self/limits` (Linux; the start task may read exactly that
- * file), or null where it cannot be read.
+ * The process's soft open-file limit, or null where it cannot be learnt.
+ *
+ * Deno grants `/proc/self/limits` only with `--allow-all`, so the start task allows running
+ * exactly one program, util-linux's `prlimit`, which reports it (`--allow-run=prlimit`).
  */
-export function readOpenFileLimit(path = "/proc/self/limits"): number | null {
+export function readOpenFileLimit(): number | null {
   try {
-    return parseOpenFileLimit(Deno.readTextFileSync(path));
+    const { code, stdout } = new Deno.Command("prlimit", {
+      args: ["--pid", String(Deno.pid), "--nofile", "--output=SOFT", "--noheadings", "--raw"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const text = new TextDecoder().decode(stdout).trim();
+    if (code !== 0 || !/^\d+$/.test(text)) return null;
+    return Number(text);
   } catch {
     return null;
   }
-}
-
-/** The soft "Max open files" of a `/proc/<pid>/limits` text, null when unlimited or absent. */
-export function parseOpenFileLimit(text: string): number | null {
-  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
-  if (!match || match[1] === "unlimited") return null;
-  return Number(match[1]);
 }
 
 /** The global connection cap: the configured one, else the file limit less headroom. */

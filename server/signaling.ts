@@ -66,7 +66,10 @@ export function attachSignaling(
     transports: ["websocket"],
     // A connection that never says which namespace it wants is dropped after 10 s, not 45.
     connectTimeout: 10_000,
-    allowRequest: (req, callback) => callback(null, originAllowed(req, config.allowedOrigins)),
+    allowRequest: (req, callback) =>
+      originAllowed(req, config.allowedOrigins)
+        ? callback(null, true)
+        : callback("This origin may not use this server's signaling.", false),
   });
   const slow = new SlowReaders({
     boundBytes: config.limits.sendQueueBytes,
