@@ -50,14 +50,16 @@ export interface RawClient {
   head: string;
   /** Sends one Socket.IO packet, e.g. `40` (connect) or `42["join",{...}]` (an event). */
   send(packet: string): Promise<void>;
+  /** Reads (frames and all, unparsed) until what came includes `text`; false after `timeoutMs`. */
+  readUntil(text: string, timeoutMs?: number): Promise<boolean>;
   /** Sends an Engine.IO pong (`3`) every `ms`, without reading the pings: a live-looking client. */
   keepAlive(ms: number): void;
   close(): void;
 }
 
 /**
- * Opens a Socket.IO WebSocket connection by hand and reads only the upgrade answer: after that,
- * nothing is read unless the test reads `conn` itself.
+ * Opens a Socket.IO WebSocket connection by hand and reads only the upgrade answer and the
+ * Engine.IO open packet: after that, nothing is read unless the test asks.
  */
 export async function rawSocketIo(
   url: string,
@@ -72,7 +74,14 @@ export async function rawSocketIo(
       `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
       `Sec-WebSocket-Version: 13\r\n${origin}\r\n`,
   ));
-  const head = await readHead(conn, 5000);
+  let head = await readHead(conn, 5000);
+  // Bytes sent before the server's WebSocket is set up can be lost: wait for its open packet.
+  const buffer = new Uint8Array(4096);
+  while (head.startsWith("HTTP/1.1 101") && !head.includes('"maxPayload"')) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    head += decoder.decode(buffer.subarray(0, n));
+  }
   let timer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
   const client = {
@@ -81,6 +90,17 @@ export async function rawSocketIo(
     head,
     async send(packet: string) {
       if (!closed) await conn.write(clientFrame(packet));
+    },
+    async readUntil(text: string, timeoutMs = 5000) {
+      const buffer = new Uint8Array(4096);
+      const deadline = Date.now() + timeoutMs;
+      let seen = head.slice(head.indexOf("\r\n\r\n") + 4);
+      while (!seen.includes(text) && Date.now() < deadline) {
+        const n = await conn.read(buffer);
+        if (n === null) return false;
+        seen += decoder.decode(buffer.subarray(0, n));
+      }
+      return seen.includes(text);
     },
     keepAlive(ms: number) {
       timer = setInterval(() => client.send("3").catch(() => {}), ms);
