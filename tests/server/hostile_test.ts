@@ -327,7 +327,7 @@ Deno.test("hostile: TURN credentials only for members of minted rooms, a few per
   const clients = new ClientGroup(server.url);
   const hasTurn = (ack: JoinAck) =>
     ack.ok && ack.iceServers.some((s) => typeof s.username === "string");
-  let minted: string[] = [];
+  const minted: string[] = [];
 
   await t.step("made-up room ids get no TURN credential", async () => {
     const socket = await clients.connect();
