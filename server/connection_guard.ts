@@ -13,9 +13,13 @@ import type { Socket } from "node:net";
 import type { ServerLimits } from "./config.ts";
 import { addressKey, KeyedBuckets, type NowClock } from "./rate_limit.ts";
 
-/** File descriptors kept free for everything that is not a client connection. */
+/**
+ * File descriptors kept free for everything that is not a client connection, and for the
+ * connections accepted during a flood faster than the server closes the ones over the cap (a
+ * tenth was seen to run out on a busy machine; a quarter held).
+ */
 export function headroom(fileLimit: number): number {
-  return Math.max(64, Math.floor(fileLimit / 10));
+  return Math.max(128, Math.floor(fileLimit / 4));
 }
 
 /**

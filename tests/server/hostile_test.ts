@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import type { Socket } from "socket.io-client";
 import {
   type Ack,
-  type Candidate,
   type JoinAck,
   type Joined,
   newRoomId,
@@ -21,18 +20,19 @@ import {
   emitWithAck,
   nextEvent,
   recordEvents,
-  ROOT_DIR,
-  type RunningServer,
   startServer,
 } from "../helpers/server.ts";
+import {
+  candidate,
+  connectionFlood,
+  measureRelays,
+  percentile,
+  report,
+  rssMb,
+  sleep,
+  timeToConnect,
+} from "../helpers/hostile.ts";
 import { rawHttp, rawSocketIo } from "../helpers/raw_socket_io.ts";
-
-const candidate: Candidate = {
-  candidate: "candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host",
-  sdpMid: "0",
-  sdpMLineIndex: 0,
-  usernameFragment: "abcd",
-};
 
 function join(socket: Socket, room: string): Promise<JoinAck> {
   return emitWithAck<JoinAck>(socket, "join", { room, session: randomToken(9) });
@@ -54,50 +54,6 @@ async function honestPair(clients: ClientGroup, room = newRoomId()) {
   await arrived;
   return { a, b };
 }
-
-/**
- * The honest pair relays a candidate every `everyMs` (A to B) until `stop` resolves; returns each
- * relay's time from send to arrival, in ms, and how many were refused.
- */
-async function measureRelays(
-  pair: { a: Socket; b: Socket },
-  stop: Promise<unknown>,
-  everyMs = 50,
-): Promise<{ latencies: number[]; refused: number }> {
-  const latencies: number[] = [];
-  let refused = 0;
-  let stopped = false;
-  stop.then(() => stopped = true);
-  while (!stopped) {
-    const started = performance.now();
-    const arrived = nextEvent(pair.b, "signal", 5000).then(() => performance.now() - started);
-    const ack = await emitWithAck<Ack>(pair.a, "signal", { candidate });
-    if (!ack.ok) refused++;
-    else latencies.push(await arrived);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  return { latencies, refused };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-}
-
-/** The server's resident memory in MB, from /proc. */
-async function rssMb(server: RunningServer): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${server.pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
-function report(name: string, figures: Record<string, unknown>): void {
-  const shown = Object.entries(figures).map(([k, v]) =>
-    `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : v}`
-  );
-  console.log(`  [${name}] ${shown.join(" ")}`);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("hostile: a member that never reads cannot grow the server or slow other calls", async () => {
   // Rate limits off, so the send-queue bound alone is what holds.
@@ -226,45 +182,6 @@ Deno.test("hostile: a signal flood is rate-limited, the honest pair beside it is
   assert.equal(refused, 0, "the honest pair was never limited");
   assert.ok(p95 < 100, `honest relay p95 ${p95} ms`);
 });
-
-/** Runs tests/helpers/connection_flood.ts with a file limit well above the server's. */
-async function connectionFlood(url: string, count: number) {
-  const script = `${ROOT_DIR}tests/helpers/connection_flood.ts`;
-  const { stdout, stderr, code } = await new Deno.Command("bash", {
-    args: [
-      "-c",
-      `ulimit -n 4096 && exec "$0" run --allow-net "$@"`,
-      Deno.execPath(),
-      script,
-      url,
-      String(count),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  return JSON.parse(text.trim().split("\n").at(-1)!) as {
-    connected: number;
-    closedByServer: number;
-    failedToConnect: number;
-  };
-}
-
-/** Time until a Socket.IO client gets in (ms), trying until `deadlineMs`. */
-async function timeToConnect(url: string, deadlineMs: number): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < deadlineMs) {
-    try {
-      const socket = await connectClient(url, { timeoutMs: 1000 });
-      await closeClient(socket);
-      return performance.now() - started;
-    } catch {
-      await sleep(100);
-    }
-  }
-  return Infinity;
-}
 
 Deno.test("hostile: connection floods", async (t) => {
   await t.step("1,100 connections against ulimit -n 1024, then a new client gets in", async () => {

@@ -44,8 +44,8 @@ Deno.test("roomIds: minted ids carry a tag only the key makes", async (t) => {
 });
 
 Deno.test("connectionCap: below the open-file limit, or as configured", () => {
-  assert.equal(connectionCap(null, 1024), 1024 - 102);
-  assert.equal(connectionCap(null, 256), 256 - 64);
+  assert.equal(connectionCap(null, 1024), 1024 - 256);
+  assert.equal(connectionCap(null, 256), 256 - 128);
   assert.equal(connectionCap(null, 1_048_576), 1_048_576 - headroom(1_048_576));
   assert.equal(connectionCap(500, 1024), 500);
   assert.equal(connectionCap(null, null), null);
