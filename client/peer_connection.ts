@@ -168,6 +168,8 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
               await pc.setLocalDescription({ type: "rollback" });
             }
           });
+        case "setIceServers":
+          return pc.setConfiguration({ ...pc.getConfiguration(), iceServers: command.iceServers });
         case "addTracks":
           // Sending on a transceiver that only received, or a new one, fires negotiationneeded.
           return run(async () => {

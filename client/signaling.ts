@@ -20,6 +20,7 @@ import type {
 } from "../machines/call_types.ts";
 import {
   ClientEvent,
+  type IceServersRenewed,
   type JoinAck,
   randomToken,
   type RoomStatusAck,
@@ -86,6 +87,10 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
             socket.disconnect();
             return send({ type: "signal.connectFailed", jitter: jitter() });
           }
+          // Too many joins too fast (a flapping network): try again after the machine's wait.
+          if (!ack.ok && ack.error.code === "rate-limited") {
+            return send({ type: "signal.connectFailed", jitter: jitter() });
+          }
           if (!ack.ok) return send({ type: "signal.rejected", error: ack.error });
           seat.keep(ack.resume);
           const { ok: _, ...joined } = ack;
@@ -113,6 +118,9 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
         send({ type: "signal.seatTaken" });
       },
       [ServerEvent.signal]: (message: SignalMessage) => send({ type: "signal.message", message }),
+      [ServerEvent.iceServers]: (renewed: IceServersRenewed) => {
+        send({ type: "signal.iceServers", iceServers: renewed.iceServers });
+      },
       [ServerEvent.peerJoined]: (peer: { session: string }) => send({ type: "peer.joined", peer }),
       [ServerEvent.peerAway]: (away: { reason: string }) => {
         send({ type: "peer.away", reason: away.reason === "lost" ? "lost" : "closed" });

@@ -108,6 +108,8 @@ export type SignalingEvent =
   /** Another page of this tab or browser took the seat back. */
   | { type: "signal.seatTaken" }
   | { type: "signal.message"; message: SignalMessage }
+  /** Fresh ICE servers (TURN credentials) for the call in progress. */
+  | { type: "signal.iceServers"; iceServers: IceServer[] }
   | { type: "signal.left" }
   | { type: "peer.joined"; peer: PeerInfo }
   | { type: "peer.away"; reason: PeerAway["reason"] }
@@ -135,7 +137,9 @@ export type PeerCommand =
   | { type: "restartIce" }
   | { type: "rollback" }
   /** Send what `stream` has and the connection does not send yet (tracks added mid-call). */
-  | { type: "addTracks"; stream: StreamLike };
+  | { type: "addTracks"; stream: StreamLike }
+  /** Use these ICE servers from now on (renewed TURN credentials). */
+  | { type: "setIceServers"; iceServers: IceServer[] };
 
 /** Input of the `peerConnection` actor. */
 export interface PeerInput {

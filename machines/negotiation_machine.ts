@@ -51,7 +51,8 @@ export type NegotiationCommand =
   | { type: "server.lost" }
   /** We are back on the server; after a restart of it our role may have changed. */
   | { type: "server.restored"; polite: boolean }
-  | { type: "media.added"; stream: StreamLike };
+  | { type: "media.added"; stream: StreamLike }
+  | { type: "iceServers"; iceServers: IceServer[] };
 
 /** What a negotiation tells the session machine. */
 export type NegotiationReport =
@@ -200,6 +201,15 @@ export const negotiationMachine = setup({
       actions: [
         assign({ stream: ({ event }) => event.stream }),
         { type: "tellPeer", params: ({ event }) => ({ type: "addTracks", stream: event.stream }) },
+      ],
+    },
+    "iceServers": {
+      actions: [
+        assign({ iceServers: ({ event }) => event.iceServers }),
+        {
+          type: "tellPeer",
+          params: ({ event }) => ({ type: "setIceServers", iceServers: event.iceServers }),
+        },
       ],
     },
     "peer.away": { actions: assign({ peerAway: true }) },

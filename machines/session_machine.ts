@@ -172,6 +172,7 @@ export const sessionMachine = setup({
           },
         ],
         "signal.seatTaken": { actions: { type: "fail", params: { kind: "replaced" } } },
+        "signal.iceServers": { actions: assign({ iceServers: ({ event }) => event.iceServers }) },
       },
       states: {
         server: {
@@ -335,6 +336,15 @@ export const sessionMachine = setup({
                     type: "tellNegotiation",
                     params: ({ event }) => ({ type: "signal.message", message: event.message }),
                   },
+                },
+                "signal.iceServers": {
+                  actions: [
+                    assign({ iceServers: ({ event }) => event.iceServers }),
+                    {
+                      type: "tellNegotiation",
+                      params: ({ event }) => ({ type: "iceServers", iceServers: event.iceServers }),
+                    },
+                  ],
                 },
                 "negotiation.signal": {
                   actions: {

@@ -39,6 +39,12 @@ export const ServerEvent = {
    * token); the server closes this connection right after ({@linkcode SeatTaken}).
    */
   seatTaken: "seat-taken",
+  /**
+   * Fresh ICE servers (new TURN credentials) for a call in progress, sent to a seated member of a
+   * minted room before its TURN credential expires ({@linkcode IceServersRenewed}). Apply them with
+   * `RTCPeerConnection.setConfiguration` and use them for the next ICE restart or rejoin.
+   */
+  iceServers: "ice-servers",
 } as const;
 
 /** Perfect-negotiation role, assigned by the server: one seat is polite, the other impolite. */
@@ -50,12 +56,23 @@ export type ErrorCode =
   | "invalid-room"
   | "room-full"
   | "not-joined"
-  | "already-joined";
+  | "already-joined"
+  /** Too many requests of this kind from this connection or address; see `retryAfterMs`. */
+  | "rate-limited"
+  /**
+   * The other member is not reading what the server sends it (more than the send-queue bound is
+   * waiting); the signal was not relayed. A member that stays behind is disconnected.
+   */
+  | "peer-behind"
+  /** The room id was not minted by this deployment (only with `MINTED_ROOMS_ONLY`). */
+  | "unknown-room";
 
 /** An error acknowledgement's payload. */
 export interface ProtocolError {
   code: ErrorCode;
   message: string;
+  /** With `rate-limited`: milliseconds until the same request would be accepted. */
+  retryAfterMs?: number;
 }
 
 /** What every acknowledged request gets back. */
@@ -167,6 +184,11 @@ export interface SeatTaken {
   reason: "another-tab";
 }
 
+/** `ice-servers` payload: the whole list to use from now on (replaces the join ack's). */
+export interface IceServersRenewed {
+  iceServers: IceServer[];
+}
+
 /** Socket.IO's typed event map of what the client sends (`Server<ClientToServer, ...>`). */
 export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
@@ -182,6 +204,7 @@ export interface ServerToClientEvents {
   "peer-away": (away: PeerAway) => void;
   "peer-left": (left: PeerLeft) => void;
   "seat-taken": (taken: SeatTaken) => void;
+  "ice-servers": (renewed: IceServersRenewed) => void;
 }
 
 /** Limits the server enforces; exported so clients and tests agree with it. */

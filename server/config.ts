@@ -22,6 +22,43 @@ export interface Config {
   pingTimeoutMs: number;
   /** Development mode: source maps built and served. `PARLEY_DEV=1` (set by `deno task dev`). */
   dev: boolean;
+  // --- Against hostile clients (README "Limits" and "Security") ---
+  /** Origins besides the page's own that may open signaling. `ALLOWED_ORIGINS`, comma-separated. */
+  allowedOrigins: string[];
+  /** Key that tags minted room ids. `ROOM_SECRET`; default derived from `TURN_SECRET`, or random. */
+  roomSecret: string | null;
+  /** Refuse joins to room ids this deployment did not mint. `MINTED_ROOMS_ONLY`, default false. */
+  mintedRoomsOnly: boolean;
+  /** Connection caps, queue bounds and rates, see {@linkcode ServerLimits}. */
+  limits: ServerLimits;
+}
+
+/** Every bound a client meets; rates are per minute (a whole minute's worth may come at once). */
+export interface ServerLimits {
+  /** Open connections; null: below the open-file limit read at start. `MAX_CONNECTIONS`. */
+  maxConnections: number | null;
+  /** Open connections from one address (IPv6: one /64). `MAX_CONNECTIONS_PER_ADDRESS`. */
+  connectionsPerAddress: number;
+  /** Bytes queued for one client before signals to it are refused. `SEND_QUEUE_BYTES`. */
+  sendQueueBytes: number;
+  /** A client that stays over that bound this long is disconnected. `SLOW_READER_SECONDS`. */
+  slowReaderMs: number;
+  /** How often the server checks it still accepts connections; 0: never. `SELF_CHECK_SECONDS`. */
+  selfCheckMs: number;
+  /** New connections per address (`RATE_CONNECTIONS_PER_ADDRESS`). */
+  connectionsPerAddressPerMinute: number;
+  /** `join`s per connection (`RATE_JOINS_PER_CONNECTION`) and per address (`..._PER_ADDRESS`). */
+  joinsPerConnection: number;
+  joinsPerAddress: number;
+  /** Descriptions, candidates and signal bytes per connection (`RATE_DESCRIPTIONS/CANDIDATES/
+   * SIGNAL_BYTES_PER_CONNECTION`). */
+  descriptionsPerConnection: number;
+  candidatesPerConnection: number;
+  signalBytesPerConnection: number;
+  /** TURN credentials per address (`RATE_TURN_CREDENTIALS_PER_ADDRESS`). */
+  turnCredentialsPerAddress: number;
+  /** Rooms minted by `POST /new` per address (`RATE_NEW_ROOMS_PER_ADDRESS`). */
+  newRoomsPerAddress: number;
 }
 
 /** Reads the configuration; throws an Error naming the variable when one is malformed. */
@@ -35,6 +72,10 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     pingIntervalMs: integer(env, "PING_INTERVAL_MS", 2000, 100, 60000),
     pingTimeoutMs: integer(env, "PING_TIMEOUT_MS", 2500, 100, 60000),
     dev: integer(env, "PARLEY_DEV", 0, 0, 1) === 1,
+    allowedOrigins: origins(env("ALLOWED_ORIGINS")),
+    roomSecret: env("ROOM_SECRET") || null,
+    mintedRoomsOnly: flag(env, "MINTED_ROOMS_ONLY"),
+    limits: limits(env),
   };
 }
 
@@ -79,5 +120,52 @@ function turn(env: (name: string) => string | undefined): Config["turn"] {
   if (urls.length === 0 || !secret) {
     throw new Error("TURN_URLS and TURN_SECRET go together: set both or neither");
   }
-  return { urls, secret, ttlSeconds: integer(env, "TURN_TTL_SECONDS", 3600, 60, 86400) };
+  return { urls, secret, ttlSeconds: integer(env, "TURN_TTL_SECONDS", 600, 10, 86400) };
+}
+
+// --- Against hostile clients ---
+
+const MAX = 1_000_000_000;
+
+function limits(env: (name: string) => string | undefined): ServerLimits {
+  const rate = (name: string, fallback: number) => integer(env, name, fallback, 0, MAX);
+  const cap = env("MAX_CONNECTIONS");
+  return {
+    maxConnections: cap ? integer(env, "MAX_CONNECTIONS", 0, 1, MAX) : null,
+    connectionsPerAddress: integer(env, "MAX_CONNECTIONS_PER_ADDRESS", 100, 0, MAX),
+    sendQueueBytes: integer(env, "SEND_QUEUE_BYTES", 1024 * 1024, 64 * 1024, MAX),
+    slowReaderMs: integer(env, "SLOW_READER_SECONDS", 10, 1, 3600) * 1000,
+    selfCheckMs: integer(env, "SELF_CHECK_SECONDS", 10, 0, 3600) * 1000,
+    connectionsPerAddressPerMinute: rate("RATE_CONNECTIONS_PER_ADDRESS", 300),
+    joinsPerConnection: rate("RATE_JOINS_PER_CONNECTION", 10),
+    joinsPerAddress: rate("RATE_JOINS_PER_ADDRESS", 120),
+    descriptionsPerConnection: rate("RATE_DESCRIPTIONS_PER_CONNECTION", 60),
+    candidatesPerConnection: rate("RATE_CANDIDATES_PER_CONNECTION", 600),
+    signalBytesPerConnection: rate("RATE_SIGNAL_BYTES_PER_CONNECTION", 2 * 1024 * 1024),
+    turnCredentialsPerAddress: rate("RATE_TURN_CREDENTIALS_PER_ADDRESS", 10),
+    newRoomsPerAddress: rate("RATE_NEW_ROOMS_PER_ADDRESS", 20),
+  };
+}
+
+function origins(raw: string | undefined): string[] {
+  const list = (raw ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch { /* reported below */ }
+    if (!parsed || parsed.origin !== origin) {
+      throw new Error(
+        `ALLOWED_ORIGINS must list origins like https://example.org, got "${origin}"`,
+      );
+    }
+  }
+  return list;
+}
+
+function flag(env: (name: string) => string | undefined, name: string): boolean {
+  const raw = (env(name) ?? "").toLowerCase();
+  if (raw === "" || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true") return true;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }

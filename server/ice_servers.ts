@@ -2,32 +2,28 @@
  * The ICE servers a joining client is given: the configured ones, plus TURN with short-lived
  * credentials (the "TURN REST API" scheme coturn's `--use-auth-secret` checks).
  *
+ * Synchronous on purpose: the join handler computes the credential before it claims a seat, with
+ * no `await` in between, so a leave cannot slip in between the seat and the acknowledgement.
+ *
  * @module
  */
+import { createHmac } from "node:crypto";
 import type { IceServer } from "../protocol/signaling.ts";
 import type { Config } from "./config.ts";
 
-/** ICE servers for one client, `id` naming it in the TURN username. */
-export async function iceServersFor(
+/**
+ * ICE servers for one client, `id` naming it in the TURN username. `withTurn: false` leaves TURN
+ * out (a room that was not minted by this deployment, or a client over its credential allowance).
+ */
+export function iceServersFor(
   config: Pick<Config, "iceServers" | "turn">,
   id: string,
   now: number = Date.now(),
-): Promise<IceServer[]> {
-  if (!config.turn) return config.iceServers;
+  withTurn = true,
+): IceServer[] {
+  if (!config.turn || !withTurn) return config.iceServers;
   const { urls, secret, ttlSeconds } = config.turn;
   const username = `${Math.floor(now / 1000) + ttlSeconds}:${id}`;
-  return [...config.iceServers, { urls, username, credential: await hmacSha1(secret, username) }];
-}
-
-async function hmacSha1(secret: string, message: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const signature = await crypto.subtle.sign("HMAC", key, encoder.encode(message));
-  return btoa(String.fromCharCode(...new Uint8Array(signature)));
+  const credential = createHmac("sha1", secret).update(username).digest("base64");
+  return [...config.iceServers, { urls, username, credential }];
 }

@@ -30,13 +30,22 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export interface HandlerOptions {
   /** The built site (server/site.ts `loadSite`), served from memory. */
   site: Site;
+  /** Makes the id of a room `POST /new` opens; default: 128 random bits, untagged. */
+  mintRoomId?: () => string;
+  /** 0 when `address` may open another room now, else the wait in ms (answered with 429). */
+  newRoomWait?: (address: string) => number;
+}
+
+/** Who sent a request (the TCP peer). */
+export interface ClientInfo {
+  address: string;
 }
 
 /** The HTTP handler: landing page, new rooms, room pages, static assets, health. */
 export function createHandler(
   options: HandlerOptions,
-): (request: Request) => Response | Promise<Response> {
-  const { site } = options;
+): (request: Request, client?: ClientInfo) => Response | Promise<Response> {
+  const { site, mintRoomId = newRoomId, newRoomWait = () => 0 } = options;
   const file = (request: Request, path: string, status = 200) => {
     const asset = site.files.get(path);
     // Source maps only in development: a production build has none, and none is served even so.
@@ -45,11 +54,23 @@ export function createHandler(
     return respond(reply.body, reply.status, reply.headers);
   };
 
-  return (request) => {
+  return (request, client) => {
     const url = new URL(request.url);
-    const { pathname } = url;
+    // Guards look at the decoded path, the one a file would be read from (`/room.htm%6c`).
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return text(400, "Bad request");
+    }
     if (request.method === "POST" && pathname === "/new") {
-      return respond(null, 303, { location: `/r/${newRoomId()}` });
+      const wait = newRoomWait(client?.address ?? "unknown");
+      if (wait > 0) {
+        return text(429, "Too many new rooms; try again in a minute.", {
+          "retry-after": String(Math.ceil(wait / 1000)),
+        });
+      }
+      return respond(null, 303, { location: `/r/${mintRoomId()}` });
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return text(405, "Method not allowed", { allow: "GET, HEAD, POST" });

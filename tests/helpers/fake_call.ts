@@ -182,6 +182,8 @@ export class FakePeerConnection {
         this.localDescription = null;
         this.signalingState = "stable";
         return;
+      case "setIceServers":
+        return;
       case "addTracks": {
         const unsent = command.stream.getTracks().filter((track) => !this.sent.includes(track));
         this.sent.push(...unsent);

@@ -25,6 +25,23 @@ const CONFIG_VARS = [
   "PING_INTERVAL_MS",
   "PING_TIMEOUT_MS",
   "PARLEY_DEV",
+  // Limits against hostile clients (README "Limits").
+  "ALLOWED_ORIGINS",
+  "ROOM_SECRET",
+  "MINTED_ROOMS_ONLY",
+  "MAX_CONNECTIONS",
+  "MAX_CONNECTIONS_PER_ADDRESS",
+  "SEND_QUEUE_BYTES",
+  "SLOW_READER_SECONDS",
+  "SELF_CHECK_SECONDS",
+  "RATE_CONNECTIONS_PER_ADDRESS",
+  "RATE_JOINS_PER_CONNECTION",
+  "RATE_JOINS_PER_ADDRESS",
+  "RATE_DESCRIPTIONS_PER_CONNECTION",
+  "RATE_CANDIDATES_PER_CONNECTION",
+  "RATE_SIGNAL_BYTES_PER_CONNECTION",
+  "RATE_TURN_CREDENTIALS_PER_ADDRESS",
+  "RATE_NEW_ROOMS_PER_ADDRESS",
 ];
 
 const LISTENING = /Parley listening on (http:\/\/[^\s/]+:(\d+))\//;
@@ -42,6 +59,8 @@ export interface StartServerOptions {
   host?: string;
   /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start may build). */
   startTimeoutMs?: number;
+  /** Open-file limit for the server process (`ulimit -n`, through bash); default: inherited. */
+  fileLimit?: number;
 }
 
 /** A running server subprocess. */
@@ -49,6 +68,8 @@ export interface RunningServer {
   /** Origin without a trailing slash, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
+  /** The server process's id (the `deno` process itself, also under `fileLimit`). */
+  pid: number;
   /** Everything the server printed so far, stdout and stderr interleaved. */
   output(): string;
   /** Resolves when the process has exited (by itself or by stop/kill). */
@@ -156,8 +177,13 @@ async function spawnOnce(
     HOST: options.host ?? "127.0.0.1",
   });
 
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  // With a file limit, bash sets it and then becomes deno (exec): same pid, same signals.
+  const command = options.fileLimit === undefined ? { program: Deno.execPath(), args } : {
+    program: "bash",
+    args: ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, Deno.execPath(), ...args],
+  };
+  const child = new Deno.Command(command.program, {
+    args: command.args,
     cwd: ROOT_DIR,
     env,
     stdin: "null",
@@ -235,6 +261,7 @@ async function spawnOnce(
     server: {
       url: started.url,
       port: started.port,
+      pid: child.pid,
       output: () => output,
       exited,
       stop,

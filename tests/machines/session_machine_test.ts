@@ -199,3 +199,17 @@ Deno.test("the other person hung up, or their seat timed out: said, and we wait"
     b.actor.stop();
   }
 });
+
+Deno.test("renewed TURN credentials reach the running peer connection and the next one", async () => {
+  const { a, b } = await connectedPair();
+  const iceServers = [{ urls: "turn:turn.test:3478", username: "u", credential: "c" }];
+  a.socket.send({ type: "signal.iceServers", iceServers });
+  await settle();
+  assert.equal(a.pc.commands.at(-1), "setIceServers");
+  a.socket.send({ type: "peer.away", reason: "closed" });
+  a.socket.send({ type: "peer.joined", peer: { session: "b-new" } });
+  await settle();
+  assert.deepEqual(a.pc.input.iceServers, iceServers, "a new peer connection starts with them");
+  a.actor.stop();
+  b.actor.stop();
+});

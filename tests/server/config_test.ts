@@ -7,6 +7,28 @@ function envOf(vars: Record<string, string>): (name: string) => string | undefin
   return (name) => vars[name];
 }
 
+/** The defaults of the limits against hostile clients (README "Limits"). */
+const HOSTILE_DEFAULTS = {
+  allowedOrigins: [],
+  roomSecret: null,
+  mintedRoomsOnly: false,
+  limits: {
+    maxConnections: null,
+    connectionsPerAddress: 100,
+    sendQueueBytes: 1024 * 1024,
+    slowReaderMs: 10_000,
+    selfCheckMs: 10_000,
+    connectionsPerAddressPerMinute: 300,
+    joinsPerConnection: 10,
+    joinsPerAddress: 120,
+    descriptionsPerConnection: 60,
+    candidatesPerConnection: 600,
+    signalBytesPerConnection: 2 * 1024 * 1024,
+    turnCredentialsPerAddress: 10,
+    newRoomsPerAddress: 20,
+  },
+};
+
 Deno.test("loadConfig", async (t) => {
   await t.step("defaults: port 8000 on all interfaces, no ICE servers, no TURN", () => {
     assert.deepEqual(loadConfig(envOf({})), {
@@ -18,6 +40,7 @@ Deno.test("loadConfig", async (t) => {
       pingIntervalMs: 2000,
       pingTimeoutMs: 2500,
       dev: false,
+      ...HOSTILE_DEFAULTS,
     });
   });
 
@@ -87,12 +110,40 @@ Deno.test("loadConfig", async (t) => {
     assert.deepEqual(config.turn, {
       urls: ["turn:127.0.0.1:3478?transport=udp", "turn:127.0.0.1:3478?transport=tcp"],
       secret: "s3cret",
-      ttlSeconds: 3600,
+      ttlSeconds: 600,
     });
     const short = loadConfig(
       envOf({ TURN_URLS: "turn:x", TURN_SECRET: "s", TURN_TTL_SECONDS: "60" }),
     );
     assert.equal(short.turn?.ttlSeconds, 60);
+  });
+
+  await t.step("limits against hostile clients are read and range-checked", () => {
+    const config = loadConfig(envOf({
+      ALLOWED_ORIGINS: "https://embed.example.org, http://localhost:3000",
+      ROOM_SECRET: "r00m",
+      MINTED_ROOMS_ONLY: "true",
+      MAX_CONNECTIONS: "500",
+      MAX_CONNECTIONS_PER_ADDRESS: "0",
+      RATE_JOINS_PER_ADDRESS: "0",
+      RATE_TURN_CREDENTIALS_PER_ADDRESS: "3",
+    }));
+    assert.deepEqual(config.allowedOrigins, ["https://embed.example.org", "http://localhost:3000"]);
+    assert.equal(config.roomSecret, "r00m");
+    assert.equal(config.mintedRoomsOnly, true);
+    assert.equal(config.limits.maxConnections, 500);
+    assert.equal(config.limits.connectionsPerAddress, 0);
+    assert.equal(config.limits.joinsPerAddress, 0);
+    assert.equal(config.limits.turnCredentialsPerAddress, 3);
+    assert.throws(() => loadConfig(envOf({ ALLOWED_ORIGINS: "example.org" })), /ALLOWED_ORIGINS/);
+    assert.throws(
+      () => loadConfig(envOf({ ALLOWED_ORIGINS: "https://example.org/app" })),
+      /ALLOWED_ORIGINS/,
+    );
+    assert.throws(() => loadConfig(envOf({ MINTED_ROOMS_ONLY: "yes" })), /MINTED_ROOMS_ONLY/);
+    assert.throws(() => loadConfig(envOf({ MAX_CONNECTIONS: "0" })), /MAX_CONNECTIONS/);
+    assert.throws(() => loadConfig(envOf({ SEND_QUEUE_BYTES: "1000" })), /SEND_QUEUE_BYTES/);
+    assert.throws(() => loadConfig(envOf({ RATE_JOINS_PER_CONNECTION: "-1" })), /RATE_JOINS/);
   });
 
   await t.step("one of TURN_URLS and TURN_SECRET without the other is an error", () => {

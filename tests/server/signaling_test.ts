@@ -641,13 +641,13 @@ Deno.test("HTTP: pages, new rooms and static files", async (t) => {
     assert.match(await response.text(), /<html/i);
   });
 
-  await t.step("POST /new redirects to a fresh room with an unguessable id", async () => {
+  await t.step("POST /new redirects to a fresh room with an unguessable, tagged id", async () => {
     const ids = new Set<string>();
     for (let i = 0; i < 5; i++) {
       const response = await fetch(`${server.url}/new`, { method: "POST", redirect: "manual" });
       await response.body?.cancel();
       assert.equal(response.status, 303);
-      const match = /^\/r\/([A-Za-z0-9_-]{22})$/.exec(response.headers.get("location") ?? "");
+      const match = /^\/r\/([A-Za-z0-9_-]{33})$/.exec(response.headers.get("location") ?? "");
       assert.ok(match, `location ${response.headers.get("location")}`);
       ids.add(match[1]);
     }
