@@ -28,7 +28,7 @@ export const FULL: Settings = {
   rounds: 2,
   warmupMs: 2000,
   durationMs: 8000,
-  drainMs: 3000,
+  drainMs: 5000,
   capacityLevels: [1000, 5000, 10_000],
   joinProbes: 200,
   capacityHoldMs: 5000,
