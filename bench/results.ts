@@ -1,33 +1,34 @@
 /**
- * The shape of bench/results.json: every raw figure of one `deno task bench` run, with the
- * settings it ran with and the machine it ran on.
+ * The shape of bench/results.json: every raw figure of one run, the settings it ran with, the
+ * machine it ran on, and the flat figures the targets are judged on.
  *
  * @module
  */
-import type { BrowserResult } from "./browser_bench.ts";
-import type { CapacityResult } from "./capacity_bench.ts";
+import type { CallSeries } from "./browser.ts";
+import type { CapacityResult, RejoinResult } from "./crowd.ts";
 import type { MachineStamp } from "./machine.ts";
 import type { ColdStart, PageWeight } from "./page_weight.ts";
-import type { SignalingRun } from "./signaling_bench.ts";
+import type { Target } from "./servers.ts";
+import type { SignalingRun } from "./signaling.ts";
 
-/** What a run measures and for how long. */
+/** What a run measures, and for how long. */
 export interface Settings {
-  /** Room counts of the signaling benchmark. */
+  /** Room counts of the signaling runs; each server runs `rounds` times at each. */
   rooms: number[];
-  /** Signaling runs of each server at each room count; the report takes the best. */
   rounds: number;
   warmupMs: number;
   /** Measurement window of each signaling run. */
   durationMs: number;
   /** Longest wait for negotiations in flight after the window. */
   drainMs: number;
-  /** Idle connection levels of the capacity benchmark. */
+  /** Idle connections held in turn, and fresh clients timed at each level. */
   capacityLevels: number[];
-  /** Fresh clients timed at each capacity level. */
   joinProbes: number;
-  /** How long the top capacity level is held before drops are counted. */
+  /** How long the top level is held before drops are counted. */
   capacityHoldMs: number;
-  /** Browser calls per app. */
+  /** Clients whose server restarts under them. */
+  rejoinClients: number;
+  /** Browser calls of each kind (floor, Parley, tutorial). */
   calls: number;
   /** Tries of the tutorial's client exactly as written. */
   asWrittenCalls: number;
@@ -37,20 +38,69 @@ export interface Settings {
 
 /** Everything one run measured. */
 export interface BenchResults {
-  mode: "full" | "quick";
+  mode: "full" | "quick" | "partial";
   command: string;
   machine: MachineStamp;
   settings: Settings;
-  /** Wall-clock length of the whole run. */
   durationSeconds: number;
   /** Load averages when the run ended. */
   loadAverageAfter: number[];
-  /** Every signaling run, all rounds. */
-  signaling: Array<SignalingRun & { round?: number }>;
-  capacity: CapacityResult | null;
-  browser: BrowserResult[];
+  /** Floor, Parley, tutorial and the tutorial as written. */
+  calls: CallSeries[];
   pageWeight: PageWeight[];
   coldStart: ColdStart[];
+  rejoin: RejoinResult | null;
+  signaling: SignalingRun[];
+  capacity: CapacityResult | null;
+  /** The figures the targets read (`targets.ts`), by key. */
+  figures: Record<string, number>;
   /** Parts that could not run, and why. */
   errors: string[];
+}
+
+/** The signaling run of `target` at `rooms` with the most negotiations/s (least disturbed). */
+export function bestRound(r: BenchResults, target: Target, rooms: number): SignalingRun | null {
+  const runs = r.signaling.filter((s) => s.target === target && s.rooms === rooms && !s.error);
+  return runs.sort((a, b) => b.negotiationsPerSecond - a.negotiationsPerSecond)[0] ?? null;
+}
+
+/** The call series called `name`, if it ran. */
+export function callsOf(r: BenchResults, name: string): CallSeries | undefined {
+  return r.calls.find((c) => c.name === name);
+}
+
+/** The flat figures of a run, by key: what the targets table and the summary read. */
+export function figuresOf(r: BenchResults): Record<string, number> {
+  const f: Record<string, number> = {};
+  const parleyRuns = r.signaling.filter((s) => s.target === "parley" && !s.error);
+  if (parleyRuns.length) {
+    f["signaling.parley.lostOrMisdelivered"] = parleyRuns
+      .reduce((sum, s) => sum + s.lost + s.misdelivered, 0);
+  }
+  for (const rooms of r.settings.rooms) {
+    for (const target of ["parley", "tutorial", "bare"] as const) {
+      const best = bestRound(r, target, rooms);
+      if (best) f[`signaling.${rooms}.${target}.perSecond`] = best.negotiationsPerSecond;
+    }
+  }
+  if (r.capacity) {
+    f["capacity.held"] = r.capacity.maxHeld;
+    f["capacity.dropped"] = r.capacity.drops;
+  }
+  for (const series of r.calls) {
+    f[`calls.${series.name}.failed`] = series.calls.length - series.connected;
+    f[`calls.${series.name}.p50Ms`] = series.bothMs.p50;
+    f[`calls.${series.name}.p95Ms`] = series.bothMs.p95;
+  }
+  if (r.rejoin) {
+    f["rejoin.missing"] = r.rejoin.clients - r.rejoin.rejoined;
+    f["rejoin.p50Ms"] = r.rejoin.rejoinMs.p50;
+  }
+  for (const { target, first, returning } of r.pageWeight) {
+    f[`page.${target}.firstKB`] = Math.round(first.transferBytes / 102.4) / 10;
+    f[`page.${target}.chain`] = first.depth;
+    f[`page.${target}.returningScripts`] = returning.resources
+      .filter((x) => x.type === "Script" && !x.fromCache && x.transferBytes > 0).length;
+  }
+  return f;
 }

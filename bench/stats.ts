@@ -1,10 +1,10 @@
 /**
- * Small statistics helpers shared by the benchmarks.
+ * Percentiles, and a process's CPU time and memory from Linux's /proc.
  *
  * @module
  */
 
-/** Percentiles of a sample, in its unit, rounded to three decimals; NaN when it is empty. */
+/** Percentiles of a sample, in its unit; NaN when it is empty. */
 export interface Summary {
   p50: number;
   p95: number;
@@ -13,28 +13,51 @@ export interface Summary {
   count: number;
 }
 
-/** p50, p95, p99 and max of `values` (nearest-rank). */
+/** p50, p95, p99 and max of `values` (nearest rank). */
 export function summarize(values: ArrayLike<number>): Summary {
-  if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN, count: 0 };
   const sorted = Float64Array.from(values).sort();
   const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  return {
-    p50: round(at(0.5)),
-    p95: round(at(0.95)),
-    p99: round(at(0.99)),
-    max: round(sorted[sorted.length - 1]),
-    count: sorted.length,
-  };
+    round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]);
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1), count: sorted.length };
 }
 
-/** The median of `values`, NaN when empty. */
-export function median(values: number[]): number {
-  return summarize(values).p50;
-}
-
-/** `value` rounded to `digits` decimals (default 3). */
-export function round(value: number, digits = 3): number {
+/** `value` rounded to `digits` decimals; NaN stays NaN. */
+export function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+/** Milliseconds since the epoch with sub-millisecond precision: comparable across processes. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Linux counts /proc CPU times in clock ticks of 1/100 s (USER_HZ) on every architecture.
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds `pid` has used so far (utime + stime of /proc/<pid>/stat). */
+export async function cpuSeconds(pid: number | "self"): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Busy CPU seconds of the whole machine so far, all cores (/proc/stat less idle and iowait). */
+export async function machineBusySeconds(): Promise<number> {
+  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = (await Deno.readTextFile(
+    "/proc/stat",
+  )).split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+/** Resident memory of `pid` now (VmRSS of /proc/<pid>/status), in bytes. */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN) * 1024;
 }

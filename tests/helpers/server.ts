@@ -11,6 +11,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { fileURLToPath } from "node:url";
 import { loadSite, SiteNotBuilt } from "../../server/site.ts";
+import { type ServerProcess, type SpawnResult, spawnServer } from "./process.ts";
 
 /** The repository root (where deno.json and server.ts live). */
 export const ROOT_DIR: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -44,7 +45,7 @@ const CONFIG_VARS = [
   "RATE_NEW_ROOMS_PER_ADDRESS",
 ];
 
-const LISTENING = /Parley listening on (http:\/\/[^\s/]+:(\d+))\//;
+const LISTENING = /Parley listening on (http:\/\/[^\s/]+:\d+)\//;
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -63,23 +64,8 @@ export interface StartServerOptions {
   fileLimit?: number;
 }
 
-/** A running server subprocess. */
-export interface RunningServer {
-  /** Origin without a trailing slash, e.g. `http://127.0.0.1:41234`. */
-  url: string;
-  port: number;
-  /** The server process's id (the `deno` process itself, also under `fileLimit`). */
-  pid: number;
-  /** Everything the server printed so far, stdout and stderr interleaved. */
-  output(): string;
-  /** Resolves when the process has exited (by itself or by stop/kill). */
-  exited: Promise<Deno.CommandStatus>;
-  /** SIGTERM (the graceful shutdown path) and wait for the exit; SIGKILL after 5 s. */
-  stop(): Promise<void>;
-  /** SIGKILL (a crash, no shutdown code runs) and wait for the exit. */
-  kill(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
+/** A running server subprocess (its process id included, for the benchmark's /proc figures). */
+export type RunningServer = ServerProcess;
 
 /**
  * The `deno run` arguments of the `start` task (`deno run <flags> server.ts`), so tests run the
@@ -161,11 +147,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
 }
 
-type SpawnResult =
-  | { ok: true; server: RunningServer }
-  | { ok: false; reason: string; output: string };
-
-async function spawnOnce(
+function spawnOnce(
   args: string[],
   options: StartServerOptions,
   deadline: number,
@@ -182,93 +164,16 @@ async function spawnOnce(
     program: "bash",
     args: ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, Deno.execPath(), ...args],
   };
-  const child = new Deno.Command(command.program, {
+  return spawnServer({
+    label: "Parley server",
+    command: command.program,
     args: command.args,
     cwd: ROOT_DIR,
     env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-
-  let output = "";
-  let onOutput = () => {};
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const bytes of stream) {
-      const chunk = decoder.decode(bytes, { stream: true });
-      output += chunk;
-      if (Deno.env.get("PARLEY_TEST_SERVER_LOG")) await Deno.stderr.write(bytes);
-      onOutput();
-    }
-  };
-  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status.then(async (status) => {
-    await pumped;
-    return status;
+    listening: LISTENING,
+    deadline,
+    echo: Boolean(Deno.env.get("PARLEY_TEST_SERVER_LOG")),
   });
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const started = await new Promise<{ url: string; port: number } | string>((resolve) => {
-    onOutput = () => {
-      const match = LISTENING.exec(output);
-      if (match) resolve({ url: match[1], port: Number(match[2]) });
-    };
-    onOutput();
-    exited.then((status) => resolve(`exited with code ${status.code}`));
-    timer = setTimeout(
-      () => resolve("no listen line before the timeout"),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  clearTimeout(timer);
-  onOutput = () => {};
-
-  let stopping = false;
-  exited.then((status) => {
-    if (!stopping && typeof started !== "string") {
-      console.error(`Parley server exited by itself (code ${status.code}); it printed:\n${output}`);
-    }
-  });
-  const terminate = async (signal: Deno.Signal) => {
-    stopping = true;
-    try {
-      child.kill(signal);
-    } catch {
-      // Already exited.
-    }
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    if (signal !== "SIGKILL") {
-      killTimer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // Exited in the meantime.
-        }
-      }, 5000);
-    }
-    await exited;
-    clearTimeout(killTimer);
-  };
-
-  if (typeof started === "string") {
-    await terminate("SIGKILL");
-    return { ok: false, reason: started, output };
-  }
-  const stop = () => terminate("SIGTERM");
-  return {
-    ok: true,
-    server: {
-      url: started.url,
-      port: started.port,
-      pid: child.pid,
-      output: () => output,
-      exited,
-      stop,
-      kill: () => terminate("SIGKILL"),
-      [Symbol.asyncDispose]: stop,
-    },
-  };
 }
 
 /** Options for {@linkcode connectClient}: Socket.IO client options, plus a connect timeout. */

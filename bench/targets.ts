@@ -1,0 +1,72 @@
+/**
+ * The targets the issues set, as one table, and the one place that judges them.
+ *
+ * Each target reads a figure of the run by key (see `figuresOf` in results.ts; the key's ending
+ * gives its unit: `Ms`, `KB`, `perSecond`, else a count), optionally divided by a baseline figure
+ * measured in the same run, and compares it with a bound.
+ *
+ * @module
+ */
+
+/** One target: [issue, what it asks, figure key, baseline key or "", comparison, bound]. */
+export type TargetSpec = [
+  issue: number,
+  name: string,
+  key: string,
+  over: string,
+  is: "≤" | "≥",
+  bound: number,
+];
+
+/** Every target, in the order the README shows them. */
+// deno-fmt-ignore
+export const TARGETS: TargetSpec[] = [
+  [12, "Join → video on both sides, p50, ≤ 1.5× the in-page floor", "calls.parley.p50Ms", "calls.floor.p50Ms", "≤", 1.5],
+  [12, "Join → video on both sides, p95, ≤ 2× the in-page floor", "calls.parley.p95Ms", "calls.floor.p95Ms", "≤", 2],
+  [12, "Every browser call connects (failures)", "calls.parley.failed", "", "≤", 0],
+  [12, "Server restarted: every client gets back in (left out)", "rejoin.missing", "", "≤", 0],
+  [12, "Server back → rejoined, p50 ≤ 1 s", "rejoin.p50Ms", "", "≤", 1000],
+  [12, "A first visit transfers ≤ 40 KB", "page.parley.firstKB", "", "≤", 40],
+  [12, "A returning visit fetches no script (script requests)", "page.parley.returningScripts", "", "≤", 0],
+  [12, "No three-step waterfall (longest request chain ≤ 2)", "page.parley.chain", "", "≤", 2],
+  [4, "Zero lost, zero misdelivered signals (Parley, all runs)", "signaling.parley.lostOrMisdelivered", "", "≤", 0],
+  [4, "At 1,000 rooms, Parley ≥ 3× the tutorial design", "signaling.1000.parley.perSecond", "signaling.1000.tutorial.perSecond", "≥", 3],
+  [4, "At 1,000 rooms, Parley within 2× of the bare relay (≥ 0.5×)", "signaling.1000.parley.perSecond", "signaling.1000.bare.perSecond", "≥", 0.5],
+  [4, "10,000 idle connections held", "capacity.held", "", "≥", 10_000],
+  [4, "None of them dropped", "capacity.dropped", "", "≤", 0],
+];
+
+const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"]];
+
+/** A target judged against a run's figures; `met` is null when the run did not measure it. */
+export interface Verdict {
+  issue: number;
+  name: string;
+  value: number | null;
+  baseline: number | null;
+  /** value ÷ baseline, for targets set against a baseline. */
+  ratio: number | null;
+  unit: string;
+  met: boolean | null;
+}
+
+/** Judges every target against `figures`. */
+export function judgeAll(figures: Record<string, number | null>): Verdict[] {
+  return TARGETS.map(([issue, name, key, over, is, bound]) => {
+    const value = figures[key] ?? null;
+    const baseline = over ? figures[over] ?? null : null;
+    const ratio = value === null || baseline === null
+      ? null
+      : baseline === 0
+      ? Infinity
+      : value / baseline;
+    const judged = over ? ratio : value;
+    const met = judged === null || Number.isNaN(judged)
+      ? null
+      : is === "≤"
+      ? judged <= bound
+      : judged >= bound;
+    const unit = UNITS.find(([ending]) => key.endsWith(ending))?.[1] ?? "";
+    return { issue, name, value, baseline, ratio, unit, met };
+  });
+}
