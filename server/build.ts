@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Folders whose files end up in the bundle. */
 const SOURCES = ["client", "machines", "protocol"];
 /** Entry points and the files they become, relative to the project root. */
-const ENTRIES = { "static/app": "client/main.ts" };
+const ENTRIES = { "static/app": "client/main.ts", "static/check": "client/check.ts" };
 const OUTPUTS = ["static/app.js"];
 /** Where the chunks that entries load go, relative to the project root. */
 const CHUNKS = "static/chunks/";

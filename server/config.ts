@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { IceServer } from "../protocol/signaling.ts";
+import type { IceServer, IceTransportPolicy } from "../protocol/signaling.ts";
 
 /** Everything the server can be told from outside. */
 export interface Config {
@@ -20,6 +20,13 @@ export interface Config {
   /** Socket.IO heartbeat; a silent client is dropped after interval + timeout. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
+  /**
+   * `relay` makes every call use the TURN relay only, so neither side learns the other's address.
+   * `ICE_TRANSPORT_POLICY`, `all` (default) or `relay`; `relay` needs a TURN server.
+   */
+  iceTransportPolicy: IceTransportPolicy;
+  /** HTTPS and WSS on the same port: `TLS_CERT_FILE` + `TLS_KEY_FILE` (PEM), default none. */
+  tls: TlsFiles | null;
 }
 
 /** Reads the configuration; throws an Error naming the variable when one is malformed. */
@@ -32,6 +39,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     seatGraceMs: integer(env, "SEAT_GRACE_SECONDS", 30, 0, 3600) * 1000,
     pingIntervalMs: integer(env, "PING_INTERVAL_MS", 2000, 100, 60000),
     pingTimeoutMs: integer(env, "PING_TIMEOUT_MS", 2500, 100, 60000),
+    ...transport(env),
   };
 }
 
@@ -77,4 +85,68 @@ function turn(env: (name: string) => string | undefined): Config["turn"] {
     throw new Error("TURN_URLS and TURN_SECRET go together: set both or neither");
   }
   return { urls, secret, ttlSeconds: integer(env, "TURN_TTL_SECONDS", 3600, 60, 86400) };
+}
+
+// --- Network: TLS (HTTPS + WSS) and the ICE transport policy ------------------------------------
+
+/** Paths of the PEM certificate (chain) and private key the server serves HTTPS with. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+function transport(
+  env: (name: string) => string | undefined,
+): Pick<Config, "iceTransportPolicy" | "tls"> {
+  const certFile = env("TLS_CERT_FILE") ?? "";
+  const keyFile = env("TLS_KEY_FILE") ?? "";
+  if (!certFile !== !keyFile) {
+    throw new Error("TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither");
+  }
+  const policy = env("ICE_TRANSPORT_POLICY") || "all";
+  if (policy !== "all" && policy !== "relay") {
+    throw new Error(`ICE_TRANSPORT_POLICY must be "all" or "relay", got "${policy}"`);
+  }
+  if (policy === "relay" && !hasRelay(env)) {
+    throw new Error(
+      "ICE_TRANSPORT_POLICY=relay needs a relay: set TURN_URLS and TURN_SECRET " +
+        "(or a turn: server in ICE_SERVERS), or calls could never connect",
+    );
+  }
+  return { iceTransportPolicy: policy, tls: certFile ? { certFile, keyFile } : null };
+}
+
+function hasRelay(env: (name: string) => string | undefined): boolean {
+  if (turn(env)) return true;
+  return iceServers(env("ICE_SERVERS")).some((server) =>
+    [server.urls].flat().some((url) => /^turns?:/i.test(url))
+  );
+}
+
+/**
+ * Reads the PEM files `tls` names; throws an Error naming the variable and the path when one
+ * cannot be read (`deno task start` lets the server read only the project folder).
+ */
+export async function readTlsFiles(tls: TlsFiles): Promise<{ cert: string; key: string }> {
+  const read = async (name: string, path: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new Error(
+        `${name}: cannot read ${path} (${(error as Error).message}). The start task lets Parley ` +
+          "read only its own folder: put the PEM files under it, e.g. in certs/",
+      );
+    }
+  };
+  const [cert, key] = await Promise.all([
+    read("TLS_CERT_FILE", tls.certFile),
+    read("TLS_KEY_FILE", tls.keyFile),
+  ]);
+  if (!cert.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`TLS_CERT_FILE: ${tls.certFile} holds no PEM certificate`);
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+    throw new Error(`TLS_KEY_FILE: ${tls.keyFile} holds no PEM private key`);
+  }
+  return { cert, key };
 }

@@ -19,6 +19,12 @@ export async function iceServersFor(
   return [...config.iceServers, { urls, username, credential: await hmacSha1(secret, username) }];
 }
 
+/** Whether `config` hands clients a TURN relay (TURN_URLS, or a turn: server in ICE_SERVERS). */
+export function offersRelay(config: Pick<Config, "iceServers" | "turn">): boolean {
+  return config.turn !== null ||
+    config.iceServers.some((server) => [server.urls].flat().some((url) => /^turns?:/i.test(url)));
+}
+
 async function hmacSha1(secret: string, message: string): Promise<string> {
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey(

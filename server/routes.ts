@@ -57,6 +57,7 @@ export function createHandler(
     }
     if (pathname === "/") return file("/index.html");
     if (pathname === "/healthz") return text(200, "ok");
+    if (pathname === "/check") return file("/check.html");
     if (pathname.startsWith("/r/")) {
       const id = pathname.slice(3);
       if (!isRoomId(id)) return file("/not_found.html", 404);

@@ -69,6 +69,7 @@ export function attachSignaling(
         resume: seat.resume,
         seat: outcome.outcome,
         seatGraceMs: config.seatGraceMs,
+        iceTransportPolicy: config.iceTransportPolicy,
       });
       if (peer?.socketId) {
         io.to(peer.socketId).emit(ServerEvent.peerJoined, { session: seat.session });
@@ -121,6 +122,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   "room-full": "This room is full.",
   "not-joined": "Join a room first.",
   "already-joined": "This connection is already in a room.",
+  "rate-limited": "Too many requests from this address; try again in a minute.",
 };
 
 function failure(code: ErrorCode): { ok: false; error: { code: ErrorCode; message: string } } {

@@ -21,9 +21,12 @@ const CONFIG_VARS = [
   "SEAT_GRACE_SECONDS",
   "PING_INTERVAL_MS",
   "PING_TIMEOUT_MS",
+  "ICE_TRANSPORT_POLICY",
+  "TLS_CERT_FILE",
+  "TLS_KEY_FILE",
 ];
 
-const LISTENING = /Parley listening on (http:\/\/[^\s/]+:(\d+))\//;
+const LISTENING = /Parley listening on (https?:\/\/[^\s/]+:(\d+))\//;
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -36,6 +39,8 @@ export interface StartServerOptions {
    * a browser inside the namespace can reach the server too.
    */
   host?: string;
+  /** A network namespace to run the server in (`ip netns exec`); default the host's network. */
+  namespace?: string;
   /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start bundles). */
   startTimeoutMs?: number;
 }
@@ -141,8 +146,12 @@ async function spawnOnce(
     HOST: options.host ?? "127.0.0.1",
   });
 
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  // `ip netns exec` execs the command, so signals reach the server itself.
+  const command = options.namespace
+    ? { program: "ip", args: ["netns", "exec", options.namespace, Deno.execPath(), ...args] }
+    : { program: Deno.execPath(), args };
+  const child = new Deno.Command(command.program, {
+    args: command.args,
     cwd: ROOT_DIR,
     env,
     stdin: "null",

@@ -14,7 +14,7 @@ const FAST = { disconnectGrace: 20, restartWait: 30, connectTimeout: 200, leaveT
 
 /** The join acknowledgement of a rejoin that took its held seat back. */
 function rejoined(role: "polite" | "impolite", peer: { session: string } | null): Joined {
-  return { role, peer, iceServers: [], resume: "r", seat: "resumed", seatGraceMs: 30000 };
+  return { role, peer, iceServers: [], resume: "r", seat: "resumed", seatGraceMs: 30000, iceTransportPolicy: "all" };
 }
 
 function wait(ms: number): Promise<void> {
@@ -733,6 +733,7 @@ Deno.test("back after our seat expired: a new peer connection, this side offerin
     resume: "new",
     seat: "new" as const,
     seatGraceMs: 30000,
+    iceTransportPolicy: "all" as const,
   };
   a.socket.send({ type: "signal.restored", joined });
   assert.equal(old.closed, false, "a server restart alone keeps the call");
