@@ -166,6 +166,8 @@ async function run(): Promise<void> {
     showCandidates(info, gathered);
     if (!info.relay) {
       show("roundtrip", "none", "Not tried: this server has no relay.");
+    } else if (!gathered.found.relay) {
+      show("roundtrip", "failed", "Not possible: this browser got no address on the relay.");
     } else {
       show("roundtrip", "pending", "Calling this page through the relay…");
       const trip = await relayRoundTrip(info.iceServers);

@@ -268,7 +268,7 @@ export class FakeRoom {
         resume: "resume-token",
         seat: "new",
         seatGraceMs: 30000,
-    iceTransportPolicy: "all",
+        iceTransportPolicy: "all",
       },
     });
     other?.member.connection.send({ type: "peer.joined", peer: { session } });

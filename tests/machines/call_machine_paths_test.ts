@@ -232,7 +232,7 @@ const joinedAlone: Joined = {
   resume: "r-1",
   seat: "new",
   seatGraceMs: 30000,
-    iceTransportPolicy: "all",
+  iceTransportPolicy: "all",
 };
 const joinedWithPeer: Joined = {
   role: "polite",
@@ -241,7 +241,7 @@ const joinedWithPeer: Joined = {
   resume: "r-1",
   seat: "new",
   seatGraceMs: 30000,
-    iceTransportPolicy: "all",
+  iceTransportPolicy: "all",
 };
 const candidate = {
   candidate: "candidate:1 1 udp 1 192.0.2.1 5000 typ host",

@@ -14,7 +14,15 @@ const FAST = { disconnectGrace: 20, restartWait: 30, connectTimeout: 200, leaveT
 
 /** The join acknowledgement of a rejoin that took its held seat back. */
 function rejoined(role: "polite" | "impolite", peer: { session: string } | null): Joined {
-  return { role, peer, iceServers: [], resume: "r", seat: "resumed", seatGraceMs: 30000, iceTransportPolicy: "all" };
+  return {
+    role,
+    peer,
+    iceServers: [],
+    resume: "r",
+    seat: "resumed",
+    seatGraceMs: 30000,
+    iceTransportPolicy: "all",
+  };
 }
 
 function wait(ms: number): Promise<void> {
