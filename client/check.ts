@@ -8,12 +8,13 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { type CheckAck, type CheckInfo, ClientEvent } from "../protocol/signaling.ts";
-import { type Gathered, gatherCandidates, relayRoundTrip } from "./ice_probe.ts";
+import { gatherCandidates, type Gathered, relayRoundTrip } from "./ice_probe.ts";
 
 type Result = "pending" | "ok" | "none" | "failed";
 type Row = "server" | "host" | "srflx" | "relay" | "roundtrip";
 
-const FIX_RELAY = "The person who runs this server can add one: see “Deploy it” in Parley’s README.";
+const FIX_RELAY =
+  "The person who runs this server can add one: see “Deploy it” in Parley’s README.";
 
 function show(row: Row, result: Result, text: string, ms?: number): void {
   const item = document.getElementById(`check-${row}`)!;
@@ -78,7 +79,11 @@ function showCandidates(info: CheckInfo, gathered: Gathered): void {
     const named = host.mdns ? " (as private .local names: this browser hides its addresses)" : "";
     show("host", "ok", `Found ${host.count} after ${host.firstMs} ms${named}.`, host.firstMs);
   } else {
-    show("host", "none", "None: this browser offers no local address. Calls can still use the relay.");
+    show(
+      "host",
+      "none",
+      "None: this browser offers no local address. Calls can still use the relay.",
+    );
   }
 
   const srflx = gathered.found.srflx;
