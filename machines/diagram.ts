@@ -139,9 +139,9 @@ export function readmeBlock(machines: readonly DrawnMachine[]): string {
     ]),
     "",
     // Wrapped as `deno fmt` wraps it.
-    "What each state means, how to open the machines in the Stately editor, and how to watch a",
-    "running call: add `?inspect` to a room link (`/r/<id>?inspect`) and the Stately inspector shows",
-    "its states, events and context live. All in [docs/call_machine.md](docs/call_machine.md).",
+    "What each state means, how to open the machines in the Stately editor, and how to watch a running",
+    "call: add `?inspect` to a room link (`/r/<id>?inspect`) and the Stately inspector shows its states,",
+    "events and context live. All in [docs/call_machine.md](docs/call_machine.md).",
   ].join("\n");
 }
 

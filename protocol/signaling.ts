@@ -22,6 +22,8 @@ export const ClientEvent = {
    * {@linkcode RoomStatusAck}.
    */
   roomStatus: "room-status",
+  /** Ask for the ICE servers, for the connection check page. Acknowledged with {@linkcode CheckAck}. */
+  check: "check",
 } as const;
 
 /** Event names, server → client. */
@@ -87,6 +89,12 @@ export interface IceServer {
   credential?: string;
 }
 
+/**
+ * Which ICE candidates a peer connection may use (`RTCIceTransportPolicy`): `relay` keeps both
+ * people's addresses from each other, since everything goes through the TURN relay.
+ */
+export type IceTransportPolicy = "all" | "relay";
+
 /** `join` request. */
 export interface JoinRequest {
   /** Room id, see {@linkcode isRoomId}. */
@@ -123,6 +131,8 @@ export interface Joined {
   seat: SeatOutcome;
   /** How long this server holds the seat of a member whose connection dropped, in milliseconds. */
   seatGraceMs: number;
+  /** `relay`: this server wants every call relayed (its `ICE_TRANSPORT_POLICY`). */
+  iceTransportPolicy: IceTransportPolicy;
 }
 
 /** Full `join` acknowledgement. */
@@ -189,12 +199,28 @@ export interface IceServersRenewed {
   iceServers: IceServer[];
 }
 
+/**
+ * `check` acknowledgement on success: what the connection check page (`/check`) needs to gather
+ * candidates and make a call through the relay. Rate-limited per address; TURN credentials in it
+ * are short-lived ({@linkcode Limits.checkCredentialSeconds}).
+ */
+export interface CheckInfo {
+  iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
+  /** Whether this server hands out a TURN relay. */
+  relay: boolean;
+}
+
+/** Full `check` acknowledgement. */
+export type CheckAck = Ack<CheckInfo>;
+
 /** Socket.IO's typed event map of what the client sends (`Server<ClientToServer, ...>`). */
 export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
   signal: (message: SignalMessage, ack?: (reply: Ack) => void) => void;
   leave: (ack: (reply: Ack) => void) => void;
   "room-status": (request: RoomStatusRequest, ack: (reply: RoomStatusAck) => void) => void;
+  check: (ack: (reply: CheckAck) => void) => void;
 }
 
 /** Socket.IO's typed event map of what the server sends. */
@@ -227,6 +253,10 @@ export const Limits = {
   roomIdLength: 64,
   /** People in one room. */
   roomCapacity: 2,
+  /** `check` requests one address may make per minute. */
+  checksPerMinute: 10,
+  /** Lifetime of the TURN credentials a `check` hands out, in seconds. */
+  checkCredentialSeconds: 300,
 } as const;
 
 /** Room ids: URL-safe base64, at least 16 characters (96 bits), at most 64. */

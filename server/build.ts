@@ -22,7 +22,10 @@ import {
 } from "./site.ts";
 
 /** The pages' scripts: `<script type="module" src="/app.js">` in static/*.html is this entry. */
-const ENTRIES: Readonly<Record<string, string>> = { app: "client/main.ts" };
+const ENTRIES: Readonly<Record<string, string>> = {
+  app: "client/main.ts",
+  check: "client/check.ts",
+};
 /** Page templates and other files served as they are. */
 const STATIC = "static";
 /** What earlier versions of the build wrote into static/ (see .gitignore). */

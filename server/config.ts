@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { IceServer } from "../protocol/signaling.ts";
+import type { IceServer, IceTransportPolicy } from "../protocol/signaling.ts";
 
 /** Everything the server can be told from outside. */
 export interface Config {
@@ -22,6 +22,13 @@ export interface Config {
   pingTimeoutMs: number;
   /** Development mode: source maps built and served. `PARLEY_DEV=1` (set by `deno task dev`). */
   dev: boolean;
+  /**
+   * `relay` makes every call use the TURN relay only, so neither side learns the other's address.
+   * `ICE_TRANSPORT_POLICY`, `all` (default) or `relay`; `relay` needs a TURN server.
+   */
+  iceTransportPolicy: IceTransportPolicy;
+  /** HTTPS and WSS on the same port: `TLS_CERT_FILE` + `TLS_KEY_FILE` (PEM), default none. */
+  tls: TlsFiles | null;
   // --- Against hostile clients (README "Limits" and "Security") ---
   /** Origins besides the page's own that may open signaling. `ALLOWED_ORIGINS`, comma-separated. */
   allowedOrigins: string[];
@@ -76,6 +83,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     roomSecret: env("ROOM_SECRET") || null,
     mintedRoomsOnly: flag(env, "MINTED_ROOMS_ONLY"),
     limits: limits(env),
+    ...transport(env),
   };
 }
 
@@ -168,4 +176,68 @@ function flag(env: (name: string) => string | undefined, name: string): boolean 
   if (raw === "" || raw === "0" || raw === "false") return false;
   if (raw === "1" || raw === "true") return true;
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+// --- Network: TLS (HTTPS + WSS) and the ICE transport policy ------------------------------------
+
+/** Paths of the PEM certificate (chain) and private key the server serves HTTPS with. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+function transport(
+  env: (name: string) => string | undefined,
+): Pick<Config, "iceTransportPolicy" | "tls"> {
+  const certFile = env("TLS_CERT_FILE") ?? "";
+  const keyFile = env("TLS_KEY_FILE") ?? "";
+  if (!certFile !== !keyFile) {
+    throw new Error("TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither");
+  }
+  const policy = env("ICE_TRANSPORT_POLICY") || "all";
+  if (policy !== "all" && policy !== "relay") {
+    throw new Error(`ICE_TRANSPORT_POLICY must be "all" or "relay", got "${policy}"`);
+  }
+  if (policy === "relay" && !hasRelay(env)) {
+    throw new Error(
+      "ICE_TRANSPORT_POLICY=relay needs a relay: set TURN_URLS and TURN_SECRET " +
+        "(or a turn: server in ICE_SERVERS), or calls could never connect",
+    );
+  }
+  return { iceTransportPolicy: policy, tls: certFile ? { certFile, keyFile } : null };
+}
+
+function hasRelay(env: (name: string) => string | undefined): boolean {
+  if (turn(env)) return true;
+  return iceServers(env("ICE_SERVERS")).some((server) =>
+    [server.urls].flat().some((url) => /^turns?:/i.test(url))
+  );
+}
+
+/**
+ * Reads the PEM files `tls` names; throws an Error naming the variable and the path when one
+ * cannot be read (`deno task start` lets the server read only the project folder).
+ */
+export async function readTlsFiles(tls: TlsFiles): Promise<{ cert: string; key: string }> {
+  const read = async (name: string, path: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new Error(
+        `${name}: cannot read ${path} (${(error as Error).message}). The start task lets Parley ` +
+          "read only its own folder: put the PEM files under it, e.g. in certs/",
+      );
+    }
+  };
+  const [cert, key] = await Promise.all([
+    read("TLS_CERT_FILE", tls.certFile),
+    read("TLS_KEY_FILE", tls.keyFile),
+  ]);
+  if (!cert.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`TLS_CERT_FILE: ${tls.certFile} holds no PEM certificate`);
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+    throw new Error(`TLS_KEY_FILE: ${tls.keyFile} holds no PEM private key`);
+  }
+  return { cert, key };
 }

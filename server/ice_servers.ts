@@ -27,3 +27,9 @@ export function iceServersFor(
   const credential = createHmac("sha1", secret).update(username).digest("base64");
   return [...config.iceServers, { urls, username, credential }];
 }
+
+/** Whether `config` hands clients a TURN relay (TURN_URLS, or a turn: server in ICE_SERVERS). */
+export function offersRelay(config: Pick<Config, "iceServers" | "turn">): boolean {
+  return config.turn !== null ||
+    config.iceServers.some((server) => [server.urls].flat().some((url) => /^turns?:/i.test(url)));
+}

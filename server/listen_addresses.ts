@@ -26,9 +26,10 @@ export function listenUrls(
   host: string,
   port: number,
   interfaces: readonly InterfaceAddress[],
+  scheme: "http" | "https" = "http",
 ): ListenUrl[] {
   const url = (address: string) =>
-    `http://${address.includes(":") ? `[${address}]` : address}:${port}/`;
+    `${scheme}://${address.includes(":") ? `[${address}]` : address}:${port}/`;
   const wildcard4 = host === "0.0.0.0";
   const wildcard6 = host === "::" || host === "[::]";
   if (!wildcard4 && !wildcard6) {

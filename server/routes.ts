@@ -77,6 +77,7 @@ export function createHandler(
     }
     if (pathname === "/") return file(request, "/index.html");
     if (pathname === "/healthz") return text(200, "ok");
+    if (pathname === "/check") return file(request, "/check.html");
     if (pathname.startsWith("/r/")) {
       const id = pathname.slice(3);
       if (!isRoomId(id)) return file(request, "/not_found.html", 404);

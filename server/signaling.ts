@@ -158,6 +158,7 @@ export function attachSignaling(
         resume: seat.resume,
         seat: outcome.outcome,
         seatGraceMs: config.seatGraceMs,
+        iceTransportPolicy: config.iceTransportPolicy,
       });
       if (peer?.socketId) {
         io.to(peer.socketId).emit(ServerEvent.peerJoined, { session: seat.session });

@@ -369,6 +369,7 @@ export function joinedAck(options: Partial<Joined> = {}): Joined {
     resume: "resume-token",
     seat: "new",
     seatGraceMs: 30000,
+    iceTransportPolicy: "all",
     ...options,
   };
 }

@@ -43,9 +43,12 @@ const CONFIG_VARS = [
   "RATE_SIGNAL_BYTES_PER_CONNECTION",
   "RATE_TURN_CREDENTIALS_PER_ADDRESS",
   "RATE_NEW_ROOMS_PER_ADDRESS",
+  "ICE_TRANSPORT_POLICY",
+  "TLS_CERT_FILE",
+  "TLS_KEY_FILE",
 ];
 
-const LISTENING = /Parley listening on (http:\/\/[^\s/]+:\d+)\//;
+const LISTENING = /Parley listening on (https?:\/\/[^\s/]+:\d+)\//;
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -58,7 +61,9 @@ export interface StartServerOptions {
    * a browser inside the namespace can reach the server too.
    */
   host?: string;
-  /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start may build). */
+  /** A network namespace to run the server in (`ip netns exec`); default the host's network. */
+  namespace?: string;
+  /** How long to wait for the listen line, in milliseconds. Default 60 s (a first start bundles). */
   startTimeoutMs?: number;
   /** Open-file limit for the server process (`ulimit -n`, through bash); default: inherited. */
   fileLimit?: number;
@@ -159,11 +164,21 @@ function spawnOnce(
     HOST: options.host ?? "127.0.0.1",
   });
 
-  // With a file limit, bash sets it and then becomes deno (exec): same pid, same signals.
-  const command = options.fileLimit === undefined ? { program: Deno.execPath(), args } : {
-    program: "bash",
-    args: ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, Deno.execPath(), ...args],
-  };
+  // With a file limit, bash sets it and then becomes deno (exec): same pid, same signals; in a
+  // network namespace, `ip netns exec` execs the command likewise.
+  let command = { program: Deno.execPath(), args };
+  if (options.fileLimit !== undefined) {
+    command = {
+      program: "bash",
+      args: ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, command.program, ...args],
+    };
+  }
+  if (options.namespace) {
+    command = {
+      program: "ip",
+      args: ["netns", "exec", options.namespace, command.program, ...command.args],
+    };
+  }
   return spawnServer({
     label: "Parley server",
     command: command.program,

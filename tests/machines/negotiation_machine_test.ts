@@ -64,6 +64,7 @@ Deno.test("candidates that arrive before the description wait and are applied af
       resume: "r",
       seat: "new",
       seatGraceMs: 30000,
+      iceTransportPolicy: "all",
     },
   });
   fresh.socket.send({ type: "peer.joined", peer: { session: "x" } });
@@ -197,6 +198,7 @@ Deno.test("off the server with every restart tried: no failure; back on it, rest
       resume: "r",
       seat: "resumed",
       seatGraceMs: 30000,
+      iceTransportPolicy: "all",
     },
   });
   await settle();

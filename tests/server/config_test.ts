@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { loadConfig } from "../../server/config.ts";
+import { loadConfig, readTlsFiles } from "../../server/config.ts";
 import { iceServersFor } from "../../server/ice_servers.ts";
 
 function envOf(vars: Record<string, string>): (name: string) => string | undefined {
@@ -41,6 +41,8 @@ Deno.test("loadConfig", async (t) => {
       pingTimeoutMs: 2500,
       dev: false,
       ...HOSTILE_DEFAULTS,
+      iceTransportPolicy: "all",
+      tls: null,
     });
   });
 
@@ -188,5 +190,64 @@ Deno.test("iceServersFor", async (t) => {
     assert.notEqual(a.credential, b.credential);
     assert.notEqual(a.credential, c.credential);
     assert.equal(a.username, c.username);
+  });
+
+  await t.step("TLS_CERT_FILE and TLS_KEY_FILE together turn on HTTPS", () => {
+    const config = loadConfig(
+      envOf({ TLS_CERT_FILE: "certs/cert.pem", TLS_KEY_FILE: "certs/key.pem" }),
+    );
+    assert.deepEqual(config.tls, { certFile: "certs/cert.pem", keyFile: "certs/key.pem" });
+    assert.throws(
+      () => loadConfig(envOf({ TLS_CERT_FILE: "c.pem" })),
+      /TLS_CERT_FILE and TLS_KEY_FILE/,
+    );
+    assert.throws(
+      () => loadConfig(envOf({ TLS_KEY_FILE: "k.pem" })),
+      /TLS_CERT_FILE and TLS_KEY_FILE/,
+    );
+  });
+
+  await t.step(
+    "unreadable or wrong TLS files are an error naming the variable and the path",
+    async () => {
+      await assert.rejects(
+        readTlsFiles({ certFile: "/nonexistent/cert.pem", keyFile: "/nonexistent/key.pem" }),
+        /TLS_CERT_FILE: cannot read \/nonexistent\/cert.pem/,
+      );
+      const notPem = await Deno.makeTempFile();
+      try {
+        await Deno.writeTextFile(notPem, "hello");
+        await assert.rejects(
+          readTlsFiles({ certFile: notPem, keyFile: notPem }),
+          /no PEM certificate/,
+        );
+      } finally {
+        await Deno.remove(notPem);
+      }
+    },
+  );
+
+  await t.step("ICE_TRANSPORT_POLICY is all or relay, and relay needs a relay", () => {
+    const turn = { TURN_URLS: "turn:203.0.113.10:3478", TURN_SECRET: "s" };
+    assert.equal(loadConfig(envOf({ ICE_TRANSPORT_POLICY: "all" })).iceTransportPolicy, "all");
+    assert.equal(
+      loadConfig(envOf({ ...turn, ICE_TRANSPORT_POLICY: "relay" })).iceTransportPolicy,
+      "relay",
+    );
+    const inIceServers = JSON.stringify([{
+      urls: "turns:turn.example.org",
+      username: "u",
+      credential: "c",
+    }]);
+    assert.equal(
+      loadConfig(envOf({ ICE_SERVERS: inIceServers, ICE_TRANSPORT_POLICY: "relay" }))
+        .iceTransportPolicy,
+      "relay",
+    );
+    assert.throws(() => loadConfig(envOf({ ICE_TRANSPORT_POLICY: "relay" })), /needs a relay/);
+    assert.throws(
+      () => loadConfig(envOf({ ...turn, ICE_TRANSPORT_POLICY: "Relay" })),
+      /ICE_TRANSPORT_POLICY must be "all" or "relay"/,
+    );
   });
 });
