@@ -1,0 +1,71 @@
+/**
+ * The data-channel message bus (client/peer_messages.ts): by type, one listener per channel,
+ * untrusted input dropped.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  MAX_MESSAGE_BYTES,
+  type MessageChannel,
+  peerMessages,
+} from "../../client/peer_messages.ts";
+
+class FakeChannel extends EventTarget implements MessageChannel {
+  readyState = "connecting";
+  sent: string[] = [];
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  deliver(data: unknown): void {
+    this.dispatchEvent(new MessageEvent("message", { data }));
+  }
+  open(): void {
+    this.readyState = "open";
+    this.dispatchEvent(new Event("open"));
+  }
+}
+
+Deno.test("messages reach the listeners of their type only; one bus per channel", () => {
+  const channel = new FakeChannel();
+  const chat: unknown[] = [];
+  const presence: unknown[] = [];
+  peerMessages(channel).on("chat", (m) => chat.push(m.text));
+  const stop = peerMessages(channel).on("presence", (m) => presence.push(m.micOn));
+  channel.deliver(JSON.stringify({ type: "chat", text: "hi" }));
+  channel.deliver(JSON.stringify({ type: "presence", micOn: false }));
+  stop();
+  channel.deliver(JSON.stringify({ type: "presence", micOn: true }));
+  assert.deepEqual(chat, ["hi"]);
+  assert.deepEqual(presence, [false]);
+});
+
+Deno.test("what is not a typed JSON object of a sane size is dropped", () => {
+  const channel = new FakeChannel();
+  const seen: unknown[] = [];
+  peerMessages(channel).on("chat", (m) => seen.push(m));
+  for (
+    const data of [
+      "not json",
+      "[1,2]",
+      "null",
+      JSON.stringify({ text: "no type" }),
+      JSON.stringify({ type: 3 }),
+      new ArrayBuffer(4),
+      JSON.stringify({ type: "chat", text: "x".repeat(MAX_MESSAGE_BYTES) }),
+    ]
+  ) channel.deliver(data);
+  assert.deepEqual(seen, []);
+});
+
+Deno.test("sending waits for nothing: before the channel opens it says it could not", () => {
+  const channel = new FakeChannel();
+  const bus = peerMessages(channel);
+  let opened = 0;
+  bus.onOpen(() => opened++);
+  assert.equal(bus.send({ type: "chat", text: "early" }), false);
+  channel.open();
+  assert.equal(opened, 1);
+  assert.equal(bus.send({ type: "chat", text: "now" }), true);
+  assert.deepEqual(channel.sent, [JSON.stringify({ type: "chat", text: "now" })]);
+});
