@@ -7,14 +7,25 @@
  */
 import type { AnyActorRef, SnapshotFrom } from "xstate";
 import type { callMachine } from "../machines/call_machine.ts";
-import { hasKind, type MediaFailure, type MediaKind } from "../machines/call_types.ts";
+import {
+  type ConnectionFailure,
+  hasKind,
+  type MediaFailure,
+  type MediaKind,
+} from "../machines/call_types.ts";
 import type { negotiationMachine } from "../machines/negotiation_machine.ts";
 import type { sessionMachine } from "../machines/session_machine.ts";
 
 /** A button the page can offer, and the machine event it sends. */
 export interface ViewAction {
   label: string;
-  event: "user.continue" | "user.retry" | "user.hangUp" | "user.join" | "newCall";
+  event:
+    | "user.continue"
+    | "user.retry"
+    | "user.hangUp"
+    | "user.join"
+    | "newCall"
+    | "checkConnection";
 }
 
 /** Everything the page needs to render. */
@@ -38,6 +49,10 @@ export interface CallView {
   canAddAudio: boolean;
   /** No camera track, but pressing the switch can start one now (in the call). */
   canAddVideo: boolean;
+  /** The pre-join screen offers "Hide my network address" (this server has a relay). */
+  canHideAddress: boolean;
+  /** The person chose to go through the relay only. */
+  hideAddress: boolean;
 }
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -106,6 +121,19 @@ const PEER_ABSENCE: Record<string, string> = {
   away: "The other person lost their connection. Waiting for them to come back…",
 };
 
+const CONNECTION_FAILURE: Record<ConnectionFailure, string> = {
+  "no-relay":
+    "No connection could be made: your two networks block a direct path, and this Parley server has no relay (TURN) to go around them. Whoever runs it can add one: see “Deploy it” in Parley's README.",
+  "relay-refused":
+    "No connection could be made, and this server's relay (TURN) refused Parley's credentials. Whoever runs this server should check that TURN_SECRET matches the relay's secret.",
+  "no-path":
+    "The connection to the other person failed. A firewall or network change may be in the way.",
+  lost:
+    "The connection to the other person failed. A firewall or network change may be in the way.",
+  error:
+    "The connection to the other person failed. A firewall or network change may be in the way.",
+};
+
 /** The view for a call's snapshot (its children's are read from it). */
 export function callView(snapshot: CallSnapshot): CallView {
   const { session, negotiation } = callSnapshots(snapshot);
@@ -122,6 +150,8 @@ export function callView(snapshot: CallSnapshot): CallView {
     hasVideo: hasKind(context.stream, "video"),
     canAddAudio: false,
     canAddVideo: false,
+    canHideAddress: false,
+    hideAddress: context.hideAddress,
   };
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
@@ -166,6 +196,7 @@ export function callView(snapshot: CallSnapshot): CallView {
         ? "Ready to join. They will not see or hear you."
         : "Ready to join. Check your camera and microphone, then join.",
       canJoin: true,
+      canHideAddress: context.relayAvailable,
     };
   }
   if (snapshot.matches({ live: "inCall" })) {
@@ -243,9 +274,12 @@ export function callView(snapshot: CallSnapshot): CallView {
           ...message,
           status: "The connection failed.",
           alert: {
-            text:
-              "The connection to the other person failed. A firewall or network change may be in the way.",
-            actions: [retry(), { label: "Hang up", event: "user.hangUp" }],
+            text: CONNECTION_FAILURE[failure.reason ?? "lost"],
+            actions: [
+              retry(),
+              { label: "Check your connection", event: "checkConnection" },
+              { label: "Hang up", event: "user.hangUp" },
+            ],
           },
         };
       default: {

@@ -14,7 +14,10 @@ import type { Candidate } from "../protocol/signaling.ts";
 export const peerConnection = fromCallback<PeerCommand, PeerInput>(
   ({ input, sendBack, receive }) => {
     const send = (event: PeerEvent) => sendBack(event);
-    const pc = new RTCPeerConnection({ iceServers: input.iceServers });
+    const pc = new RTCPeerConnection({
+      iceServers: input.iceServers,
+      iceTransportPolicy: input.iceTransportPolicy,
+    });
     let local = input.stream as MediaStream | null;
     // Candidates that arrive before the description they belong to wait here.
     const early: Candidate[] = [];
@@ -48,6 +51,13 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       send({ type: "pc.remoteStream", stream: remote });
     };
     pc.onconnectionstatechange = () => send({ type: "pc.connection", state: pc.connectionState });
+    // A relay that refuses our credentials (401 Unauthorized, 403 Forbidden) says so at once.
+    pc.onicecandidateerror = (event) => {
+      const { errorCode, url } = event as RTCPeerConnectionIceErrorEvent;
+      if (/^turns?:/i.test(url ?? "") && (errorCode === 401 || errorCode === 403)) {
+        send({ type: "pc.relayRefused" });
+      }
+    };
     // The browser knows at once when the device loses its last network or gets one back; ICE
     // would take seconds to notice either.
     const offline = () => send({ type: "network.offline" });
@@ -168,6 +178,29 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
               await pc.setLocalDescription({ type: "rollback" });
             }
           });
+        case "replaceTrack":
+          return run(async () => {
+            const transceiver = pc.getTransceivers().find((t) =>
+              t.currentDirection !== "stopped" && t.receiver.track.kind === command.kind
+            );
+            await transceiver?.sender.replaceTrack(command.track as MediaStreamTrack | null);
+          });
+        case "diagnose":
+          return void pc.getStats().then((stats) => {
+            let path = false;
+            let relay = false;
+            stats.forEach((report) => {
+              if (report.type === "candidate-pair" && report.state === "succeeded") path = true;
+              if (
+                (report.type === "local-candidate" || report.type === "remote-candidate") &&
+                report.candidateType === "relay"
+              ) relay = true;
+            });
+            const turn = (pc.getConfiguration().iceServers ?? []).some((server) =>
+              [server.urls].flat().some((url) => /^turns?:/i.test(url))
+            );
+            if (!closed) send({ type: "pc.diagnosis", path, relay, turn });
+          }, () => {});
         case "setIceServers":
           return pc.setConfiguration({ ...pc.getConfiguration(), iceServers: command.iceServers });
         case "addTracks":

@@ -196,6 +196,7 @@ export const lobby = fromCallback<{ type: "refresh" }, SignalingInput>(
             members: ack.members,
             capacity: ack.capacity,
             yours: ack.yours,
+            relay: ack.relay,
           });
         },
       );

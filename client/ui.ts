@@ -26,6 +26,7 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
   const localVideo = element<HTMLVideoElement>("local-video");
   const remoteVideo = element<HTMLVideoElement>("remote-video");
   const join = element<HTMLButtonElement>("join");
+  const hideAddress = element<HTMLInputElement>("hide-address");
   const invite = element<HTMLInputElement>("invite-link");
   const copy = element<HTMLButtonElement>("copy-link");
   const mic = element<HTMLButtonElement>("toggle-mic");
@@ -44,12 +45,14 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     setTimeout(() => (copy.textContent = "Copy link"), 2000);
   });
   join.addEventListener("click", () => actor.send({ type: "user.join" }));
+  hideAddress.addEventListener("change", () => actor.send({ type: "user.toggleHideAddress" }));
   mic.addEventListener("click", () => actor.send({ type: "user.toggleMic" }));
   camera.addEventListener("click", () => actor.send({ type: "user.toggleCamera" }));
   hangUp.addEventListener("click", () => actor.send({ type: "user.hangUp" }));
 
   const perform = (action: ViewAction) => {
     if (action.event === "newCall") location.assign("/");
+    else if (action.event === "checkConnection") globalThis.open("/check", "_blank", "noopener");
     else actor.send({ type: action.event });
   };
 
@@ -73,6 +76,8 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     notice.textContent = view.notice ?? "";
     notice.hidden = view.notice === null;
     join.disabled = !view.canJoin;
+    hideAddress.closest("label")!.hidden = !view.canHideAddress;
+    hideAddress.checked = view.hideAddress;
     show(localVideo, snapshot.context.stream);
     show(remoteVideo, negotiation?.context.remoteStream ?? null);
     localVideo.hidden = !view.hasVideo;

@@ -45,6 +45,7 @@ export type CallEvent =
   | { type: "user.toggleCamera" }
   | { type: "user.hangUp" }
   | { type: "user.retry" }
+  | { type: "user.toggleHideAddress" }
   | MediaEvent
   | LobbyEvent
   | SessionReport;
@@ -64,6 +65,10 @@ export interface CallContext {
   turningOn: MediaKind | null;
   /** How many are in the room, as last asked before joining; null until known. */
   roomMembers: number | null;
+  /** Whether this server has a relay, as the pre-join screen heard. */
+  relayAvailable: boolean;
+  /** The person chose to hide their network address behind the relay for this call. */
+  hideAddress: boolean;
 }
 
 /** Input when the machine starts. */
@@ -91,9 +96,11 @@ export const callMachine = setup({
     session: sessionMachine,
   },
   actions: {
-    noteMembers: assign({
-      roomMembers: ({ event }) => event.type === "lobby.status" ? event.members : null,
-    }),
+    noteMembers: assign(({ context, event }) =>
+      event.type === "lobby.status"
+        ? { roomMembers: event.members, relayAvailable: event.relay }
+        : context
+    ),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
     applySwitches: sendTo("media", ({ context }) => ({
@@ -126,6 +133,7 @@ export const callMachine = setup({
       event.type === "lobby.status" && event.members >= event.capacity && !event.yours,
     capturedAll: ({ event }) => event.type === "media.captured" && event.failure === null,
     lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
+    relayAvailable: ({ context }) => context.relayAvailable,
   },
 }).createMachine({
   id: "call",
@@ -139,6 +147,8 @@ export const callMachine = setup({
     failure: null,
     turningOn: null,
     roomMembers: null,
+    relayAvailable: false,
+    hideAddress: false,
   }),
   initial: "idle",
   states: {
@@ -150,6 +160,7 @@ export const callMachine = setup({
       invoke: { id: "media", src: "localMedia", input: ({ context }) => context.wants },
       exit: assign({ stream: null }),
       on: {
+        "media.replaced": { actions: assign({ stream: ({ event }) => event.stream }) },
         "user.toggleMic": {
           actions: [assign({ micOn: ({ context }) => !context.micOn }), "applySwitches"],
         },
@@ -212,7 +223,13 @@ export const callMachine = setup({
             },
             ready: {
               entry: "applySwitches",
-              on: { "user.join": "#inCall" },
+              on: {
+                "user.join": "#inCall",
+                "user.toggleHideAddress": {
+                  guard: "relayAvailable",
+                  actions: assign({ hideAddress: ({ context }) => !context.hideAddress }),
+                },
+              },
             },
           },
         },
@@ -221,12 +238,31 @@ export const callMachine = setup({
           invoke: {
             id: "session",
             src: "session",
-            input: ({ context }) => ({ roomId: context.roomId, stream: context.stream }),
+            input: ({ context }) => ({
+              roomId: context.roomId,
+              stream: context.stream,
+              relayOnly: context.hideAddress,
+            }),
             onDone: "#call.ended",
           },
           on: {
             "user.hangUp": {
               actions: { type: "tellSession", params: { type: "user.hangUp" } },
+            },
+            // Another camera, the camera back on, a screen: sent without renegotiating.
+            "media.replaced": {
+              actions: [
+                assign({ stream: ({ event }) => event.stream }),
+                {
+                  type: "tellSession",
+                  params: ({ event }) => ({
+                    type: "media.replaced",
+                    stream: event.stream,
+                    kind: event.kind,
+                    track: event.track,
+                  }),
+                },
+              ],
             },
             "session.failed": {
               target: "failed",

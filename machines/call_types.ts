@@ -11,6 +11,7 @@ import type {
   Candidate,
   Description,
   IceServer,
+  IceTransportPolicy,
   Joined,
   PeerAway,
   PeerInfo,
@@ -50,7 +51,15 @@ export type CallFailure =
   | { kind: "unreachable" }
   | { kind: "replaced" }
   | { kind: "rejected"; error: ProtocolError }
-  | { kind: "connection-failed" };
+  | { kind: "connection-failed"; reason?: ConnectionFailure };
+
+/**
+ * Why the browsers could not connect: `no-relay` (no path between the two networks, and the
+ * server has no relay to go around them), `relay-refused` (the relay refused Parley's
+ * credentials), `no-path` (none found in time), `lost` (it broke and could not be restored),
+ * `error` (the browser's peer connection failed).
+ */
+export type ConnectionFailure = "no-relay" | "relay-refused" | "no-path" | "lost" | "error";
 
 /** What happened to the other person, for the page's notices. */
 export type PeerAbsence = "away" | "closed" | PeerLeft["reason"] | null;
@@ -73,7 +82,12 @@ export type MediaEvent =
   /** `kind` was captured and is now in `stream`. */
   | { type: "media.added"; stream: StreamLike; kind: MediaKind }
   /** `kind` could not be added. */
-  | { type: "media.refused"; failure: MediaFailure };
+  | { type: "media.refused"; failure: MediaFailure }
+  /**
+   * The track of `kind` in `stream` was swapped for `track` (another device, the camera turned
+   * back on, a screen share; null: none sent): the call sends it without renegotiating.
+   */
+  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
 
 // --- Signaling --------------------------------------------------------------------------------
 
@@ -122,6 +136,8 @@ export type LobbyEvent = {
   type: "lobby.status";
   members: number;
   capacity: number;
+  /** Whether this server has a relay (so a person can hide their address behind it). */
+  relay: boolean;
   /** Whether one of the seats is held for this tab (its page reloaded or was reopened). */
   yours: boolean;
 };
@@ -139,11 +155,17 @@ export type PeerCommand =
   /** Send what `stream` has and the connection does not send yet (tracks added mid-call). */
   | { type: "addTracks"; stream: StreamLike }
   /** Use these ICE servers from now on (renewed TURN credentials). */
-  | { type: "setIceServers"; iceServers: IceServer[] };
+  | { type: "setIceServers"; iceServers: IceServer[] }
+  /** Send `track` instead of what is sent for `kind` now, without renegotiating (null: nothing). */
+  | { type: "replaceTrack"; kind: MediaKind; track: TrackLike | null }
+  /** Say whether a path exists and whether a relay is in play (`pc.diagnosis`). */
+  | { type: "diagnose" };
 
 /** Input of the `peerConnection` actor. */
 export interface PeerInput {
   iceServers: IceServer[];
+  /** `relay`: only relayed candidates, so the other side never learns this side's address. */
+  iceTransportPolicy: IceTransportPolicy;
   stream: StreamLike | null;
   /** Whether this side adds its transceivers at once and so makes the first offer. */
   initiator: boolean;
@@ -167,6 +189,13 @@ export interface PeerChannels {
 export type PeerEvent =
   /** The call's data channels exist (they open once the connection does). */
   | { type: "pc.channels"; channels: PeerChannels }
+  /** A TURN server refused this side's credentials (401/403 on allocation). */
+  | { type: "pc.relayRefused" }
+  /**
+   * The answer to `diagnose`: whether any candidate pair works (`path`), whether either side has
+   * a relayed candidate (`relay`), and whether this side was given a TURN server (`turn`).
+   */
+  | { type: "pc.diagnosis"; path: boolean; relay: boolean; turn: boolean }
   | { type: "pc.negotiationNeeded" }
   | { type: "pc.localDescription"; description: Description }
   | { type: "pc.candidate"; candidate: Candidate }

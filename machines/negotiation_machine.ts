@@ -17,14 +17,22 @@
  * @module
  */
 import { assign, enqueueActions, fromCallback, sendParent, sendTo, setup } from "xstate";
-import type { Description, IceServer, SignalMessage } from "../protocol/signaling.ts";
 import type {
+  Description,
+  IceServer,
+  IceTransportPolicy,
+  SignalMessage,
+} from "../protocol/signaling.ts";
+import type {
+  ConnectionFailure,
   LinkState,
+  MediaKind,
   PeerChannels,
   PeerCommand,
   PeerEvent,
   PeerInput,
   StreamLike,
+  TrackLike,
 } from "./call_types.ts";
 
 /** How many ICE restarts are tried before the connection counts as lost. */
@@ -33,6 +41,7 @@ export const MAX_ICE_RESTARTS = 3;
 /** Input of the negotiation machine. */
 export interface NegotiationInput {
   iceServers: IceServer[];
+  iceTransportPolicy?: IceTransportPolicy;
   polite: boolean;
   /** Whether this side makes the first offer (the newcomer does). */
   initiator: boolean;
@@ -52,19 +61,21 @@ export type NegotiationCommand =
   /** We are back on the server; after a restart of it our role may have changed. */
   | { type: "server.restored"; polite: boolean }
   | { type: "media.added"; stream: StreamLike }
-  | { type: "iceServers"; iceServers: IceServer[] };
+  | { type: "iceServers"; iceServers: IceServer[] }
+  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
 
 /** What a negotiation tells the session machine. */
 export type NegotiationReport =
   | { type: "negotiation.signal"; message: SignalMessage }
   | { type: "negotiation.abandoned" }
-  | { type: "negotiation.failed"; reason: "no-path" | "lost" | "error" };
+  | { type: "negotiation.failed"; reason: ConnectionFailure };
 
 /** Every event the negotiation machine handles. */
 export type NegotiationEvent = NegotiationCommand | PeerEvent;
 
 interface NegotiationContext {
   iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
   polite: boolean;
   initiator: boolean;
   stream: StreamLike | null;
@@ -73,6 +84,8 @@ interface NegotiationContext {
   channels: PeerChannels | null;
   /** ICE restarts since the path last worked. */
   iceRestarts: number;
+  /** A TURN server refused our credentials. */
+  relayRefused: boolean;
   peerAway: boolean;
   serverAway: boolean;
 }
@@ -141,6 +154,11 @@ export const negotiationMachine = setup({
       event.type === "pc.connection" && event.state === state,
     restartsLeft: ({ context }) => context.iceRestarts < MAX_ICE_RESTARTS,
     peerAway: ({ context }) => context.peerAway,
+    /** Nothing works, and no relay is there to go around the networks in the way. */
+    noWayThrough: ({ event }) =>
+      event.type === "pc.diagnosis" && !event.path && !event.relay && !event.turn,
+    relayRefused: ({ context, event }) =>
+      context.relayRefused && event.type === "pc.diagnosis" && !event.path,
     serverAway: ({ context }) => context.serverAway,
   },
   delays: {
@@ -150,8 +168,12 @@ export const negotiationMachine = setup({
     restartWait: ({ context }) => 5000 * 2 ** Math.max(0, context.iceRestarts - 1),
     /** How long an offer waits for its answer before it is taken back. */
     answerTimeout: 5000,
-    /** How long a first connection may try before its ICE is restarted, once. */
-    connectStall: 5000,
+    /**
+     * How long a first connection may try before it is looked at: no path and no relay says so
+     * then (well within 10 s of Join), rather than after the browser's own 30 s; otherwise its
+     * ICE is restarted, once.
+     */
+    pathCheck: 6000,
     /** How long a first connection may take before it counts as failed. */
     connectTimeout: 20000,
   },
@@ -160,12 +182,14 @@ export const negotiationMachine = setup({
   type: "parallel",
   context: ({ input }) => ({
     iceServers: input.iceServers,
+    iceTransportPolicy: input.iceTransportPolicy ?? "all",
     polite: input.polite,
     initiator: input.initiator,
     stream: input.stream,
     remoteStream: null,
     channels: null,
     iceRestarts: 0,
+    relayRefused: false,
     peerAway: input.peerAway ?? false,
     serverAway: false,
   }),
@@ -174,6 +198,7 @@ export const negotiationMachine = setup({
     src: "peerConnection",
     input: ({ context }) => ({
       iceServers: context.iceServers,
+      iceTransportPolicy: context.iceTransportPolicy,
       stream: context.stream,
       initiator: context.initiator,
     }),
@@ -194,6 +219,7 @@ export const negotiationMachine = setup({
     },
     "pc.remoteStream": { actions: assign({ remoteStream: ({ event }) => event.stream }) },
     "pc.channels": { actions: assign({ channels: ({ event }) => event.channels }) },
+    "pc.relayRefused": { actions: assign({ relayRefused: true }) },
     "pc.error": {
       actions: { type: "report", params: { type: "negotiation.failed", reason: "error" } },
     },
@@ -201,6 +227,15 @@ export const negotiationMachine = setup({
       actions: [
         assign({ stream: ({ event }) => event.stream }),
         { type: "tellPeer", params: ({ event }) => ({ type: "addTracks", stream: event.stream }) },
+      ],
+    },
+    "media.replaced": {
+      actions: [
+        assign({ stream: ({ event }) => event.stream }),
+        {
+          type: "tellPeer",
+          params: ({ event }) => ({ type: "replaceTrack", kind: event.kind, track: event.track }),
+        },
       ],
     },
     "iceServers": {
@@ -298,10 +333,29 @@ export const negotiationMachine = setup({
               { guard: { type: "linkIs", params: "connected" }, target: "connected" },
               { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
             ],
+            "pc.diagnosis": [
+              {
+                guard: "relayRefused",
+                target: "failed",
+                actions: {
+                  type: "report",
+                  params: { type: "negotiation.failed", reason: "relay-refused" },
+                },
+              },
+              {
+                guard: "noWayThrough",
+                target: "failed",
+                actions: {
+                  type: "report",
+                  params: { type: "negotiation.failed", reason: "no-relay" },
+                },
+              },
+              // No path yet: the candidates may have come from a network that was changing.
+              { actions: { type: "tellPeer", params: { type: "restartIce" } } },
+            ],
           },
           after: {
-            // No path yet: the candidates may have come from a network that was changing.
-            connectStall: { actions: { type: "tellPeer", params: { type: "restartIce" } } },
+            pathCheck: { actions: { type: "tellPeer", params: { type: "diagnose" } } },
             connectTimeout: [
               {
                 guard: "peerAway",

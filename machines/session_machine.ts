@@ -17,14 +17,16 @@
  * @module
  */
 import { assign, fromCallback, sendParent, sendTo, setup } from "xstate";
-import type { IceServer, Joined } from "../protocol/signaling.ts";
+import type { IceServer, IceTransportPolicy, Joined } from "../protocol/signaling.ts";
 import type {
   CallFailure,
+  MediaKind,
   PeerAbsence,
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
   StreamLike,
+  TrackLike,
 } from "./call_types.ts";
 import {
   type NegotiationCommand,
@@ -39,12 +41,15 @@ export const ATTEMPTS_BEFORE_UNREACHABLE = 3;
 export interface SessionInput {
   roomId: string;
   stream: StreamLike | null;
+  /** The person chose to hide their network address: relayed candidates only. */
+  relayOnly?: boolean;
 }
 
 /** What the call machine tells a session. */
 export type SessionCommand =
   | { type: "user.hangUp" }
-  | { type: "media.added"; stream: StreamLike };
+  | { type: "media.added"; stream: StreamLike }
+  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
 
 /** What a session tells the call machine (besides finishing when the person has left). */
 export type SessionReport = { type: "session.failed"; failure: CallFailure };
@@ -57,6 +62,9 @@ interface SessionContext {
   stream: StreamLike | null;
   polite: boolean;
   iceServers: IceServer[];
+  /** Relayed candidates only: the server says so for every call, or the person chose it. */
+  relayOnly: boolean;
+  iceTransportPolicy: IceTransportPolicy;
   /** The other member's page (its signaling session), once known. */
   peerSession: string | null;
   /** Whether this side starts the negotiation of the current peer connection. */
@@ -97,11 +105,12 @@ export const sessionMachine = setup({
       type: "session.failed",
       failure,
     } satisfies SessionReport)),
-    takeSeat: assign(({ event }) => {
+    takeSeat: assign(({ context, event }) => {
       const joined = joinedInfo(event)!;
       return {
         polite: joined.role === "polite",
         iceServers: joined.iceServers,
+        iceTransportPolicy: context.relayOnly ? "relay" as const : joined.iceTransportPolicy,
         joinedOnce: true,
         attempts: 0,
       };
@@ -143,6 +152,8 @@ export const sessionMachine = setup({
     stream: input.stream,
     polite: false,
     iceServers: [],
+    relayOnly: input.relayOnly ?? false,
+    iceTransportPolicy: input.relayOnly ? "relay" : "all",
     peerSession: null,
     initiator: false,
     peerAbsence: null,
@@ -162,6 +173,7 @@ export const sessionMachine = setup({
       on: {
         "user.hangUp": "leaving",
         "media.added": { actions: assign({ stream: ({ event }) => event.stream }) },
+        "media.replaced": { actions: assign({ stream: ({ event }) => event.stream }) },
         "signal.rejected": [
           { guard: "roomFull", actions: { type: "fail", params: { kind: "room-full" } } },
           {
@@ -255,6 +267,7 @@ export const sessionMachine = setup({
                 src: "negotiation",
                 input: ({ context }) => ({
                   iceServers: context.iceServers,
+                  iceTransportPolicy: context.iceTransportPolicy,
                   polite: context.polite,
                   initiator: context.initiator,
                   stream: context.stream,
@@ -361,9 +374,26 @@ export const sessionMachine = setup({
                     },
                   ],
                 },
+                "media.replaced": {
+                  actions: [
+                    assign({ stream: ({ event }) => event.stream }),
+                    {
+                      type: "tellNegotiation",
+                      params: ({ event }) => ({
+                        type: "media.replaced",
+                        stream: event.stream,
+                        kind: event.kind,
+                        track: event.track,
+                      }),
+                    },
+                  ],
+                },
                 "negotiation.abandoned": "waiting",
                 "negotiation.failed": {
-                  actions: { type: "fail", params: { kind: "connection-failed" } },
+                  actions: {
+                    type: "fail",
+                    params: ({ event }) => ({ kind: "connection-failed", reason: event.reason }),
+                  },
                 },
               },
             },

@@ -151,6 +151,8 @@ export interface RoomStatus {
   capacity: number;
   /** Whether one of those seats is held for the `resume` token asked about. */
   yours: boolean;
+  /** Whether this server hands out a TURN relay (a person may then hide their address). */
+  relay: boolean;
 }
 
 /** Full `room-status` acknowledgement. */

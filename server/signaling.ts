@@ -32,7 +32,7 @@ import {
 } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
-import { iceServersFor } from "./ice_servers.ts";
+import { iceServersFor, offersRelay } from "./ice_servers.ts";
 import { addressKey } from "./rate_limit.ts";
 import type { RoomIds } from "./room_ids.ts";
 import { RoomRegistry } from "./rooms.ts";
@@ -198,6 +198,7 @@ export function attachSignaling(
         members: rooms.membersOf(room),
         capacity: Limits.roomCapacity,
         yours: rooms.holds(room, resume),
+        relay: offersRelay(config),
       });
     });
 

@@ -132,6 +132,8 @@ export class FakePeerConnection {
   readonly commands: PeerCommand["type"][] = [];
   closed = false;
   rollbacks = 0;
+  /** What `diagnose` answers: by default a relay is in play, so no early verdict. */
+  diagnosis = { path: false, relay: true, turn: true };
   /** Tracks this connection sends: the input stream's, then whatever `addTracks` brought. */
   readonly sent: TrackLike[];
   #counter = 0;
@@ -184,6 +186,14 @@ export class FakePeerConnection {
         return;
       case "setIceServers":
         return;
+      case "diagnose":
+        return this.send({ type: "pc.diagnosis", ...this.diagnosis });
+      case "replaceTrack": {
+        const index = this.sent.findIndex((track) => track.kind === command.kind);
+        if (index >= 0) this.sent.splice(index, 1);
+        if (command.track) this.sent.push(command.track);
+        return;
+      }
       case "addTracks": {
         const unsent = command.stream.getTracks().filter((track) => !this.sent.includes(track));
         this.sent.push(...unsent);
@@ -229,6 +239,8 @@ export interface FakeCallOptions {
   autoNegotiate?: boolean;
   /** How many the pre-join screen hears are in the room; 0 by default, null for no answer. */
   roomMembers?: number | null;
+  /** Whether the pre-join screen hears the server has a relay (default false). */
+  relay?: boolean;
   input?: Partial<CallInput>;
 }
 
@@ -241,6 +253,8 @@ export interface FakeCall {
   capture: CapturePlan;
   /** What the pre-join screen hears of the room (null: nothing, the server is away). */
   roomMembers: number | null;
+  /** Whether the pre-join screen hears the server has a relay. */
+  relay: boolean;
   /** Every fake camera/microphone, newest last. */
   media: FakeMedia[];
   /** Every signaling connection, newest last. */
@@ -272,7 +286,13 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
     lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(({ sendBack, receive }) => {
       const answer = () => {
         if (call.roomMembers !== null) {
-          sendBack({ type: "lobby.status", members: call.roomMembers, capacity: 2, yours: false });
+          sendBack({
+            type: "lobby.status",
+            members: call.roomMembers,
+            capacity: 2,
+            yours: false,
+            relay: call.relay,
+          });
         }
       };
       queueMicrotask(answer);
@@ -314,6 +334,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
     clock,
     capture: options.capture ?? CAPTURE_ALL,
     roomMembers: options.roomMembers === undefined ? 0 : options.roomMembers,
+    relay: options.relay ?? false,
     media,
     signaling,
     peers,

@@ -196,7 +196,11 @@ Deno.test("a connection that fails offers Retry (a new session) and Hang up", as
   await settle();
   const view = a.view();
   assert.equal(view.status, "The connection failed.");
-  assert.deepEqual(view.alert!.actions.map((x) => x.label), ["Retry", "Hang up"]);
+  assert.deepEqual(view.alert!.actions.map((x) => x.label), [
+    "Retry",
+    "Check your connection",
+    "Hang up",
+  ]);
   assert.equal(a.pc.closed, true);
   assert.equal(a.stream!.tracks.some((t) => t.stopped), false, "the camera stays on for Retry");
   a.send({ type: "user.retry" });

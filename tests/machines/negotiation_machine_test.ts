@@ -240,7 +240,49 @@ Deno.test("the device goes offline: interrupted at once; its network back: an IC
   b.actor.stop();
 });
 
-Deno.test("a first connection that stalls gets one ICE restart at 5 s and fails at 20 s", async () => {
+/** Two calls in one room, joined and negotiated, not connected. */
+async function negotiatedPair() {
+  const a = createFakeCall("a");
+  const b = createFakeCall("b");
+  const room = new FakeRoom();
+  for (const call of [a, b]) {
+    await toReady(call);
+    call.send({ type: "user.join" });
+    await settle();
+    room.join(call);
+    await settle();
+  }
+  await room.pump();
+  return { a, b };
+}
+
+Deno.test("no path and no relay: said at 6 s, in words that say what would fix it", async () => {
+  const { a, b } = await negotiatedPair();
+  for (const call of [a, b]) call.pc.diagnosis = { path: false, relay: false, turn: false };
+  for (const call of [a, b]) await call.advance(5999);
+  assert.equal(a.view().status, "Connecting to the other person…");
+  for (const call of [a, b]) await call.advance(1);
+  for (const call of [a, b]) {
+    const view = call.view();
+    assert.equal(view.status, "The connection failed.");
+    assert.match(view.alert!.text, /this Parley server has no relay \(TURN\)/);
+    assert.match(view.alert!.text, /Whoever runs it can add one/);
+  }
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("a relay that refused Parley's credentials is said at 6 s", async () => {
+  const { a, b } = await negotiatedPair();
+  a.pc.diagnosis = { path: false, relay: false, turn: true };
+  a.pc.send({ type: "pc.relayRefused" });
+  await a.advance(6000);
+  assert.match(a.view().alert!.text, /relay \(TURN\) refused Parley's credentials/);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("a first connection that stalls gets one ICE restart at 6 s and fails at 20 s", async () => {
   const a = createFakeCall("a");
   const b = createFakeCall("b");
   const room = new FakeRoom();
@@ -253,11 +295,11 @@ Deno.test("a first connection that stalls gets one ICE restart at 5 s and fails 
   }
   await room.pump();
   assert.equal(a.view().status, "Connecting to the other person…");
-  await a.advance(5000);
-  assert.equal(restarts(a), 1);
+  await a.advance(6000);
+  assert.equal(restarts(a), 1, "a relay is in play: no verdict yet, gather anew");
   await a.advance(10_000);
   assert.equal(restarts(a), 1, "only once");
-  await a.advance(5000);
+  await a.advance(4000);
   assert.equal(a.view().status, "The connection failed.");
   a.actor.stop();
   b.actor.stop();
