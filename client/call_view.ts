@@ -13,6 +13,7 @@ import {
   type MediaFailure,
   type MediaKind,
 } from "../machines/call_types.ts";
+import type { linkMachine } from "../machines/link_machine.ts";
 import type { negotiationMachine } from "../machines/negotiation_machine.ts";
 import type { sessionMachine } from "../machines/session_machine.ts";
 
@@ -58,12 +59,14 @@ export interface CallView {
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
 type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 type NegotiationSnapshot = SnapshotFrom<typeof negotiationMachine>;
+type LinkSnapshot = SnapshotFrom<typeof linkMachine>;
 
 /** The call's snapshot with those of the children running now. */
 export interface CallSnapshots {
   call: CallSnapshot;
   session: SessionSnapshot | null;
   negotiation: NegotiationSnapshot | null;
+  link: LinkSnapshot | null;
 }
 
 function child<T>(snapshot: { children: Record<string, AnyActorRef | undefined> }, id: string) {
@@ -75,7 +78,8 @@ export function callSnapshots(call: CallSnapshot): CallSnapshots {
   const children = (s: unknown) => s as { children: Record<string, AnyActorRef | undefined> };
   const session = child<SessionSnapshot>(children(call), "session");
   const negotiation = session ? child<NegotiationSnapshot>(children(session), "negotiation") : null;
-  return { call, session, negotiation };
+  const link = negotiation ? child<LinkSnapshot>(children(negotiation), "link") : null;
+  return { call, session, negotiation, link };
 }
 
 const KIND_WORDS: Record<MediaKind, string> = { audio: "microphone", video: "camera" };
@@ -136,7 +140,7 @@ const CONNECTION_FAILURE: Record<ConnectionFailure, string> = {
 
 /** The view for a call's snapshot (its children's are read from it). */
 export function callView(snapshot: CallSnapshot): CallView {
-  const { session, negotiation } = callSnapshots(snapshot);
+  const { session, link } = callSnapshots(snapshot);
   const { context } = snapshot;
   const base = {
     alert: null,
@@ -220,7 +224,23 @@ export function callView(snapshot: CallSnapshot): CallView {
       canAddAudio: !base.hasAudio && !adding,
       canAddVideo: !base.hasVideo && !adding,
     };
-    const { peerAbsence } = session.context;
+    const { peerAbsence, connectionFailure } = session.context;
+    if (session.hasTag("failed")) {
+      return {
+        ...base,
+        screen: "message",
+        inCall: true,
+        status: "The connection failed.",
+        alert: {
+          text: CONNECTION_FAILURE[connectionFailure ?? "lost"],
+          actions: [
+            retry(),
+            { label: "Check your connection", event: "checkConnection" },
+            { label: "Hang up", event: "user.hangUp" },
+          ],
+        },
+      };
+    }
     if (session.hasTag("joining")) {
       return { ...inCall, status: "Joining the room…", notice };
     }
@@ -235,10 +255,10 @@ export function callView(snapshot: CallSnapshot): CallView {
     const away = peerAbsence === "away"
       ? "The other person's connection to the server dropped. Your call continues."
       : null;
-    if (negotiation?.hasTag("connected")) {
+    if (link?.hasTag("connected")) {
       return { ...inCall, status: "Connected.", connected: true, notice: notice ?? away };
     }
-    if (negotiation?.hasTag("interrupted")) {
+    if (link?.hasTag("interrupted")) {
       return {
         ...inCall,
         status: "The connection was interrupted. Reconnecting…",
@@ -267,19 +287,6 @@ export function callView(snapshot: CallSnapshot): CallView {
           alert: {
             text: "Can't reach the Parley server. Check your internet connection, then retry.",
             actions: [retry(), newCall],
-          },
-        };
-      case "connection-failed":
-        return {
-          ...message,
-          status: "The connection failed.",
-          alert: {
-            text: CONNECTION_FAILURE[failure.reason ?? "lost"],
-            actions: [
-              retry(),
-              { label: "Check your connection", event: "checkConnection" },
-              { label: "Hang up", event: "user.hangUp" },
-            ],
           },
         };
       default: {

@@ -63,13 +63,14 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
   let shownAlert = "";
   watchTree(actor, () => {
     const snapshot = actor.getSnapshot();
-    const { session, negotiation } = callSnapshots(snapshot);
+    const { session, negotiation, link } = callSnapshots(snapshot);
     const view = callView(snapshot);
     app.dataset.screen = view.screen;
     app.dataset.state = JSON.stringify({
       call: snapshot.value,
       session: session?.value ?? null,
       negotiation: negotiation?.value ?? null,
+      link: link?.value ?? null,
     });
     app.dataset.connected = String(view.connected);
     status.textContent = view.status;

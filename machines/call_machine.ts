@@ -26,12 +26,14 @@ import {
   type MediaKind,
   type PeerCommand,
   type PeerInput,
+  type SessionCommand,
+  type SessionReport,
   type SignalingCommand,
   type SignalingInput,
   type StreamLike,
 } from "./call_types.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
-import { type SessionCommand, sessionMachine, type SessionReport } from "./session_machine.ts";
+import { sessionMachine } from "./session_machine.ts";
 
 export * from "./call_types.ts";
 
@@ -249,6 +251,8 @@ export const callMachine = setup({
             "user.hangUp": {
               actions: { type: "tellSession", params: { type: "user.hangUp" } },
             },
+            // The browsers could not connect: the session tries a new peer connection.
+            "user.retry": { actions: { type: "tellSession", params: { type: "user.retry" } } },
             // Another camera, the camera back on, a screen: sent without renegotiating.
             "media.replaced": {
               actions: [

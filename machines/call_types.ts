@@ -50,8 +50,7 @@ export type CallFailure =
   | { kind: "room-full" }
   | { kind: "unreachable" }
   | { kind: "replaced" }
-  | { kind: "rejected"; error: ProtocolError }
-  | { kind: "connection-failed"; reason?: ConnectionFailure };
+  | { kind: "rejected"; error: ProtocolError };
 
 /**
  * Why the browsers could not connect: `no-relay` (no path between the two networks, and the
@@ -141,6 +140,27 @@ export type LobbyEvent = {
   /** Whether one of the seats is held for this tab (its page reloaded or was reopened). */
   yours: boolean;
 };
+
+// --- The session (machines/session_machine.ts) ----------------------------------------------
+
+/** Input of the session machine. */
+export interface SessionInput {
+  roomId: string;
+  stream: StreamLike | null;
+  /** The person chose to hide their network address: relayed candidates only. */
+  relayOnly?: boolean;
+}
+
+/** What the call machine tells a session. */
+export type SessionCommand =
+  | { type: "user.hangUp" }
+  /** Try the peer connection again after it failed. */
+  | { type: "user.retry" }
+  | { type: "media.added"; stream: StreamLike }
+  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
+
+/** What a session tells the call machine (besides finishing when the person has left). */
+export type SessionReport = { type: "session.failed"; failure: CallFailure };
 
 // --- Peer connection --------------------------------------------------------------------------
 

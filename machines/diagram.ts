@@ -11,6 +11,7 @@
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from "xstate";
 import { callMachine } from "./call_machine.ts";
+import { linkMachine } from "./link_machine.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
 
@@ -30,6 +31,7 @@ export const MACHINES: readonly DrawnMachine[] = [
     file: "machines/negotiation_machine.ts",
     machine: negotiationMachine,
   },
+  { title: "The path's health", file: "machines/link_machine.ts", machine: linkMachine },
 ];
 
 /** The line before the generated part of a Markdown file. */

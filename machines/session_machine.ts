@@ -16,17 +16,19 @@
  *
  * @module
  */
-import { assign, fromCallback, sendParent, sendTo, setup } from "xstate";
+import { assign, forwardTo, fromCallback, not, sendParent, sendTo, setup } from "xstate";
 import type { IceServer, IceTransportPolicy, Joined } from "../protocol/signaling.ts";
 import type {
   CallFailure,
-  MediaKind,
+  ConnectionFailure,
   PeerAbsence,
+  SessionCommand,
+  SessionInput,
+  SessionReport,
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
   StreamLike,
-  TrackLike,
 } from "./call_types.ts";
 import {
   type NegotiationCommand,
@@ -36,23 +38,6 @@ import {
 
 /** Failed connection attempts after which a server never reached counts as unreachable. */
 export const ATTEMPTS_BEFORE_UNREACHABLE = 3;
-
-/** Input of the session machine. */
-export interface SessionInput {
-  roomId: string;
-  stream: StreamLike | null;
-  /** The person chose to hide their network address: relayed candidates only. */
-  relayOnly?: boolean;
-}
-
-/** What the call machine tells a session. */
-export type SessionCommand =
-  | { type: "user.hangUp" }
-  | { type: "media.added"; stream: StreamLike }
-  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
-
-/** What a session tells the call machine (besides finishing when the person has left). */
-export type SessionReport = { type: "session.failed"; failure: CallFailure };
 
 /** Every event the session machine handles. */
 export type SessionEvent = SessionCommand | SignalingEvent | NegotiationReport;
@@ -76,6 +61,8 @@ interface SessionContext {
   attempts: number;
   /** Spread of the next wait, from the signaling actor (0.7-1.3). */
   jitter: number;
+  /** Why the browsers could not connect, while the room says so. */
+  connectionFailure: ConnectionFailure | null;
 }
 
 function joinedInfo(event: SessionEvent): Joined | null {
@@ -101,6 +88,13 @@ export const sessionMachine = setup({
   actions: {
     tellServer: sendTo("signaling", (_, command: SignalingCommand) => command),
     tellNegotiation: sendTo("negotiation", (_, command: NegotiationCommand) => command),
+    toNegotiation: forwardTo("negotiation"),
+    keepStream: assign(({ context, event }) => ({
+      stream: "stream" in event ? event.stream : context.stream,
+    })),
+    keepIceServers: assign(({ context, event }) => ({
+      iceServers: event.type === "signal.iceServers" ? event.iceServers : context.iceServers,
+    })),
     fail: sendParent((_, failure: CallFailure) => ({
       type: "session.failed",
       failure,
@@ -115,9 +109,14 @@ export const sessionMachine = setup({
         attempts: 0,
       };
     }),
-    meetPeer: assign((_, params: { session: string | null; initiator: boolean }) => ({
-      peerSession: params.session,
-      initiator: params.initiator,
+    /** A new peer connection with the other person: we make its first offer, or they do. */
+    meetPeer: assign(({ context, event }, how: "offering" | "answering" | "alone") => ({
+      peerSession: how === "alone"
+        ? null
+        : event.type === "peer.joined"
+        ? event.peer.session
+        : joinedInfo(event)?.peer?.session ?? context.peerSession,
+      initiator: how === "offering",
       peerAbsence: null,
     })),
     noteAbsence: assign((_, absence: PeerAbsence) => ({ peerAbsence: absence })),
@@ -160,6 +159,7 @@ export const sessionMachine = setup({
     joinedOnce: false,
     attempts: 0,
     jitter: 1,
+    connectionFailure: null,
   }),
   invoke: {
     id: "signaling",
@@ -222,13 +222,7 @@ export const sessionMachine = setup({
                   {
                     guard: "peerPresent",
                     target: "talking",
-                    actions: {
-                      type: "meetPeer",
-                      params: ({ event }) => ({
-                        session: event.joined.peer?.session ?? null,
-                        initiator: true,
-                      }),
-                    },
+                    actions: { type: "meetPeer", params: "offering" },
                   },
                   { target: "waiting" },
                 ],
@@ -239,10 +233,7 @@ export const sessionMachine = setup({
               on: {
                 "peer.joined": {
                   target: "talking",
-                  actions: {
-                    type: "meetPeer",
-                    params: ({ event }) => ({ session: event.peer.session, initiator: false }),
-                  },
+                  actions: { type: "meetPeer", params: "answering" },
                 },
                 "peer.left": {
                   actions: { type: "noteAbsence", params: ({ event }) => event.reason },
@@ -250,13 +241,7 @@ export const sessionMachine = setup({
                 "signal.restored": {
                   guard: "seatExpiredPeerStayed",
                   target: "talking",
-                  actions: {
-                    type: "meetPeer",
-                    params: ({ event }) => ({
-                      session: event.joined.peer?.session ?? null,
-                      initiator: true,
-                    }),
-                  },
+                  actions: { type: "meetPeer", params: "offering" },
                 },
               },
             },
@@ -287,10 +272,7 @@ export const sessionMachine = setup({
                   {
                     target: "talking",
                     reenter: true,
-                    actions: {
-                      type: "meetPeer",
-                      params: ({ event }) => ({ session: event.peer.session, initiator: false }),
-                    },
+                    actions: { type: "meetPeer", params: "answering" },
                   },
                 ],
                 "peer.left": {
@@ -305,95 +287,69 @@ export const sessionMachine = setup({
                     actions: { type: "noteAbsence", params: "closed" },
                   },
                   // Their connection went silent: the media may still flow, or come back.
-                  {
-                    actions: [
-                      { type: "noteAbsence", params: "away" },
-                      { type: "tellNegotiation", params: { type: "peer.away" } },
-                    ],
-                  },
+                  { actions: [{ type: "noteAbsence", params: "away" }, "toNegotiation"] },
                 ],
-                "signal.lost": {
-                  actions: { type: "tellNegotiation", params: { type: "server.lost" } },
-                },
                 "signal.restored": [
                   // Our seat expired meanwhile: the other side dropped this connection.
                   {
                     guard: "seatExpiredPeerStayed",
                     target: "talking",
                     reenter: true,
-                    actions: {
-                      type: "meetPeer",
-                      params: ({ event }) => ({
-                        session: event.joined.peer?.session ?? null,
-                        initiator: true,
-                      }),
-                    },
+                    actions: { type: "meetPeer", params: "offering" },
                   },
                   {
                     guard: "seatExpired",
                     target: "waiting",
-                    actions: { type: "meetPeer", params: { session: null, initiator: false } },
+                    actions: { type: "meetPeer", params: "alone" },
                   },
-                  {
-                    actions: {
-                      type: "tellNegotiation",
-                      params: ({ event }) => ({
-                        type: "server.restored",
-                        polite: event.joined.role === "polite",
-                      }),
-                    },
-                  },
+                  { actions: "toNegotiation" },
                 ],
-                "signal.message": {
-                  actions: {
-                    type: "tellNegotiation",
-                    params: ({ event }) => ({ type: "signal.message", message: event.message }),
-                  },
-                },
-                "signal.iceServers": {
-                  actions: [
-                    assign({ iceServers: ({ event }) => event.iceServers }),
-                    {
-                      type: "tellNegotiation",
-                      params: ({ event }) => ({ type: "iceServers", iceServers: event.iceServers }),
-                    },
-                  ],
-                },
+                "signal.lost": { actions: "toNegotiation" },
+                "signal.message": { actions: "toNegotiation" },
+                "signal.iceServers": { actions: ["keepIceServers", "toNegotiation"] },
+                "media.added": { actions: ["keepStream", "toNegotiation"] },
+                "media.replaced": { actions: ["keepStream", "toNegotiation"] },
                 "negotiation.signal": {
                   actions: {
                     type: "tellServer",
                     params: ({ event }) => ({ type: "send", message: event.message }),
                   },
                 },
-                "media.added": {
-                  actions: [
-                    assign({ stream: ({ event }) => event.stream }),
-                    {
-                      type: "tellNegotiation",
-                      params: ({ event }) => ({ type: "media.added", stream: event.stream }),
-                    },
-                  ],
-                },
-                "media.replaced": {
-                  actions: [
-                    assign({ stream: ({ event }) => event.stream }),
-                    {
-                      type: "tellNegotiation",
-                      params: ({ event }) => ({
-                        type: "media.replaced",
-                        stream: event.stream,
-                        kind: event.kind,
-                        track: event.track,
-                      }),
-                    },
-                  ],
-                },
                 "negotiation.abandoned": "waiting",
                 "negotiation.failed": {
-                  actions: {
-                    type: "fail",
-                    params: ({ event }) => ({ kind: "connection-failed", reason: event.reason }),
-                  },
+                  target: "failed",
+                  actions: assign({ connectionFailure: ({ event }) => event.reason }),
+                },
+              },
+            },
+            // The browsers could not connect (or reconnect): said, with the seat kept, so the
+            // other person is not told this one left. Retry starts a new peer connection.
+            failed: {
+              tags: ["failed"],
+              on: {
+                "user.retry": {
+                  target: "talking",
+                  actions: [
+                    assign({ connectionFailure: null }),
+                    { type: "meetPeer", params: "offering" },
+                  ],
+                },
+                "peer.joined": {
+                  guard: not("samePeer"),
+                  target: "talking",
+                  actions: [
+                    assign({ connectionFailure: null }),
+                    { type: "meetPeer", params: "answering" },
+                  ],
+                },
+                "peer.left": {
+                  target: "waiting",
+                  actions: { type: "noteAbsence", params: ({ event }) => event.reason },
+                },
+                "peer.away": {
+                  guard: "peerClosed",
+                  target: "waiting",
+                  actions: { type: "noteAbsence", params: "closed" },
                 },
               },
             },

@@ -190,7 +190,7 @@ Deno.test("hanging up ends the call after 1 s when the server never confirms", a
   b.actor.stop();
 });
 
-Deno.test("a connection that fails offers Retry (a new session) and Hang up", async () => {
+Deno.test("a connection that fails is said in the room; Retry makes a new peer connection", async () => {
   const { a, b } = await connectedPair();
   a.pc.send({ type: "pc.error", message: "boom" });
   await settle();
@@ -203,9 +203,13 @@ Deno.test("a connection that fails offers Retry (a new session) and Hang up", as
   ]);
   assert.equal(a.pc.closed, true);
   assert.equal(a.stream!.tracks.some((t) => t.stopped), false, "the camera stays on for Retry");
+  assert.equal(a.socket.stopped, false, "the seat is kept: the other person is not told we left");
   a.send({ type: "user.retry" });
   await settle();
-  assert.equal(a.signaling.length, 2);
+  assert.equal(a.signaling.length, 1, "the same session");
+  assert.equal(a.peers.length, 2, "a new peer connection");
+  assert.equal(a.pc.input.initiator, true, "which this side offers");
+  assert.equal(a.view().status, "Connecting to the other person…");
   a.send({ type: "user.hangUp" });
   a.socket.send({ type: "signal.left" });
   await settle();

@@ -37,6 +37,7 @@ import type {
   SignalingCommand,
   SignalingInput,
 } from "../../machines/call_types.ts";
+import { linkMachine } from "../../machines/link_machine.ts";
 import { negotiationMachine } from "../../machines/negotiation_machine.ts";
 import { sessionMachine } from "../../machines/session_machine.ts";
 import {
@@ -49,6 +50,8 @@ import {
 
 /** What the passive fakes of one replay made. */
 class Fakes {
+  /** What a hosted child reported to its host. */
+  reports: string[] = [];
   media: { stream: FakeStream; stopped: boolean }[] = [];
   sockets: FakeSignalingConnection[] = [];
   peers: FakePeerConnection[] = [];
@@ -217,6 +220,7 @@ const WALKS: Walk[] = [
       { type: "signal.iceServers", iceServers: [] },
       { type: "signal.message", message: { candidate } },
       { type: "signal.left" },
+      { type: "user.retry" },
       { type: "peer.joined", peer: { session: "b" } },
       { type: "peer.joined", peer: { session: "c" } },
       { type: "peer.away", reason: "closed" },
@@ -231,6 +235,7 @@ const WALKS: Walk[] = [
     key: ({ value, context }) =>
       JSON.stringify([
         value,
+        context.connectionFailure,
         context.peerSession,
         context.peerAbsence,
         context.joinedOnce,
@@ -261,27 +266,20 @@ const WALKS: Walk[] = [
       { type: "signal.message", message: { candidate } },
       { type: "peer.away" },
       { type: "peer.returned" },
-      { type: "server.lost" },
-      { type: "server.restored", polite: true },
-      { type: "iceServers", iceServers: [] },
+      { type: "signal.lost" },
+      { type: "signal.restored", joined: joinedAck({ role: "polite" }) },
+      { type: "signal.iceServers", iceServers: [] },
       { type: "media.added", stream },
+      { type: "media.replaced", stream, kind: "video", track: null },
       { type: "pc.negotiationNeeded" },
       { type: "pc.localDescription", description: offer },
       { type: "pc.localDescription", description: answer },
       { type: "pc.candidate", candidate },
-      { type: "pc.connection", state: "connected" },
-      { type: "pc.connection", state: "disconnected" },
-      { type: "pc.connection", state: "failed" },
-      { type: "network.offline" },
-      { type: "network.online" },
-      { type: "pc.relayRefused" },
-      { type: "pc.diagnosis", path: false, relay: false, turn: false },
-      { type: "pc.diagnosis", path: false, relay: true, turn: true },
-      { type: "media.replaced", stream, kind: "video", track: null },
+      { type: "link.restartIce" },
+      { type: "link.failed", reason: "lost" },
       ...timers(negotiationMachine),
     ],
-    key: ({ value, context }) =>
-      JSON.stringify([value, context.iceRestarts, context.peerAway, context.serverAway]),
+    key: ({ value, context }) => JSON.stringify([value, context.peerAway, context.polite]),
     replayed: (fakes) =>
       hosted(
         negotiationMachine.provide({
@@ -291,6 +289,50 @@ const WALKS: Walk[] = [
       ),
     check(fakes, _snapshot, done) {
       assert.equal(fakes.openPeers(), done ? 0 : 1, "one peer connection while negotiating");
+    },
+  },
+  {
+    name: "link",
+    machine: linkMachine,
+    walked: linkMachine.provide({ actions: { report: () => {} } }),
+    input: {},
+    events: [
+      { type: "pc.connection", state: "connected" },
+      { type: "pc.connection", state: "disconnected" },
+      { type: "pc.connection", state: "failed" },
+      { type: "network.offline" },
+      { type: "network.online" },
+      { type: "pc.relayRefused" },
+      { type: "pc.diagnosis", path: false, relay: false, turn: false },
+      { type: "pc.diagnosis", path: false, relay: true, turn: true },
+      { type: "peer.away" },
+      { type: "peer.returned" },
+      { type: "signal.lost" },
+      { type: "signal.restored" },
+      ...timers(linkMachine),
+    ],
+    key: ({ value, context }) =>
+      JSON.stringify([
+        value,
+        context.iceRestarts,
+        context.peerAway,
+        context.serverAway,
+        context.relayRefused,
+      ]),
+    replayed: (fakes) => {
+      // What the link asks of its negotiation lands on the host, which records it.
+      fakes.reports = [];
+      return setup({ actors: { child: linkMachine } }).createMachine({
+        invoke: { id: "child", src: "child", input: {} },
+        on: { "*": { actions: ({ event }) => fakes.reports.push(event.type) } },
+      });
+    },
+    check(fakes, snapshot, done) {
+      const link = snapshot as ReturnType<typeof linkMachine.getInitialSnapshot>;
+      // A link that says it is connected has never reported that it failed.
+      if (!done && link.hasTag("connected")) {
+        assert.ok(!fakes.reports.includes("link.failed"), "connected after reporting a failure");
+      }
     },
   },
 ];

@@ -1,0 +1,210 @@
+/**
+ * The health of one peer connection's path (ICE), and what to do when it breaks.
+ *
+ * A first connection is looked at after 6 s: no path and no relay to go around the networks in
+ * the way (or a relay refusing Parley's credentials) is said at once, rather than after the
+ * browser's own 30 s; otherwise ICE is gathered anew, once, and 20 s without a path fails. Once
+ * connected, a `disconnected` path gets 2.5 s of grace, then an ICE restart; `failed` restarts at
+ * once; restarts wait 5, 10 then 20 s. When that budget is spent the connection is abandoned if
+ * the other person is away, waits for the server if we are off it, and fails otherwise.
+ * Restarts tried while either side was off the server could not get through: the budget starts
+ * afresh when they are back.
+ *
+ * It is invoked by a negotiation (`negotiation_machine.ts`), which forwards it what the peer
+ * connection and the session say, and which it asks to `link.restartIce` and `link.diagnose`;
+ * it reports `link.abandoned` and `link.failed`. Tags: `connected`, `interrupted`.
+ *
+ * @module
+ */
+import { assign, sendParent, setup } from "xstate";
+import type { ConnectionFailure, LinkState } from "./call_types.ts";
+
+/** How many ICE restarts are tried before the connection counts as lost. */
+export const MAX_ICE_RESTARTS = 3;
+
+/** Input of the link machine. */
+export interface LinkInput {
+  /** Whether the other person is away from the server as this connection starts. */
+  peerAway?: boolean;
+}
+
+/** What a link tells its negotiation. */
+export type LinkReport =
+  | { type: "link.restartIce" }
+  | { type: "link.diagnose" }
+  | { type: "link.abandoned" }
+  | { type: "link.failed"; reason: ConnectionFailure };
+
+/** Every event the link machine handles (forwarded by its negotiation). */
+export type LinkEvent =
+  | { type: "pc.connection"; state: LinkState }
+  | { type: "pc.relayRefused" }
+  | { type: "pc.diagnosis"; path: boolean; relay: boolean; turn: boolean }
+  | { type: "network.offline" }
+  | { type: "network.online" }
+  | { type: "peer.away" }
+  | { type: "peer.returned" }
+  | { type: "signal.lost" }
+  | { type: "signal.restored" };
+
+interface LinkContext {
+  /** ICE restarts since the path last worked. */
+  iceRestarts: number;
+  relayRefused: boolean;
+  peerAway: boolean;
+  serverAway: boolean;
+}
+
+/** The link machine. */
+export const linkMachine = setup({
+  types: {
+    context: {} as LinkContext,
+    events: {} as LinkEvent,
+    input: {} as LinkInput,
+  },
+  actions: {
+    report: sendParent((_, report: LinkReport) => report),
+    countRestart: assign({ iceRestarts: ({ context }) => context.iceRestarts + 1 }),
+    freshBudget: assign({ iceRestarts: 0 }),
+  },
+  guards: {
+    linkIs: ({ event }, state: LinkState) =>
+      event.type === "pc.connection" && event.state === state,
+    restartsLeft: ({ context }) => context.iceRestarts < MAX_ICE_RESTARTS,
+    peerAway: ({ context }) => context.peerAway,
+    serverAway: ({ context }) => context.serverAway,
+    relayRefused: ({ context, event }) =>
+      context.relayRefused && event.type === "pc.diagnosis" && !event.path,
+    /** Nothing works, and no relay is there to go around the networks in the way. */
+    noWayThrough: ({ event }) =>
+      event.type === "pc.diagnosis" && !event.path && !event.relay && !event.turn,
+  },
+  delays: {
+    /** How long `disconnected` may last before an ICE restart. */
+    disconnectGrace: 2500,
+    /** How long one ICE restart may take: 5, 10, then 20 s. */
+    restartWait: ({ context }) => 5000 * 2 ** Math.max(0, context.iceRestarts - 1),
+    /** How long a first connection may try before it is looked at (well within 10 s of Join). */
+    pathCheck: 6000,
+    /** How long a first connection may take before it counts as failed. */
+    connectTimeout: 20000,
+  },
+}).createMachine({
+  id: "link",
+  context: ({ input }) => ({
+    iceRestarts: 0,
+    relayRefused: false,
+    peerAway: input.peerAway ?? false,
+    serverAway: false,
+  }),
+  // Every state keeps these up to date; the states that act on them do so besides.
+  on: {
+    "pc.relayRefused": { actions: assign({ relayRefused: true }) },
+    "peer.away": { actions: assign({ peerAway: true }) },
+    "peer.returned": { actions: assign({ peerAway: false }) },
+    "signal.lost": { actions: assign({ serverAway: true }) },
+    "signal.restored": { actions: assign({ serverAway: false }) },
+  },
+  initial: "connecting",
+  states: {
+    connecting: {
+      on: {
+        "pc.connection": [
+          { guard: { type: "linkIs", params: "connected" }, target: "connected" },
+          { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+        ],
+        "pc.diagnosis": [
+          {
+            guard: "relayRefused",
+            target: "failed",
+            actions: { type: "report", params: { type: "link.failed", reason: "relay-refused" } },
+          },
+          {
+            guard: "noWayThrough",
+            target: "failed",
+            actions: { type: "report", params: { type: "link.failed", reason: "no-relay" } },
+          },
+          // No path yet: the candidates may have come from a network that was changing.
+          { actions: { type: "report", params: { type: "link.restartIce" } } },
+        ],
+      },
+      after: {
+        pathCheck: { actions: { type: "report", params: { type: "link.diagnose" } } },
+        connectTimeout: [
+          { guard: "peerAway", actions: { type: "report", params: { type: "link.abandoned" } } },
+          {
+            target: "failed",
+            actions: { type: "report", params: { type: "link.failed", reason: "no-path" } },
+          },
+        ],
+      },
+    },
+    connected: {
+      tags: ["connected"],
+      entry: "freshBudget",
+      on: {
+        "pc.connection": [
+          { guard: { type: "linkIs", params: "disconnected" }, target: "unstable" },
+          { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+        ],
+        // No network at all: no use waiting for ICE to notice.
+        "network.offline": "unstable",
+        "network.online": "recovering",
+      },
+    },
+    unstable: {
+      tags: ["interrupted"],
+      on: {
+        "pc.connection": [
+          { guard: { type: "linkIs", params: "connected" }, target: "connected" },
+          { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+        ],
+        // A network is back (maybe another one): the old path may be gone.
+        "network.online": "recovering",
+      },
+      after: { disconnectGrace: "recovering" },
+    },
+    recovering: {
+      tags: ["interrupted"],
+      entry: ["countRestart", { type: "report", params: { type: "link.restartIce" } }],
+      on: {
+        "pc.connection": { guard: { type: "linkIs", params: "connected" }, target: "connected" },
+        "peer.returned": {
+          target: "recovering",
+          reenter: true,
+          actions: [assign({ peerAway: false }), "freshBudget"],
+        },
+        "signal.restored": {
+          target: "recovering",
+          reenter: true,
+          actions: [assign({ serverAway: false }), "freshBudget"],
+        },
+        "network.online": { target: "recovering", reenter: true, actions: "freshBudget" },
+      },
+      after: {
+        restartWait: [
+          { guard: "restartsLeft", target: "recovering", reenter: true },
+          { guard: "peerAway", actions: { type: "report", params: { type: "link.abandoned" } } },
+          { guard: "serverAway", target: "offServer" },
+          {
+            target: "failed",
+            actions: { type: "report", params: { type: "link.failed", reason: "lost" } },
+          },
+        ],
+      },
+    },
+    // We are off the server: no restart can get through until we are back on it.
+    offServer: {
+      tags: ["interrupted"],
+      on: {
+        "pc.connection": { guard: { type: "linkIs", params: "connected" }, target: "connected" },
+        "signal.restored": {
+          target: "recovering",
+          actions: [assign({ serverAway: false }), "freshBudget"],
+        },
+        "network.online": { target: "recovering", actions: "freshBudget" },
+      },
+    },
+    failed: { tags: ["interrupted"] },
+  },
+});
