@@ -16,11 +16,11 @@ import { type ClientOptions, connectClient, startServer } from "../tests/helpers
 import { ONE_ADDRESS_LOAD } from "./servers.ts";
 import { now, round, rssBytes, sleep, summarize, type Summary } from "./stats.ts";
 
-/** The web client's reconnection settings (client/signaling.ts), for clients that must come back. */
+/** The web client's back-off (machines/session_machine.ts), for clients that must come back. */
 const RECONNECTING: ClientOptions = {
   reconnection: true,
-  reconnectionDelay: 500,
-  reconnectionDelayMax: 5000,
+  reconnectionDelay: 250,
+  reconnectionDelayMax: 1000,
   randomizationFactor: 0.3,
   timeoutMs: 30_000,
 };

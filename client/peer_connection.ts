@@ -10,6 +10,9 @@ import { fromCallback } from "xstate";
 import type { PeerCommand, PeerEvent, PeerInput } from "../machines/call_types.ts";
 import type { Candidate } from "../protocol/signaling.ts";
 
+/** How long after connecting the video goes from half to full resolution. */
+const FULL_RESOLUTION_AFTER_MS = 2000;
+
 /** The `peerConnection` actor the browser provides to the negotiation machine. */
 export const peerConnection = fromCallback<PeerCommand, PeerInput>(
   ({ input, sendBack, receive }) => {
@@ -50,7 +53,33 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       track.onended = () => remote.removeTrack(track);
       send({ type: "pc.remoteStream", stream: remote });
     };
-    pc.onconnectionstatechange = () => send({ type: "pc.connection", state: pc.connectionState });
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "connected") fullResolutionSoon();
+      send({ type: "pc.connection", state: pc.connectionState });
+    };
+    /**
+     * A call's first frames go out at half the camera's resolution: a small first keyframe
+     * arrives at once, where a 720p one waits for the bandwidth estimate to grow. Once the
+     * browsers are connected and the estimate has had a moment, the camera's own resolution
+     * follows.
+     */
+    let fullResolution = false;
+    const fullResolutionSoon = () => {
+      if (fullResolution) return;
+      fullResolution = true;
+      setTimeout(() => {
+        if (closed) return;
+        for (const sender of pc.getSenders()) {
+          if (sender.track?.kind !== "video") continue;
+          const parameters = sender.getParameters();
+          if (!parameters.encodings?.length) continue;
+          for (const encoding of parameters.encodings) encoding.scaleResolutionDownBy = 1;
+          sender.setParameters(parameters).catch(() => {});
+        }
+      }, FULL_RESOLUTION_AFTER_MS);
+    };
+    const startSmall = (kind: string) =>
+      kind === "video" && !fullResolution ? [{ scaleResolutionDownBy: 2 }] : undefined;
     // A relay that refuses our credentials (401 Unauthorized, 403 Forbidden) says so at once.
     pc.onicecandidateerror = (event) => {
       const { errorCode, url } = event as RTCPeerConnectionIceErrorEvent;
@@ -87,8 +116,13 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       // Both kinds always: with nothing to send we still want to receive.
       for (const kind of ["audio", "video"] as const) {
         const track = local?.getTracks().find((t) => t.kind === kind);
-        if (track) pc.addTransceiver(track, { direction: "sendrecv", streams: [local!] });
-        else pc.addTransceiver(kind, { direction: "recvonly" });
+        if (track) {
+          pc.addTransceiver(track, {
+            direction: "sendrecv",
+            streams: [local!],
+            sendEncodings: startSmall(kind),
+          });
+        } else pc.addTransceiver(kind, { direction: "recvonly" });
       }
     }
 
@@ -109,6 +143,11 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
         await transceiver.sender.replaceTrack(track);
         transceiver.sender.setStreams?.(local!);
         transceiver.direction = "sendrecv";
+        if (startSmall(track.kind)) {
+          const parameters = transceiver.sender.getParameters();
+          for (const encoding of parameters.encodings ?? []) encoding.scaleResolutionDownBy = 2;
+          await transceiver.sender.setParameters(parameters).catch(() => {});
+        }
       }
       for (const track of unsent) pc.addTrack(track, local!);
     };

@@ -2,8 +2,8 @@
  * The time a person spends in a room, from Join to hang-up: the signaling connection and its
  * recovery, the seat, and the other person coming and going.
  *
- * - **Server**: connect and join; when the connection drops, try again after 0.5 s, doubling up
- *   to 5 s (spread by the jitter the signaling actor draws); a device whose network is back tries
+ * - **Server**: connect and join; when the connection drops, try again after 0.25 s, doubling up
+ *   to 1 s (spread by the jitter the signaling actor draws); a device whose network is back tries
  *   at once. The first connection counts as unreachable after three failed attempts.
  * - **Room**: joining, then waiting alone or talking; talking invokes one negotiation
  *   (`negotiation_machine.ts`) per peer connection. A new page on the other side means a new
@@ -138,9 +138,13 @@ export const sessionMachine = setup({
       context.joinedOnce || context.attempts + 1 < ATTEMPTS_BEFORE_UNREACHABLE,
   },
   delays: {
-    /** Wait before the next connection attempt: 0.5 s doubling up to 5 s, times the jitter. */
+    /**
+     * Wait before the next connection attempt: 0.25 s doubling up to 1 s, times the jitter. A
+     * restarted server has its people back within about a second of being back; 1,000 clients
+     * spread over that second is a load it takes (`deno task bench`).
+     */
     backoff: ({ context }) =>
-      Math.round(Math.min(500 * 2 ** Math.max(0, context.attempts - 1), 5000) * context.jitter),
+      Math.round(Math.min(250 * 2 ** Math.max(0, context.attempts - 1), 1000) * context.jitter),
     /** How long hanging up waits for the server to confirm. */
     leaveTimeout: 1000,
   },

@@ -88,12 +88,26 @@ export function createHandler(
   };
 }
 
+/**
+ * What every response carries whatever it is; the content security and permissions policies
+ * govern documents (and SVG, which can run script when opened on its own), so a script or style
+ * sheet, or a 304, does not carry their half kilobyte.
+ */
+const EVERY_RESPONSE = {
+  "x-content-type-options": SECURITY_HEADERS["x-content-type-options"],
+  "referrer-policy": SECURITY_HEADERS["referrer-policy"],
+};
+
 function respond(
   body: BodyInit | null,
   status: number,
   headers: Record<string, string>,
 ): Response {
-  return new Response(body, { status, headers: { ...SECURITY_HEADERS, ...headers } });
+  const type = headers["content-type"] ?? "";
+  const subresource = /^(text\/javascript|text\/css|application\/json)/.test(type);
+  // A 304 updates a cached response, which keeps the headers it came with.
+  const security = subresource || status === 304 ? EVERY_RESPONSE : SECURITY_HEADERS;
+  return new Response(body, { status, headers: { ...security, ...headers } });
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): Response {

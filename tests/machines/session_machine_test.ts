@@ -26,16 +26,16 @@ async function joining(): Promise<FakeCall> {
   return call;
 }
 
-Deno.test("a server never reached: three attempts 0.5 s and 1 s apart, then unreachable", async () => {
+Deno.test("a server never reached: three attempts 0.25 s and 0.5 s apart, then unreachable", async () => {
   const call = await joining();
   assert.equal(ATTEMPTS_BEFORE_UNREACHABLE, 3);
   call.socket.send({ type: "signal.connectFailed", jitter: 1 });
-  await call.advance(499);
-  assert.equal(call.socket.connects, 1, "no second attempt before 0.5 s");
+  await call.advance(249);
+  assert.equal(call.socket.connects, 1, "no second attempt before 0.25 s");
   await call.advance(1);
   assert.equal(call.socket.connects, 2);
   call.socket.send({ type: "signal.connectFailed", jitter: 1 });
-  await call.advance(999);
+  await call.advance(499);
   assert.equal(call.socket.connects, 2);
   await call.advance(1);
   assert.equal(call.socket.connects, 3);
@@ -52,7 +52,7 @@ Deno.test("a server never reached: three attempts 0.5 s and 1 s apart, then unre
   call.actor.stop();
 });
 
-Deno.test("server lost mid-call: back-off of 0.5, 1, 2, 4, 5, 5 s (with jitter); the call goes on", async () => {
+Deno.test("server lost mid-call: back-off of 0.25, 0.5, 1, 1 s (with jitter); the call goes on", async () => {
   const { a, b } = await connectedPair();
   const pc = a.pc;
   a.socket.send({ type: "signal.lost", jitter: 1 });
@@ -60,23 +60,23 @@ Deno.test("server lost mid-call: back-off of 0.5, 1, 2, 4, 5, 5 s (with jitter);
   assert.equal(a.view().notice, RECONNECTING);
   assert.equal(a.view().status, "Connected.", "the media goes on peer to peer");
   const waits: number[] = [];
-  for (const jitter of [1, 1, 1, 1, 1, 1.3]) {
+  for (const jitter of [1, 1, 1, 1, 1.3]) {
     const before = a.socket.connects;
     let waited = 0;
     while (a.socket.connects === before) {
-      await a.advance(100);
-      waited += 100;
+      await a.advance(50);
+      waited += 50;
       assert.ok(waited <= 10_000, "an attempt comes within 10 s");
     }
     waits.push(waited);
     a.socket.send({ type: "signal.connectFailed", jitter });
   }
-  assert.deepEqual(waits, [500, 1000, 2000, 4000, 5000, 5000]);
-  // The last failure drew a jitter of 1.3: the next wait is 6.5 s.
+  assert.deepEqual(waits, [250, 500, 1000, 1000, 1000]);
+  // The last failure drew a jitter of 1.3: the next wait is 1.3 s.
   const before = a.socket.connects;
-  await a.advance(6400);
+  await a.advance(1250);
   assert.equal(a.socket.connects, before);
-  await a.advance(100);
+  await a.advance(50);
   assert.equal(a.socket.connects, before + 1);
   a.socket.send({ type: "signal.restored", joined: joinedAck({ seat: "resumed" }) });
   await settle();
@@ -104,7 +104,7 @@ Deno.test("back with the seat resumed or new (a restarted server): the call goes
     const { a, b } = await connectedPair();
     const pc = a.pc;
     a.socket.send({ type: "signal.lost", jitter: 1 });
-    await a.advance(500);
+    await a.advance(250);
     a.socket.send({
       type: "signal.restored",
       joined: joinedAck({ seat, peer: { session: "b-session-1" } }),
@@ -122,7 +122,7 @@ Deno.test("back after our seat expired, the other person still there: a new conn
   const { a, b } = await connectedPair();
   const old = a.pc;
   a.socket.send({ type: "signal.lost", jitter: 1 });
-  await a.advance(500);
+  await a.advance(250);
   a.socket.send({
     type: "signal.restored",
     joined: joinedAck({ seat: "expired", role: "polite", peer: { session: "b-session-1" } }),
@@ -139,7 +139,7 @@ Deno.test("back after our seat expired, the other person still there: a new conn
 Deno.test("back after our seat expired and the other person gone: wait in the room", async () => {
   const { a, b } = await connectedPair();
   a.socket.send({ type: "signal.lost", jitter: 1 });
-  await a.advance(500);
+  await a.advance(250);
   a.socket.send({ type: "signal.restored", joined: joinedAck({ seat: "expired" }) });
   await settle();
   assert.equal(a.view().status, "Waiting for the other person. Send them the invite link.");
