@@ -10,8 +10,7 @@
  * microphone (it stops their tracks when the call is over), `signaling` the server connection,
  * `peerConnection` the RTCPeerConnection, `lobby` the room's occupancy before joining.
  *
- * These files import nothing but xstate and protocol types, so they run under `deno test` and
- * paste into the Stately editor as they are.
+ * These files import nothing but xstate and protocol types (they run under `deno test`).
  *
  * @module
  */
@@ -46,6 +45,8 @@ export type CallEvent =
   | { type: "user.hangUp" }
   | { type: "user.retry" }
   | { type: "user.toggleHideAddress" }
+  /** Use this camera or microphone from now on (sent without renegotiating). */
+  | { type: "user.useDevice"; kind: MediaKind; deviceId: string }
   | MediaEvent
   | LobbyEvent
   | SessionReport;
@@ -69,6 +70,8 @@ export interface CallContext {
   relayAvailable: boolean;
   /** The person chose to hide their network address behind the relay for this call. */
   hideAddress: boolean;
+  /** Join as soon as the camera is ready (Rejoin after leaving: no second press). */
+  autoJoin: boolean;
 }
 
 /** Input when the machine starts. */
@@ -134,6 +137,7 @@ export const callMachine = setup({
     capturedAll: ({ event }) => event.type === "media.captured" && event.failure === null,
     lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
     relayAvailable: ({ context }) => context.relayAvailable,
+    autoJoin: ({ context }) => context.autoJoin,
   },
 }).createMachine({
   id: "call",
@@ -149,6 +153,7 @@ export const callMachine = setup({
     roomMembers: null,
     relayAvailable: false,
     hideAddress: false,
+    autoJoin: false,
   }),
   initial: "idle",
   states: {
@@ -166,6 +171,12 @@ export const callMachine = setup({
         },
         "user.toggleCamera": {
           actions: [assign({ cameraOn: ({ context }) => !context.cameraOn }), "applySwitches"],
+        },
+        "user.useDevice": {
+          actions: {
+            type: "tellMedia",
+            params: ({ event }) => ({ type: "use", kind: event.kind, deviceId: event.deviceId }),
+          },
         },
       },
       initial: "preJoin",
@@ -223,6 +234,7 @@ export const callMachine = setup({
             },
             ready: {
               entry: "applySwitches",
+              always: { guard: "autoJoin", target: "#inCall" },
               on: {
                 "user.join": "#inCall",
                 "user.toggleHideAddress": {
@@ -235,6 +247,7 @@ export const callMachine = setup({
         },
         inCall: {
           id: "inCall",
+          entry: assign({ autoJoin: false }),
           invoke: {
             id: "session",
             src: "session",
@@ -253,15 +266,7 @@ export const callMachine = setup({
             "media.replaced": {
               actions: [
                 assign({ stream: ({ event }) => event.stream }),
-                {
-                  type: "tellSession",
-                  params: ({ event }) => ({
-                    type: "media.replaced",
-                    stream: event.stream,
-                    kind: event.kind,
-                    track: event.track,
-                  }),
-                },
+                { type: "tellSession", params: ({ event }) => event },
               ],
             },
             "session.failed": {
@@ -320,8 +325,9 @@ export const callMachine = setup({
         },
       },
     },
+    // Left the call: Rejoin goes straight back in, with the same switches.
     ended: {
-      on: { "user.retry": { target: "live", actions: assign({ failure: null }) } },
+      on: { "user.retry": { target: "live", actions: assign({ failure: null, autoJoin: true }) } },
     },
   },
 });
