@@ -3,12 +3,15 @@
  *
  * @module
  */
-import { SHORTCUTS } from "./shortcuts.ts";
+import type { Shortcut } from "./shortcuts.ts";
 
 let dialog: HTMLDialogElement | null = null;
 
-/** Shows the shortcuts; Escape or Close hides them and focus goes back where it was. */
-export function showHelp(): void {
+/**
+ * Shows `shortcuts`; Escape or Close hides them and focus goes back where it was. (They come as
+ * an argument: importing them would split them out of the first bundle into a chunk of their own.)
+ */
+export function showHelp(shortcuts: readonly Shortcut[]): void {
   if (!dialog) {
     dialog = document.createElement("dialog");
     dialog.id = "help-overlay";
@@ -20,7 +23,7 @@ export function showHelp(): void {
   title.id = "help-title";
   title.textContent = "Keyboard shortcuts";
   const list = document.createElement("dl");
-  for (const shortcut of SHORTCUTS) {
+  for (const shortcut of shortcuts) {
     const keys = document.createElement("dt");
     keys.append(Object.assign(document.createElement("kbd"), { textContent: shortcut.keys }));
     const does = document.createElement("dd");

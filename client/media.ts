@@ -161,7 +161,7 @@ export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>
       const mine = ++swaps[kind];
       const gen = generation;
       // A phone may not open a second camera while the first is open: let it go first.
-      if (kind === "video") for (const t of stream?.getVideoTracks() ?? []) t.stop();
+      if (kind === "video") { for (const t of stream?.getVideoTracks() ?? []) t.stop(); }
       pending.add(kind);
       const got = await capture([kind], deviceId ? { exact: deviceId } : undefined);
       if (mine === swaps[kind]) pending.delete(kind);

@@ -20,7 +20,7 @@ export interface Presence {
 }
 
 /** The longest display name sent or accepted. */
-export const MAX_NAME_LENGTH = 40;
+export const MAX_NAME_LENGTH = 40; // client/ui.ts keeps the same limit on its input.
 
 /** `message` as a {@linkcode Presence}, or null when it is not one. */
 export function readPresence(message: PeerMessage): Presence | null {

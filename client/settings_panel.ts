@@ -37,8 +37,7 @@ export function showSettings(target: SettingsTarget): void {
   (dialog.querySelector("select") as HTMLSelectElement | null)?.focus();
 }
 
-const pickers: Partial<Record<"videoinput" | "audioinput" | "audiooutput", HTMLSelectElement>> =
-  {};
+const pickers: Partial<Record<"videoinput" | "audioinput" | "audiooutput", HTMLSelectElement>> = {};
 let flip: HTMLButtonElement | null = null;
 
 function build(target: SettingsTarget): HTMLDialogElement {

@@ -8,14 +8,12 @@
  */
 import type { Actor } from "xstate";
 import type { callMachine, MediaKind, StreamLike } from "../machines/call_machine.ts";
-import { chime } from "./audio_level.ts";
-import { callSnapshots, type CallView, callView, type ViewAction } from "./call_view.ts";
+import { chime, readLevel } from "./audio_level.ts";
+import type { StageInput } from "./call_stage.ts";
+import { callSnapshots, callView, type ViewAction } from "./call_view.ts";
+import { micMeter } from "./mic_meter.ts";
 import type { MessageChannel } from "./peer_messages.ts";
-import { MAX_NAME_LENGTH, presenceLink } from "./presence.ts";
-import { listenForShortcuts } from "./shortcuts.ts";
-import { useSpeaker } from "./speaker.ts";
-import { mountStageControls } from "./stage_controls.ts";
-import { stageView } from "./stage_view.ts";
+import { listenForShortcuts, SHORTCUTS } from "./shortcuts.ts";
 import { watchTree } from "./watch.ts";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -25,6 +23,8 @@ function element<T extends HTMLElement>(id: string): T {
 }
 
 const NAME_KEY = "parley.name";
+/** The longest display name (client/presence.ts cuts what arrives to the same). */
+const MAX_NAME_LENGTH = 40;
 
 function storedName(): string {
   try {
@@ -32,6 +32,25 @@ function storedName(): string {
   } catch {
     return "";
   }
+}
+
+let callStyles: Promise<void> | null = null;
+
+/**
+ * The call's styles (static/call.css: the stage, the waiting card, the dialogs), loaded with the
+ * call or the first dialog rather than with the page.
+ */
+function loadCallStyles(): Promise<void> {
+  callStyles ??= new Promise((resolve) => {
+    const link = Object.assign(document.createElement("link"), {
+      rel: "stylesheet",
+      href: "/call.css",
+    });
+    link.addEventListener("load", () => resolve());
+    link.addEventListener("error", () => resolve());
+    document.head.append(link);
+  });
+  return callStyles;
 }
 
 /** Binds the room page to a running call actor. */
@@ -59,8 +78,6 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
   const waitingCard = $("waiting-card");
   const occupancy = $("occupancy");
   const nameInput = $<HTMLInputElement>("display-name");
-  const stageMessage = $("stage-message");
-  const placeholder = $("remote-placeholder");
   const send = actor.send.bind(actor);
 
   invite.value = location.origin + location.pathname;
@@ -82,7 +99,10 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     navigator.share({ title: "Join my Parley call", url: invite.value }).catch(() => {});
   });
 
-  join.addEventListener("click", () => send({ type: "user.join" }));
+  join.addEventListener("click", () => {
+    void loadStage();
+    send({ type: "user.join" });
+  });
   hideAddress.addEventListener("change", () => send({ type: "user.toggleHideAddress" }));
   mic.addEventListener("click", () => send({ type: "user.toggleMic" }));
   camera.addEventListener("click", () => send({ type: "user.toggleCamera" }));
@@ -100,7 +120,10 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
   });
 
   const openSettings = async () => {
-    const { showSettings } = await import("./settings_panel.ts");
+    const [{ showSettings }] = await Promise.all([
+      import("./settings_panel.ts"),
+      loadCallStyles(),
+    ]);
     showSettings({
       stream: () => actor.getSnapshot().context.stream as MediaStream | null,
       useDevice: (kind: MediaKind, deviceId: string) =>
@@ -109,10 +132,12 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     });
   };
   $("open-settings").addEventListener("click", openSettings);
-  const help = async () => (await import("./help_overlay.ts")).showHelp();
+  const help = async () => {
+    const [{ showHelp }] = await Promise.all([import("./help_overlay.ts"), loadCallStyles()]);
+    showHelp(SHORTCUTS);
+  };
   $("help-button").addEventListener("click", help);
   listenForShortcuts({ send, help });
-  void useSpeaker(remoteVideo);
 
   // Leaving the page mid-call (the brand link, closing the tab) asks first.
   addEventListener("beforeunload", (event) => {
@@ -129,11 +154,19 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     if (video.srcObject !== stream) video.srcObject = stream as MediaStream | null;
   };
 
-  const stage = mountStageControls();
-  const presence = presenceLink(() => render());
+  const meter = micMeter($<HTMLMeterElement>("mic-level"));
+  // The call's stage loads when the call screen first shows (the pre-join page stays small).
+  let stage: ((input: StageInput) => void) | null = null;
+  let stageLoading = false;
+  const loadStage = async () => {
+    if (stageLoading) return;
+    stageLoading = true;
+    const [{ mountCallStage }] = await Promise.all([import("./call_stage.ts"), loadCallStyles()]);
+    stage = mountCallStage({ readLevel, chime }, () => render());
+    render();
+  };
   let shownAlert = "";
   let focused = "";
-  let peerWas: CallView["peer"] = "none";
 
   const render = () => {
     const snapshot = actor.getSnapshot();
@@ -169,32 +202,19 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     setSwitch(camera, view.cameraOn && view.hasVideo, view.hasVideo || view.canAddVideo);
     hangUp.disabled = !view.inCall;
 
+    meter(stream, view.screen === "prejoin" && view.micOn);
+    if (view.screen === "call") void loadStage();
     const channel = (negotiation?.context.channels?.control ?? null) as MessageChannel | null;
-    presence.update(view.inCall ? channel : null, {
-      mic: view.micOn && view.hasAudio,
-      camera: view.cameraOn && view.hasVideo,
-      name: nameInput.value.trim().slice(0, MAX_NAME_LENGTH),
+    stage?.({
+      view,
+      remoteStream,
+      channel: view.inCall ? channel : null,
+      mine: {
+        mic: view.micOn && view.hasAudio,
+        camera: view.cameraOn && view.hasVideo,
+        name: nameInput.value.trim().slice(0, MAX_NAME_LENGTH),
+      },
     });
-    const theirs = presence.theirs();
-    const words = stageView(view, theirs);
-    $("remote-name").textContent = words.name;
-    $("remote-muted").hidden = !words.muted;
-    $("remote-initial").textContent = words.initial;
-    $("remote-camera-off").textContent = words.cameraOffText;
-    placeholder.hidden = !words.cameraOff;
-    stageMessage.textContent = words.message ?? "";
-    stageMessage.hidden = words.message === null;
-    document.title = words.title;
-    stage.timer(view.inCall, view.connected);
-    stage.meter(stream, view.screen === "prejoin" && view.micOn);
-    stage.speaking(view.peer === "here" ? remoteStream : null, words.muted);
-
-    // A cue when they arrive or leave: a chime, and the title says it.
-    if (view.peer !== peerWas) {
-      if (view.peer === "here") chime(true);
-      else if (peerWas === "here") chime(false);
-      peerWas = view.peer;
-    }
 
     const alertKey = view.alert ? view.alert.text + view.alert.actions.map((a) => a.label) : "";
     if (alertKey !== shownAlert) {
