@@ -35,8 +35,13 @@ export interface CallView {
   screen: "prejoin" | "call" | "message";
   /** One line telling what is happening now. */
   status: string;
-  /** A problem and the ways forward, shown prominently. */
-  alert: { text: string; actions: ViewAction[] } | null;
+  /** The screen's heading (its `<h1>`), for those who navigate by headings. */
+  heading: string;
+  /**
+   * A problem and the ways forward, shown prominently; `neutral` when nothing went wrong (the
+   * person left the call).
+   */
+  alert: { text: string; actions: ViewAction[]; neutral?: boolean } | null;
   /** A banner that does not interrupt (reconnecting, the other person away). */
   notice: string | null;
   canJoin: boolean;
@@ -54,6 +59,14 @@ export interface CallView {
   canHideAddress: boolean;
   /** The person chose to go through the relay only. */
   hideAddress: boolean;
+  /** Who else is in the room, said before joining ("They are waiting for you."). */
+  occupancy: string | null;
+  /** Alone in the room: the page shows the invite link. */
+  waiting: boolean;
+  /** The other person: not here yet, here (in the call), or gone after being here. */
+  peer: "none" | "here" | "left";
+  /** The control a keyboard user lands on when this screen appears. */
+  focus: "join" | "copy" | "mic" | "alert" | null;
 }
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -138,11 +151,20 @@ const CONNECTION_FAILURE: Record<ConnectionFailure, string> = {
     "The connection to the other person failed. A firewall or network change may be in the way.",
 };
 
+/** Who is in the room, before joining, in words (null while unknown). */
+function occupancy(members: number | null): string | null {
+  if (members === null) return null;
+  if (members === 0) return "No one else is here yet. Join, then send them the link.";
+  if (members === 1) return "They are waiting for you.";
+  return null;
+}
+
 /** The view for a call's snapshot (its children's are read from it). */
 export function callView(snapshot: CallSnapshot): CallView {
   const { session, link } = callSnapshots(snapshot);
   const { context } = snapshot;
   const base = {
+    heading: "Get ready to join",
     alert: null,
     notice: null,
     canJoin: false,
@@ -156,6 +178,10 @@ export function callView(snapshot: CallSnapshot): CallView {
     canAddVideo: false,
     canHideAddress: false,
     hideAddress: context.hideAddress,
+    occupancy: null,
+    waiting: false,
+    peer: "none" as const,
+    focus: null,
   };
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
@@ -163,11 +189,18 @@ export function callView(snapshot: CallSnapshot): CallView {
   const preJoin = (state: "checking" | "full" | "capturing" | "ready" | "mediaBlocked") =>
     snapshot.matches({ live: { preJoin: state } });
   if (snapshot.matches("idle") || preJoin("checking") || preJoin("capturing")) {
-    return { ...base, screen: "prejoin", status: "Starting your camera and microphone…" };
+    return {
+      ...base,
+      screen: "prejoin",
+      status: "Starting your camera and microphone…",
+      occupancy: occupancy(context.roomMembers),
+    };
   }
   if (preJoin("full")) {
     return {
       ...base,
+      heading: "This room is full",
+      focus: "alert",
       screen: "message",
       status: "This room is full.",
       alert: {
@@ -181,6 +214,7 @@ export function callView(snapshot: CallSnapshot): CallView {
     return {
       ...base,
       screen: "prejoin",
+      focus: "alert",
       status: "Your camera or microphone is not available.",
       alert: {
         text: mediaFailureText(failure),
@@ -201,11 +235,13 @@ export function callView(snapshot: CallSnapshot): CallView {
         : "Ready to join. Check your camera and microphone, then join.",
       canJoin: true,
       canHideAddress: context.relayAvailable,
+      occupancy: occupancy(context.roomMembers),
+      focus: "join",
     };
   }
   if (snapshot.matches({ live: "inCall" })) {
     if (!session || session.hasTag("leaving") || session.status === "done") {
-      return { ...base, screen: "call", status: "Hanging up…" };
+      return { ...base, heading: "Call", screen: "call", status: "Hanging up…" };
     }
     const reconnecting = session.hasTag("connecting") && session.context.joinedOnce;
     const adding = snapshot.hasTag("addingMedia");
@@ -219,6 +255,7 @@ export function callView(snapshot: CallSnapshot): CallView {
       : mediaNotice;
     const inCall = {
       ...base,
+      heading: "Call",
       screen: "call" as const,
       inCall: true,
       canAddAudio: !base.hasAudio && !adding,
@@ -228,6 +265,8 @@ export function callView(snapshot: CallSnapshot): CallView {
     if (session.hasTag("failed")) {
       return {
         ...base,
+        heading: "The call stopped",
+        focus: "alert",
         screen: "message",
         inCall: true,
         status: "The connection failed.",
@@ -250,24 +289,33 @@ export function callView(snapshot: CallSnapshot): CallView {
         ...inCall,
         status: absence ?? "Waiting for the other person. Send them the invite link.",
         notice,
+        waiting: true,
+        peer: absence ? "left" : "none",
+        focus: "copy",
       };
     }
     const away = peerAbsence === "away"
       ? "The other person's connection to the server dropped. Your call continues."
       : null;
+    const here = { ...inCall, peer: "here" as const, focus: "mic" as const };
     if (link?.hasTag("connected")) {
-      return { ...inCall, status: "Connected.", connected: true, notice: notice ?? away };
+      return { ...here, status: "Connected.", connected: true, notice: notice ?? away };
     }
     if (link?.hasTag("interrupted")) {
       return {
-        ...inCall,
+        ...here,
         status: "The connection was interrupted. Reconnecting…",
         notice: notice ?? away,
       };
     }
-    return { ...inCall, status: "Connecting to the other person…", notice };
+    return { ...here, status: "Connecting to the other person…", notice };
   }
-  const message = { ...base, screen: "message" as const };
+  const message = {
+    ...base,
+    heading: "The call stopped",
+    screen: "message" as const,
+    focus: "alert" as const,
+  };
   if (snapshot.matches({ live: "failed" })) {
     const failure = context.failure;
     switch (failure?.kind) {
@@ -301,7 +349,8 @@ export function callView(snapshot: CallSnapshot): CallView {
   }
   return {
     ...message,
+    heading: "You left the call",
     status: "You left the call.",
-    alert: { text: "You left the call.", actions: [retry("Rejoin"), newCall] },
+    alert: { text: "You left the call.", actions: [retry("Rejoin"), newCall], neutral: true },
   };
 }

@@ -1,8 +1,12 @@
 /**
  * The browser's `localMedia` actor: it owns the camera and microphone. Told to, it captures what
  * the person wants (and, when that fails, whatever part of it can still be had, so the call can go
- * on with less), switches tracks on and off, adds a kind turned on mid-call, and stops every
- * track it holds when the machine leaves the state that owns it.
+ * on with less), switches tracks on and off, adds a kind turned on mid-call, swaps in another
+ * device, and stops every track it holds when the machine leaves the state that owns it.
+ *
+ * Camera off releases the camera (its track is stopped, so its light goes out); Camera on
+ * captures a new track and swaps it in (`media.replaced`), which the call sends without
+ * renegotiating. The devices a person picked are remembered in the browser.
  *
  * @module
  */
@@ -32,6 +36,35 @@ export function failureReason(error: unknown): MediaFailure["reason"] {
   }
 }
 
+const STORAGE_KEY: Record<MediaKind, string> = {
+  audio: "parley.microphone",
+  video: "parley.camera",
+};
+
+/** The device the person picked for `kind` last time, if any. */
+export function preferredDevice(kind: MediaKind): string | null {
+  try {
+    return localStorage.getItem(STORAGE_KEY[kind]);
+  } catch {
+    return null; // Storage is off (private mode, policies): the browser's default device.
+  }
+}
+
+function rememberDevice(kind: MediaKind, deviceId: string): void {
+  try {
+    localStorage.setItem(STORAGE_KEY[kind], deviceId);
+  } catch {
+    // Not remembered; it is still used for this call.
+  }
+}
+
+/** `kind`'s constraints: the usual ones, on `device` if given, else on the remembered one. */
+function constraints(kind: MediaKind, device?: { exact: string }): MediaTrackConstraints {
+  const preferred = preferredDevice(kind);
+  const deviceId = device ?? (preferred ? { ideal: preferred } : undefined);
+  return { ...CONSTRAINTS[kind] as MediaTrackConstraints, ...(deviceId ? { deviceId } : {}) };
+}
+
 function stopAll(stream: MediaStream | null): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
@@ -42,6 +75,7 @@ function stopAll(stream: MediaStream | null): void {
  */
 async function capture(
   wanted: MediaKind[],
+  device?: { exact: string },
 ): Promise<{ stream: MediaStream | null; failure: MediaFailure | null }> {
   if (wanted.length === 0) return { stream: null, failure: null };
   if (!navigator.mediaDevices?.getUserMedia) {
@@ -49,7 +83,7 @@ async function capture(
   }
   const get = (kinds: readonly MediaKind[]) =>
     navigator.mediaDevices.getUserMedia(
-      Object.fromEntries(kinds.map((kind) => [kind, CONSTRAINTS[kind]])),
+      Object.fromEntries(kinds.map((kind) => [kind, constraints(kind, device)])),
     );
   try {
     return { stream: await get(wanted), failure: null };
@@ -77,6 +111,12 @@ export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>
     let stopped = false;
     /** Each capture's number: an answer to an older one is stale. */
     let generation = 0;
+    /** The switches as last told: a camera captured after it was switched off is not used. */
+    const on: Record<MediaKind, boolean> = { audio: true, video: true };
+    /** Each kind's swap in progress, by number: only the newest one is used. */
+    const swaps: Record<MediaKind, number> = { audio: 0, video: 0 };
+    /** Kinds being captured anew right now. */
+    const pending = new Set<MediaKind>();
 
     const start = async (wants: Record<MediaKind, boolean>) => {
       const mine = ++generation;
@@ -86,6 +126,7 @@ export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>
       // Stopped, or asked again, while the browser was asking: nobody will use these tracks.
       if (stopped || mine !== generation) return stopAll(got.stream);
       stream = got.stream;
+      for (const track of stream?.getTracks() ?? []) watchEnd(track);
       send({ type: "media.captured", stream, failure: got.failure });
     };
 
@@ -100,9 +141,63 @@ export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>
           failure: got.failure ?? { reason: "other", missing: [kind] },
         });
       }
-      stream ??= new MediaStream();
-      stream.addTrack(track);
+      watchEnd(track);
+      stream = new MediaStream([...stream?.getTracks() ?? [], track]);
       send({ type: "media.added", stream, kind });
+    };
+
+    /** The stream with `track` instead of the tracks of its kind (null: the old one, ended). */
+    const swapIn = (kind: MediaKind, track: MediaStreamTrack | null) => {
+      const others = (stream?.getTracks() ?? []).filter((t) => t.kind !== kind);
+      const old = (stream?.getTracks() ?? []).filter((t) => t.kind === kind);
+      for (const t of old) t.stop();
+      // Camera off keeps its ended track: the call still has a camera, switched off.
+      stream = new MediaStream([...others, ...(track ? [track] : old)]);
+      send({ type: "media.replaced", stream, kind, track });
+    };
+
+    /** Captures `kind` anew (from `deviceId` if given) and swaps it in. */
+    const recapture = async (kind: MediaKind, deviceId?: string) => {
+      const mine = ++swaps[kind];
+      const gen = generation;
+      // A phone may not open a second camera while the first is open: let it go first.
+      if (kind === "video") { for (const t of stream?.getVideoTracks() ?? []) t.stop(); }
+      pending.add(kind);
+      const got = await capture([kind], deviceId ? { exact: deviceId } : undefined);
+      if (mine === swaps[kind]) pending.delete(kind);
+      const track = got.stream?.getTracks()[0] ?? null;
+      const unwanted = kind === "video" && !on.video;
+      if (stopped || gen !== generation || mine !== swaps[kind] || unwanted || !track) {
+        track?.stop();
+        return;
+      }
+      track.enabled = on[kind];
+      watchEnd(track);
+      swapIn(kind, track);
+    };
+
+    /** A device unplugged ends its track: carry on with the browser's default one. */
+    const watchEnd = (track: MediaStreamTrack) => {
+      track.addEventListener("ended", () => {
+        if (!stopped && stream?.getTracks().includes(track) && on[track.kind as MediaKind]) {
+          void recapture(track.kind as MediaKind);
+        }
+      });
+    };
+
+    const enable = (audio: boolean, video: boolean) => {
+      on.audio = audio;
+      on.video = video;
+      for (const track of stream?.getAudioTracks() ?? []) track.enabled = audio;
+      const cameras = stream?.getVideoTracks() ?? [];
+      const live = cameras.some((t) => t.readyState === "live");
+      if (!video && (live || pending.has("video"))) {
+        swaps.video++;
+        pending.delete("video");
+        swapIn("video", null);
+      } else if (video && cameras.length > 0 && !live && !pending.has("video")) {
+        void recapture("video");
+      }
     };
 
     receive((command) => {
@@ -110,12 +205,15 @@ export const localMedia = fromCallback<MediaCommand, Record<MediaKind, boolean>>
         case "capture":
           return void start(command.wants);
         case "enable":
-          for (const track of stream?.getTracks() ?? []) {
-            track.enabled = track.kind === "audio" ? command.audio : command.video;
-          }
-          return;
+          return enable(command.audio, command.video);
         case "add":
           return void add(command.kind);
+        case "use":
+          rememberDevice(command.kind, command.deviceId);
+          // A camera switched off stays off; the new one is used when it comes back on.
+          if (command.kind === "video" && !on.video) return;
+          if (!stream?.getTracks().some((t) => t.kind === command.kind)) return;
+          return void recapture(command.kind, command.deviceId);
       }
     });
     return () => {

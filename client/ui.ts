@@ -1,12 +1,19 @@
 /**
- * Puts a {@linkcode CallView} on the page and turns clicks into machine events. It reads nothing
- * but the snapshot and changes nothing but the DOM.
+ * Puts a {@linkcode CallView} on the page and turns clicks and keys into machine events. It reads
+ * the snapshot (and what the other person says about themselves over the data channel) and
+ * changes nothing but the DOM. The stage's details are in client/stage_view.ts and
+ * client/stage_controls.ts; the devices panel and the shortcuts overlay load when first opened.
  *
  * @module
  */
 import type { Actor } from "xstate";
-import type { callMachine, StreamLike } from "../machines/call_machine.ts";
+import type { callMachine, MediaKind, StreamLike } from "../machines/call_machine.ts";
+import { chime, readLevel } from "./audio_level.ts";
+import type { StageInput } from "./call_stage.ts";
 import { callSnapshots, callView, type ViewAction } from "./call_view.ts";
+import { micMeter } from "./mic_meter.ts";
+import type { MessageChannel } from "./peer_messages.ts";
+import { listenForShortcuts, SHORTCUTS } from "./shortcuts.ts";
 import { watchTree } from "./watch.ts";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -15,53 +22,153 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
+const NAME_KEY = "parley.name";
+/** The longest display name (client/presence.ts cuts what arrives to the same). */
+const MAX_NAME_LENGTH = 40;
+
+function storedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+let callStyles: Promise<void> | null = null;
+
+/**
+ * The call's styles (static/call.css: the stage, the waiting card, the dialogs), loaded with the
+ * call or the first dialog rather than with the page.
+ */
+function loadCallStyles(): Promise<void> {
+  callStyles ??= new Promise((resolve) => {
+    const link = Object.assign(document.createElement("link"), {
+      rel: "stylesheet",
+      href: "/call.css",
+    });
+    link.addEventListener("load", () => resolve());
+    link.addEventListener("error", () => resolve());
+    document.head.append(link);
+  });
+  return callStyles;
+}
+
 /** Binds the room page to a running call actor. */
 export function mountCallPage(actor: Actor<typeof callMachine>): void {
-  const app = element("app");
-  const status = element("status");
-  const notice = element("notice");
-  const alertBox = element("alert");
-  const alertText = element("alert-text");
-  const alertActions = element("alert-actions");
-  const localVideo = element<HTMLVideoElement>("local-video");
-  const remoteVideo = element<HTMLVideoElement>("remote-video");
-  const join = element<HTMLButtonElement>("join");
-  const hideAddress = element<HTMLInputElement>("hide-address");
-  const invite = element<HTMLInputElement>("invite-link");
-  const copy = element<HTMLButtonElement>("copy-link");
-  const mic = element<HTMLButtonElement>("toggle-mic");
-  const camera = element<HTMLButtonElement>("toggle-camera");
-  const hangUp = element<HTMLButtonElement>("hang-up");
+  const $ = element;
+  const app = $("app");
+  const heading = $("screen-title");
+  const status = $("status");
+  const notice = $("notice");
+  const alertBox = $("alert");
+  const alertText = $("alert-text");
+  const alertActions = $("alert-actions");
+  const localVideo = $<HTMLVideoElement>("local-video");
+  const localPlaceholder = $("local-placeholder");
+  const remoteVideo = $<HTMLVideoElement>("remote-video");
+  const join = $<HTMLButtonElement>("join");
+  const hideAddress = $<HTMLInputElement>("hide-address");
+  const invite = $<HTMLInputElement>("invite-link");
+  const copy = $<HTMLButtonElement>("copy-link");
+  const share = $<HTMLButtonElement>("share-link");
+  const inviteButton = $<HTMLButtonElement>("invite-button");
+  const mic = $<HTMLButtonElement>("toggle-mic");
+  const camera = $<HTMLButtonElement>("toggle-camera");
+  const hangUp = $<HTMLButtonElement>("hang-up");
+  const waitingCard = $("waiting-card");
+  const occupancy = $("occupancy");
+  const nameInput = $<HTMLInputElement>("display-name");
+  const send = actor.send.bind(actor);
 
   invite.value = location.origin + location.pathname;
-  copy.addEventListener("click", async () => {
+  const copyLink = async (button: HTMLButtonElement) => {
+    const label = button.textContent;
     try {
       await navigator.clipboard.writeText(invite.value);
-      copy.textContent = "Copied";
+      button.textContent = "Copied";
     } catch {
       invite.select();
-      copy.textContent = "Press Ctrl+C to copy";
+      button.textContent = "Press Ctrl+C to copy";
     }
-    setTimeout(() => (copy.textContent = "Copy link"), 2000);
+    setTimeout(() => (button.textContent = label), 2000);
+  };
+  copy.addEventListener("click", () => copyLink(copy));
+  inviteButton.addEventListener("click", () => copyLink(inviteButton));
+  share.hidden = typeof navigator.share !== "function";
+  share.addEventListener("click", () => {
+    navigator.share({ title: "Join my Parley call", url: invite.value }).catch(() => {});
   });
-  join.addEventListener("click", () => actor.send({ type: "user.join" }));
-  hideAddress.addEventListener("change", () => actor.send({ type: "user.toggleHideAddress" }));
-  mic.addEventListener("click", () => actor.send({ type: "user.toggleMic" }));
-  camera.addEventListener("click", () => actor.send({ type: "user.toggleCamera" }));
-  hangUp.addEventListener("click", () => actor.send({ type: "user.hangUp" }));
+
+  join.addEventListener("click", () => {
+    void loadStage();
+    send({ type: "user.join" });
+  });
+  hideAddress.addEventListener("change", () => send({ type: "user.toggleHideAddress" }));
+  mic.addEventListener("click", () => send({ type: "user.toggleMic" }));
+  camera.addEventListener("click", () => send({ type: "user.toggleCamera" }));
+  hangUp.addEventListener("click", () => send({ type: "user.hangUp" }));
+
+  nameInput.maxLength = MAX_NAME_LENGTH;
+  nameInput.value = storedName();
+  nameInput.addEventListener("input", () => {
+    try {
+      localStorage.setItem(NAME_KEY, nameInput.value.trim());
+    } catch {
+      // Not remembered: still sent in this call.
+    }
+    render();
+  });
+
+  const openSettings = async () => {
+    const [{ showSettings }] = await Promise.all([
+      import("./settings_panel.ts"),
+      loadCallStyles(),
+    ]);
+    showSettings({
+      stream: () => actor.getSnapshot().context.stream as MediaStream | null,
+      useDevice: (kind: MediaKind, deviceId: string) =>
+        send({ type: "user.useDevice", kind, deviceId }),
+      remote: remoteVideo,
+    });
+  };
+  $("open-settings").addEventListener("click", openSettings);
+  const help = async () => {
+    const [{ showHelp }] = await Promise.all([import("./help_overlay.ts"), loadCallStyles()]);
+    showHelp(SHORTCUTS);
+  };
+  $("help-button").addEventListener("click", help);
+  listenForShortcuts({ send, help });
+
+  // Leaving the page mid-call (the brand link, closing the tab) asks first.
+  addEventListener("beforeunload", (event) => {
+    if (callView(actor.getSnapshot()).inCall) event.preventDefault();
+  });
 
   const perform = (action: ViewAction) => {
     if (action.event === "newCall") location.assign("/");
     else if (action.event === "checkConnection") globalThis.open("/check", "_blank", "noopener");
-    else actor.send({ type: action.event });
+    else send({ type: action.event });
   };
 
   const show = (video: HTMLVideoElement, stream: StreamLike | null) => {
     if (video.srcObject !== stream) video.srcObject = stream as MediaStream | null;
   };
 
+  const meter = micMeter($<HTMLMeterElement>("mic-level"));
+  // The call's stage loads when the call screen first shows (the pre-join page stays small).
+  let stage: ((input: StageInput) => void) | null = null;
+  let stageLoading = false;
+  const loadStage = async () => {
+    if (stageLoading) return;
+    stageLoading = true;
+    const [{ mountCallStage }] = await Promise.all([import("./call_stage.ts"), loadCallStyles()]);
+    stage = mountCallStage({ readLevel, chime }, () => render());
+    render();
+  };
   let shownAlert = "";
-  watchTree(actor, () => {
+  let focused = "";
+
+  const render = () => {
     const snapshot = actor.getSnapshot();
     const { session, negotiation, link } = callSnapshots(snapshot);
     const view = callView(snapshot);
@@ -73,36 +180,50 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
       link: link?.value ?? null,
     });
     app.dataset.connected = String(view.connected);
+    app.dataset.waiting = String(view.waiting);
+    heading.textContent = view.heading;
     status.textContent = view.status;
     notice.textContent = view.notice ?? "";
     notice.hidden = view.notice === null;
     join.disabled = !view.canJoin;
     hideAddress.closest("label")!.hidden = !view.canHideAddress;
     hideAddress.checked = view.hideAddress;
-    show(localVideo, snapshot.context.stream);
-    show(remoteVideo, negotiation?.context.remoteStream ?? null);
+    occupancy.textContent = view.occupancy ?? "";
+    occupancy.hidden = view.occupancy === null;
+    waitingCard.hidden = !view.waiting;
+
+    const stream = snapshot.context.stream as MediaStream | null;
+    const remoteStream = (negotiation?.context.remoteStream ?? null) as MediaStream | null;
+    show(localVideo, stream);
+    show(remoteVideo, remoteStream);
     localVideo.hidden = !view.hasVideo;
+    localPlaceholder.hidden = view.hasVideo && view.cameraOn;
     // Without a track, the switch offers to start one (when the view says it can).
-    setSwitch(
-      mic,
-      view.micOn && view.hasAudio,
-      view.hasAudio || view.canAddAudio,
-      "Mute",
-      "Unmute",
-    );
-    setSwitch(
-      camera,
-      view.cameraOn && view.hasVideo,
-      view.hasVideo || view.canAddVideo,
-      "Camera off",
-      "Camera on",
-    );
+    setSwitch(mic, view.micOn && view.hasAudio, view.hasAudio || view.canAddAudio);
+    setSwitch(camera, view.cameraOn && view.hasVideo, view.hasVideo || view.canAddVideo);
     hangUp.disabled = !view.inCall;
+
+    meter(stream, view.screen === "prejoin" && view.micOn);
+    if (view.screen === "call") void loadStage();
+    const channel = (negotiation?.context.channels?.control ?? null) as MessageChannel | null;
+    stage?.({
+      view,
+      remoteStream,
+      channel: view.inCall ? channel : null,
+      mine: {
+        mic: view.micOn && view.hasAudio,
+        camera: view.cameraOn && view.hasVideo,
+        name: nameInput.value.trim().slice(0, MAX_NAME_LENGTH),
+      },
+    });
 
     const alertKey = view.alert ? view.alert.text + view.alert.actions.map((a) => a.label) : "";
     if (alertKey !== shownAlert) {
       shownAlert = alertKey;
       alertBox.hidden = view.alert === null;
+      alertBox.dataset.neutral = String(view.alert?.neutral ?? false);
+      // A neutral end of call is news, not an alarm.
+      alertBox.setAttribute("role", view.alert?.neutral ? "status" : "alert");
       alertText.textContent = view.alert?.text ?? "";
       alertActions.replaceChildren(
         ...(view.alert?.actions ?? []).map((action) => {
@@ -114,17 +235,29 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
         }),
       );
     }
-  });
+
+    // Each new screen puts the keyboard on its main control.
+    const focusKey = `${view.screen}:${view.focus}:${alertKey}`;
+    if (view.focus && focusKey !== focused) {
+      const target = {
+        join,
+        copy,
+        mic,
+        alert: alertActions.querySelector("button"),
+      }[view.focus];
+      if (target && !target.disabled) {
+        focused = focusKey;
+        // Not while they type their name, or use a dialog.
+        const busy = document.activeElement?.closest("input, select, dialog");
+        if (!busy || view.focus === "alert") target.focus();
+      }
+    }
+  };
+  watchTree(actor, render);
 }
 
-function setSwitch(
-  button: HTMLButtonElement,
-  on: boolean,
-  available: boolean,
-  turnOff: string,
-  turnOn: string,
-): void {
+/** A switch with one label: pressed while on, its icon struck through while off. */
+function setSwitch(button: HTMLButtonElement, on: boolean, available: boolean): void {
   button.disabled = !available;
-  button.textContent = on ? turnOff : turnOn;
-  button.setAttribute("aria-pressed", String(!on));
+  button.setAttribute("aria-pressed", String(on));
 }

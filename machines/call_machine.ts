@@ -10,8 +10,7 @@
  * microphone (it stops their tracks when the call is over), `signaling` the server connection,
  * `peerConnection` the RTCPeerConnection, `lobby` the room's occupancy before joining.
  *
- * These files import nothing but xstate and protocol types, so they run under `deno test` and
- * paste into the Stately editor as they are.
+ * These files import nothing but xstate and protocol types (they run under `deno test`).
  *
  * @module
  */
@@ -48,6 +47,8 @@ export type CallEvent =
   | { type: "user.hangUp" }
   | { type: "user.retry" }
   | { type: "user.toggleHideAddress" }
+  /** Use this camera or microphone from now on (sent without renegotiating). */
+  | { type: "user.useDevice"; kind: MediaKind; deviceId: string }
   | MediaEvent
   | LobbyEvent
   | SessionReport;
@@ -71,6 +72,8 @@ export interface CallContext {
   relayAvailable: boolean;
   /** The person chose to hide their network address behind the relay for this call. */
   hideAddress: boolean;
+  /** Join as soon as the camera is ready (Rejoin after leaving: no second press). */
+  autoJoin: boolean;
 }
 
 /** Input when the machine starts. */
@@ -136,6 +139,7 @@ export const callMachine = setup({
     capturedAll: ({ event }) => event.type === "media.captured" && event.failure === null,
     lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
     relayAvailable: ({ context }) => context.relayAvailable,
+    autoJoin: ({ context }) => context.autoJoin,
   },
 }).createMachine({
   id: "call",
@@ -151,6 +155,7 @@ export const callMachine = setup({
     roomMembers: null,
     relayAvailable: false,
     hideAddress: false,
+    autoJoin: false,
   }),
   initial: "idle",
   states: {
@@ -168,6 +173,12 @@ export const callMachine = setup({
         },
         "user.toggleCamera": {
           actions: [assign({ cameraOn: ({ context }) => !context.cameraOn }), "applySwitches"],
+        },
+        "user.useDevice": {
+          actions: {
+            type: "tellMedia",
+            params: ({ event }) => ({ type: "use", kind: event.kind, deviceId: event.deviceId }),
+          },
         },
       },
       initial: "preJoin",
@@ -225,6 +236,7 @@ export const callMachine = setup({
             },
             ready: {
               entry: "applySwitches",
+              always: { guard: "autoJoin", target: "#inCall" },
               on: {
                 "user.join": "#inCall",
                 "user.toggleHideAddress": {
@@ -237,6 +249,7 @@ export const callMachine = setup({
         },
         inCall: {
           id: "inCall",
+          entry: assign({ autoJoin: false }),
           invoke: {
             id: "session",
             src: "session",
@@ -257,15 +270,7 @@ export const callMachine = setup({
             "media.replaced": {
               actions: [
                 assign({ stream: ({ event }) => event.stream }),
-                {
-                  type: "tellSession",
-                  params: ({ event }) => ({
-                    type: "media.replaced",
-                    stream: event.stream,
-                    kind: event.kind,
-                    track: event.track,
-                  }),
-                },
+                { type: "tellSession", params: ({ event }) => event },
               ],
             },
             "session.failed": {
@@ -324,8 +329,9 @@ export const callMachine = setup({
         },
       },
     },
+    // Left the call: Rejoin goes straight back in, with the same switches.
     ended: {
-      on: { "user.retry": { target: "live", actions: assign({ failure: null }) } },
+      on: { "user.retry": { target: "live", actions: assign({ failure: null, autoJoin: true }) } },
     },
   },
 });

@@ -72,7 +72,9 @@ export type MediaCommand =
   /** Switch tracks on or off (mute, camera off). */
   | { type: "enable"; audio: boolean; video: boolean }
   /** Capture one more kind and add it to the stream (turned on mid-call). */
-  | { type: "add"; kind: MediaKind };
+  | { type: "add"; kind: MediaKind }
+  /** Capture `kind` from this device and swap it in (`media.replaced`), without renegotiating. */
+  | { type: "use"; kind: MediaKind; deviceId: string };
 
 /** What the `localMedia` actor reports. */
 export type MediaEvent =

@@ -28,6 +28,7 @@ import {
   waitForFrames,
   waitForRemoteFrames,
   waitForStatus,
+  waitForText,
 } from "../helpers/browser.ts";
 
 /** The status line while someone waits alone in the room, by themselves or after the other left. */
@@ -121,30 +122,46 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Chromium: Camera off turns the other side's picture black, Mute silences it; both undo",
+  name: "Chromium: Camera off shows the other side a placeholder and releases the camera, " +
+    "Mute silences it; both undo",
   ...BROWSER_TEST,
   fn: () =>
     withChromium(async (server, browser) => {
       const [a, b] = await connectedPair(server, [browser, browser]);
-      // The fake camera shows a green test pattern; a camera track that is off sends black.
       const before = await videoBrightness(b.page);
       assert.ok(before > 30, `B sees A's picture (brightness ${before.toFixed(1)})`);
 
-      await clickButton(a.page, "Camera off");
-      await waitForBrightness(b.page, "black", (v) => v < 5);
-      assert.equal(await textOf(a.page, "#toggle-camera"), "Camera on");
-      await clickButton(a.page, "Camera on");
+      await clickButton(a.page, "Camera");
+      await waitForText(b.page, "#remote-placeholder", "camera is off", { timeoutMs: 1000 });
+      assert.equal(await a.page.$eval("#toggle-camera", (e) => e.ariaPressed), "false");
+      assert.equal(await localTrackState(a, "video"), "ended", "A's camera is released");
+      await clickButton(a.page, "Camera");
+      await waitForFrames(b.page, LIVE);
       await waitForBrightness(b.page, "A's picture again", (v) => v > 30);
-      await waitForRemoteFrames(b.page, LIVE);
+      assert.equal(
+        await b.page.$eval("#remote-placeholder", (e) => (e as HTMLElement).hidden),
+        true,
+      );
 
       await waitForAudio(b.page, true);
-      await clickButton(a.page, "Mute");
+      await clickButton(a.page, "Microphone");
       await waitForAudio(b.page, false);
-      assert.equal(await textOf(a.page, "#toggle-mic"), "Unmute");
-      await clickButton(a.page, "Unmute");
+      await waitForText(b.page, "#remote-muted", "Muted", { timeoutMs: 1000 });
+      assert.equal(await a.page.$eval("#toggle-mic", (e) => e.ariaPressed), "false");
+      await clickButton(a.page, "Microphone");
       await waitForAudio(b.page, true);
     }),
 });
+
+/** The readyState of `user`'s own track of `kind` (what keeps the camera light on). */
+function localTrackState(user: User, kind: "audio" | "video"): Promise<string | undefined> {
+  return user.page.evaluate((kind) => {
+    const stream = (document.getElementById("local-video") as HTMLVideoElement).srcObject as
+      | MediaStream
+      | null;
+    return stream?.getTracks().find((t) => t.kind === kind)?.readyState;
+  }, kind);
+}
 
 Deno.test({
   name: "Chromium: Hang up — the other person is told within 5 s and waits; Rejoin reconnects",
@@ -165,8 +182,8 @@ Deno.test({
         "A's camera is released",
       );
 
+      // Rejoin goes straight back into the call: no second Join.
       await clickButton(a.page, "Rejoin", { within: "#alert" });
-      await pressJoin(a.page);
       await Promise.all([seesTheOther(a), seesTheOther(b)]);
     }),
 });

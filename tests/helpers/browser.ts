@@ -167,6 +167,10 @@ export async function newUser(
     if (message.type() === "error") errors.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => errors.push(`page error: ${(error as Error).message ?? error}`));
+  // Leaving a call asks first (beforeunload); a test that reloads or leaves means it.
+  page.on("dialog", (dialog) => {
+    if (dialog.type() === "beforeunload") void dialog.accept().catch(() => {});
+  });
   await page.setViewport(options.viewport ?? { width: 1280, height: 720 });
   if (options.path !== undefined) await page.goto(new URL(options.path, baseUrl).href);
   return {

@@ -88,6 +88,7 @@ export class FakeMedia {
       }
       return;
     }
+    if (command.type === "use") return this.use(command.kind, command.deviceId);
     const { got, failure } = this.plan()([command.kind]);
     queueMicrotask(() => {
       if (this.stopped) return;
@@ -101,6 +102,22 @@ export class FakeMedia {
       this.stream ??= new FakeStream([]);
       this.stream.tracks.push(track);
       this.send({ type: "media.added", stream: this.stream, kind: command.kind });
+    });
+  }
+
+  /** The device each kind was last switched to. */
+  readonly devices: Partial<Record<MediaKind, string>> = {};
+
+  /** Another device for `kind`: its track swapped in, as the browser's `localMedia` does. */
+  use(kind: MediaKind, deviceId: string): void {
+    this.devices[kind] = deviceId;
+    const old = this.stream?.tracks.find((t) => t.kind === kind);
+    if (!this.stream || !old) return;
+    old.stop();
+    const track = this.#track(kind);
+    this.stream.tracks.splice(this.stream.tracks.indexOf(old), 1, track);
+    queueMicrotask(() => {
+      if (!this.stopped) this.send({ type: "media.replaced", stream: this.stream, kind, track });
     });
   }
 

@@ -171,10 +171,31 @@ Deno.test("hanging up tells the server, stops the camera and closes everything",
   assert.ok(a.media[0].tracks.every((t) => t.stopped), "camera and microphone stopped");
   assert.equal(pc.closed, true);
   assert.equal(a.socket.stopped, true);
+  assert.equal(view.alert!.neutral, true, "leaving is not an error");
+  assert.equal(view.heading, "You left the call");
   a.send({ type: "user.retry" });
   await settle();
   assert.equal(a.media.length, 2, "Rejoin starts the camera again");
-  assert.equal(a.view().canJoin, true);
+  // ... and goes straight back into the call: no second Join.
+  assert.equal(a.view().screen, "call");
+  assert.equal(a.view().inCall, true);
+  assert.equal(a.actor.getSnapshot().context.autoJoin, false, "a later Rejoin path starts fresh");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("another camera mid-call is swapped in without a new offer", async () => {
+  const { a, b } = await connectedPair();
+  const offers = a.pc.commands.filter((c) => c === "offer").length;
+  const before = a.pc.sent.find((t) => t.kind === "video");
+  a.send({ type: "user.useDevice", kind: "video", deviceId: "back-camera" });
+  await settle();
+  const after = a.pc.sent.find((t) => t.kind === "video");
+  assert.notEqual(after, before, "the new camera's track is sent");
+  assert.equal((before as { stopped?: boolean }).stopped, true, "the old camera is let go");
+  assert.equal(a.media.at(-1)!.devices.video, "back-camera");
+  assert.equal(a.pc.commands.filter((c) => c === "offer").length, offers, "no new offer");
+  assert.equal(a.view().status, "Connected.");
   a.actor.stop();
   b.actor.stop();
 });

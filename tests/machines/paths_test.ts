@@ -174,6 +174,7 @@ const WALKS: Walk[] = [
       { type: "lobby.status", members: 2, capacity: 2, yours: true, relay: false },
       { type: "user.toggleHideAddress" },
       { type: "media.replaced", stream, kind: "video", track: null },
+      { type: "user.useDevice", kind: "video", deviceId: "camera-2" },
       ...timers(callMachine),
       { type: "xstate.done.actor.session" },
     ],
@@ -186,6 +187,7 @@ const WALKS: Walk[] = [
         context.roomMembers,
         context.relayAvailable,
         context.hideAddress,
+        context.autoJoin,
       ]),
     replayed: (fakes) => provideEffects(fakes.effects()),
     check(fakes, snapshot) {

@@ -1,0 +1,89 @@
+/**
+ * Presence: each side tells the other, peer to peer over the call's control data channel,
+ * whether its microphone and camera are on and the name it goes by. Sent when the channel opens
+ * and on every change, so the other side shows a muted badge and a "camera off" placeholder
+ * instead of a black picture that looks like a broken call.
+ *
+ * What arrives is untrusted: anything but the expected shape is dropped, and a name is cut to
+ * {@linkcode MAX_NAME_LENGTH} characters.
+ *
+ * @module
+ */
+import { type MessageChannel, type PeerMessage, peerMessages } from "./peer_messages.ts";
+
+/** What one side says about itself. */
+export interface Presence {
+  mic: boolean;
+  camera: boolean;
+  /** The display name the person chose, or "" for none. */
+  name: string;
+}
+
+/** The longest display name sent or accepted. */
+export const MAX_NAME_LENGTH = 40; // client/ui.ts keeps the same limit on its input.
+
+/** `message` as a {@linkcode Presence}, or null when it is not one. */
+export function readPresence(message: PeerMessage): Presence | null {
+  const { mic, camera, name } = message;
+  if (typeof mic !== "boolean" || typeof camera !== "boolean") return null;
+  const cleanName = typeof name === "string"
+    ? name.replace(/[\p{C}]/gu, "").trim().slice(0, MAX_NAME_LENGTH)
+    : "";
+  return { mic, camera, name: cleanName };
+}
+
+/** The link to the other side's presence, kept across peer connections. */
+export interface PresenceLink {
+  /** Follow `channel` (the newest peer connection's, or null) and say `mine` over it. */
+  update(channel: MessageChannel | null, mine: Presence): void;
+  /** What the other side said last over the current channel; null until it says something. */
+  theirs(): Presence | null;
+}
+
+/** A presence link; `onChange` runs whenever the other side's presence changes. */
+export function presenceLink(onChange: () => void): PresenceLink {
+  let channel: MessageChannel | null = null;
+  let stops: (() => void)[] = [];
+  let theirs: Presence | null = null;
+  let mine: Presence | null = null;
+  let sent = "";
+
+  const say = () => {
+    if (!channel || !mine) return;
+    const text = JSON.stringify(mine);
+    if (text === sent) return;
+    if (peerMessages(channel).send({ type: "presence", ...mine })) sent = text;
+  };
+
+  return {
+    update(next, presence) {
+      mine = presence;
+      if (next !== channel) {
+        for (const stop of stops) stop();
+        channel = next;
+        sent = "";
+        if (theirs) {
+          theirs = null;
+          queueMicrotask(onChange);
+        }
+        if (next) {
+          const bus = peerMessages(next);
+          stops = [
+            bus.on("presence", (message) => {
+              const heard = readPresence(message);
+              if (!heard) return;
+              theirs = heard;
+              onChange();
+            }),
+            bus.onOpen(() => {
+              sent = "";
+              say();
+            }),
+          ];
+        } else stops = [];
+      }
+      say();
+    },
+    theirs: () => theirs,
+  };
+}
