@@ -21,13 +21,20 @@ actor.start();
 actor.send({ type: "user.start" });
 
 /**
+ * Where the build put the inspector's bundle (`client/inspector.ts`); filled in by the build.
+ * Outside a build (type checks, tests of other modules) it is not defined.
+ */
+declare const PARLEY_INSPECTOR_URL: string;
+
+/**
  * With `?inspect` in the address, the Stately inspector, to watch this call's states, events and
- * context live. Loaded only then: it is a chunk of its own, not part of app.js.
+ * context live. Loaded only then: a bundle of its own, not part of the page's.
  */
 async function loadInspector() {
   if (!new URLSearchParams(location.search).has("inspect")) return undefined;
   try {
-    const { createBrowserInspector } = await import("@statelyai/inspect");
+    const url = PARLEY_INSPECTOR_URL;
+    const { createBrowserInspector } = await import(url) as typeof import("./inspector.ts");
     return createBrowserInspector().inspect;
   } catch (error) {
     console.warn("Parley: the Stately inspector could not be loaded.", error);

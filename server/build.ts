@@ -23,6 +23,8 @@ import {
 
 /** The pages' scripts: `<script type="module" src="/app.js">` in static/*.html is this entry. */
 const ENTRIES: Readonly<Record<string, string>> = {
+  // Built first: the call page learns where it went (`PARLEY_INSPECTOR_URL`).
+  inspector: "client/inspector.ts",
   app: "client/main.ts",
   check: "client/check.ts",
 };
@@ -85,6 +87,8 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
       body = new TextEncoder().encode(
         fillScriptTags(new TextDecoder().decode(body), bundle, `${STATIC}${path}`),
       );
+    } else if (path.endsWith(".css") && !options.dev) {
+      body = await minifyCss(body);
     }
     if (files.has(path)) throw new Error(`${STATIC}${path} has the name of a bundle file`);
     files.set(path, file(body, path, false));
@@ -135,54 +139,72 @@ interface Bundle {
 
 async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
   const outdir = `${root}${DIST}`;
+  const outputs = new Map<string, Uint8Array<ArrayBuffer>>();
+  const entries = new Map<string, { path: string; imports: string[] }>();
+  const urlPath = (path: string) => path.slice(outdir.length);
   try {
-    const result = await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: Object.fromEntries(
-        Object.entries(ENTRIES).map(([name, entry]) => [name, root + entry]),
-      ),
-      outdir,
-      write: false,
-      // The name carries the hash of the content (and of what it imports), so a file can be
-      // cached forever: a new build is a new name.
-      entryNames: "[name]-[hash]",
-      // Code loaded with `import()` (the `?inspect` inspector) and what it shares with the entry
-      // go to chunks/, fetched only when needed.
-      splitting: true,
-      chunkNames: "chunks/[name]-[hash]",
-      metafile: true,
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: ["es2022", "chrome110", "firefox115", "safari16"],
-      minify: true,
-      sourcemap: dev ? "linked" : false,
-      legalComments: "none",
-      logLevel: "warning",
-    });
-    const urlPath = (path: string) => path.slice(outdir.length);
-    const outputs = new Map<string, Uint8Array<ArrayBuffer>>();
-    for (const output of result.outputFiles) {
-      outputs.set(urlPath(output.path), new Uint8Array(output.contents));
-    }
-    // The metafile names outputs relative to absWorkingDir.
-    const meta = result.metafile.outputs;
-    const staticImports = (output: string, seen: Set<string>) => {
-      for (const imported of meta[output].imports) {
-        if (imported.kind !== "import-statement" || seen.has(imported.path)) continue;
-        seen.add(imported.path);
-        staticImports(imported.path, seen);
+    // One build per page: a page's first load then shares no chunk with another page's, and
+    // fetches its entry and the few chunks it needs at once, nothing split off for the other.
+    for (const [name, entry] of Object.entries(ENTRIES)) {
+      const result = await esbuild.build({
+        absWorkingDir: root,
+        entryPoints: { [name]: root + entry },
+        outdir,
+        write: false,
+        // The name carries the hash of the content (and of what it imports), so a file can be
+        // cached forever: a new build is a new name.
+        entryNames: "[name]-[hash]",
+        // Code loaded with `import()` (the `?inspect` inspector, panels opened later) and what
+        // it shares with the entry go to chunks/, fetched only when needed.
+        splitting: true,
+        chunkNames: "chunks/[name]-[hash]",
+        metafile: true,
+        bundle: true,
+        format: "esm",
+        platform: "browser",
+        target: ["es2022", "chrome110", "firefox115", "safari16"],
+        minify: true,
+        sourcemap: dev ? "linked" : false,
+        legalComments: "none",
+        logLevel: "warning",
+        define: {
+          PARLEY_INSPECTOR_URL: JSON.stringify(entries.get("inspector")?.path ?? ""),
+        },
+      });
+      for (const output of result.outputFiles) {
+        outputs.set(urlPath(output.path), new Uint8Array(output.contents));
       }
-      return seen;
-    };
-    const entries = new Map<string, { path: string; imports: string[] }>();
-    for (const [output, info] of Object.entries(meta)) {
-      const name = Object.keys(ENTRIES).find((n) => info.entryPoint === ENTRIES[n]);
-      if (!name) continue;
-      const imports = [...staticImports(output, new Set())].map((p) => urlPath(`${root}${p}`));
-      entries.set(name, { path: urlPath(`${root}${output}`), imports });
+      // The metafile names outputs relative to absWorkingDir.
+      const meta = result.metafile.outputs;
+      const staticImports = (output: string, seen: Set<string>) => {
+        for (const imported of meta[output].imports) {
+          if (imported.kind !== "import-statement" || seen.has(imported.path)) continue;
+          seen.add(imported.path);
+          staticImports(imported.path, seen);
+        }
+        return seen;
+      };
+      for (const [output, info] of Object.entries(meta)) {
+        if (info.entryPoint !== entry) continue;
+        const imports = [...staticImports(output, new Set())].map((p) => urlPath(`${root}${p}`));
+        entries.set(name, { path: urlPath(`${root}${output}`), imports });
+      }
     }
     return { outputs, entries };
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/** A style sheet without its comments and spaces (development keeps it as written). */
+async function minifyCss(body: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    const { code } = await esbuild.transform(new TextDecoder().decode(body), {
+      loader: "css",
+      minify: true,
+      target: ["chrome110", "firefox115", "safari16"],
+    });
+    return new TextEncoder().encode(code);
   } finally {
     await esbuild.stop();
   }
