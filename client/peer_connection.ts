@@ -79,7 +79,8 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
         files: pc.createDataChannel("files", { negotiated: true, id: 1, ordered: true }),
       };
       for (const channel of Object.values(channels)) channel.binaryType = "arraybuffer";
-      send({ type: "pc.channels", channels });
+      // extras (issue 11): the page's quality indicator, panel and verification code read stats.
+      send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats() } });
     };
 
     if (input.initiator) {

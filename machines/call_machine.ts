@@ -26,9 +26,11 @@ import {
   type MediaKind,
   type PeerCommand,
   type PeerInput,
+  type ShareEvent,
   type SignalingCommand,
   type SignalingInput,
   type StreamLike,
+  type TrackLike,
 } from "./call_types.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
 import { type SessionCommand, sessionMachine, type SessionReport } from "./session_machine.ts";
@@ -46,6 +48,9 @@ export type CallEvent =
   | { type: "user.hangUp" }
   | { type: "user.retry" }
   | { type: "user.toggleHideAddress" }
+  | { type: "user.shareScreen" } // extras (issue 11)
+  | { type: "user.stopSharing" } // extras (issue 11)
+  | ShareEvent // extras (issue 11)
   | MediaEvent
   | LobbyEvent
   | SessionReport;
@@ -93,6 +98,8 @@ export const callMachine = setup({
     localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(notProvided),
     /** How many are in the room, asked without a seat while the person gets ready. */
     lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
+    /** extras (issue 11): a screen to share; reports `share.started`, `share.ended`. */
+    screenShare: fromCallback<{ type: "stop" }>(notProvided),
     session: sessionMachine,
   },
   actions: {
@@ -103,6 +110,13 @@ export const callMachine = setup({
     ),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
+    // extras (issue 11): `track` goes out as the video, without renegotiating.
+    sendVideo: sendTo("session", ({ context }, track: TrackLike | null) => ({
+      type: "media.replaced" as const,
+      stream: context.stream,
+      kind: "video" as const,
+      track,
+    })),
     applySwitches: sendTo("media", ({ context }) => ({
       type: "enable" as const,
       audio: context.micOn,
@@ -282,7 +296,25 @@ export const callMachine = setup({
           },
           initial: "steady",
           states: {
-            steady: {},
+            steady: { on: { "user.shareScreen": "sharing" } }, // extras (issue 11)
+            // extras (issue 11): the screen goes out in place of the camera, which comes back
+            // when sharing ends (Parley's button, or the browser's own "Stop sharing").
+            sharing: {
+              tags: ["sharing"],
+              invoke: { src: "screenShare" },
+              exit: {
+                type: "sendVideo",
+                params: ({ context }) =>
+                  context.stream?.getTracks().find((track) => track.kind === "video") ?? null,
+              },
+              on: {
+                "share.started": {
+                  actions: { type: "sendVideo", params: ({ event }) => event.track },
+                },
+                "share.ended": "steady",
+                "user.stopSharing": "steady",
+              },
+            },
             adding: {
               tags: ["addingMedia"],
               entry: {
@@ -332,6 +364,8 @@ export interface CallEffects {
   localMedia: ReturnType<typeof fromCallback<MediaCommand, Record<MediaKind, boolean>>>;
   signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
   peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
+  /** extras (issue 11). */
+  screenShare: ReturnType<typeof fromCallback<{ type: "stop" }>>;
 }
 
 /** The call machine with its children's effects provided, all the way down. */
@@ -343,7 +377,12 @@ export function provideEffects(effects: CallEffects): typeof callMachine {
     actors: { signaling: effects.signaling, negotiation },
   });
   return callMachine.provide({
-    actors: { localMedia: effects.localMedia, lobby: effects.lobby, session },
+    actors: {
+      localMedia: effects.localMedia,
+      lobby: effects.lobby,
+      screenShare: effects.screenShare,
+      session,
+    },
   });
 }
 

@@ -43,6 +43,7 @@ import {
   FakePeerConnection,
   FakeSignalingConnection,
   FakeStream,
+  FakeTrack,
   joinedAck,
   settle,
 } from "../helpers/fake_call.ts";
@@ -52,6 +53,7 @@ class Fakes {
   media: { stream: FakeStream; stopped: boolean }[] = [];
   sockets: FakeSignalingConnection[] = [];
   peers: FakePeerConnection[] = [];
+  shares: { stopped: boolean }[] = [];
 
   effects() {
     return {
@@ -89,6 +91,11 @@ class Fakes {
           pc.run(command);
         });
         return () => pc.close();
+      }),
+      screenShare: fromCallback<{ type: "stop" }>(() => {
+        const share = { stopped: false };
+        this.shares.push(share);
+        return () => void (share.stopped = true);
       }),
     };
   }
@@ -171,6 +178,10 @@ const WALKS: Walk[] = [
       { type: "lobby.status", members: 2, capacity: 2, yours: true, relay: false },
       { type: "user.toggleHideAddress" },
       { type: "media.replaced", stream, kind: "video", track: null },
+      { type: "user.shareScreen" },
+      { type: "user.stopSharing" },
+      { type: "share.started", track: new FakeTrack("video") },
+      { type: "share.ended", reason: "stopped" },
       ...timers(callMachine),
       { type: "xstate.done.actor.session" },
     ],
@@ -195,6 +206,9 @@ const WALKS: Walk[] = [
       assert.equal(stray.length, 0, "a track of given-up media still runs");
       const inCall = call.matches({ live: "inCall" });
       assert.equal(fakes.openSockets(), inCall ? 1 : 0, "a signaling connection exactly in call");
+      const sharing = call.matches({ live: { inCall: "sharing" } });
+      const shares = fakes.shares.filter((share) => !share.stopped).length;
+      assert.equal(shares, sharing ? 1 : 0, "a screen is captured exactly while sharing");
     },
   },
   {
