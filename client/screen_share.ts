@@ -10,7 +10,7 @@ import { fromCallback } from "xstate";
 import type { ShareEvent } from "../machines/call_types.ts";
 
 /** The `screenShare` actor the browser provides to the call machine. */
-export const screenShare = fromCallback<{ type: "stop" }, Record<string, never>>(
+export const screenShare = fromCallback<{ type: "stop" }>(
   ({ sendBack }) => {
     let stream: MediaStream | null = null;
     let stopped = false;
