@@ -94,7 +94,12 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
   const chat: Chat = createChat(showMessage);
 
   const transferItems = new Map<string, HTMLLIElement>();
+  const shownPercent = new Map<string, string>();
   const showTransfer = (transfer: Transfer) => {
+    // Redrawn when the whole percent or the state changes, not for each 16 KiB.
+    const key = `${transfer.state} ${Math.floor((transfer.done / (transfer.size || 1)) * 100)}`;
+    if (shownPercent.get(transfer.id) === key) return;
+    shownPercent.set(transfer.id, key);
     let item = transferItems.get(transfer.id);
     if (!item) {
       item = make("li", { className: `transfer ${transfer.direction === "out" ? "me" : "them"}` });

@@ -16,8 +16,10 @@ import {
   closeBrowser,
   launchChromium,
   launchFirefox,
+  LIVE,
   newRoomUrl,
   saveScreenshot,
+  waitForFrames,
 } from "../helpers/browser.ts";
 import {
   certificatesOf,
@@ -184,6 +186,74 @@ Deno.test({
         await panelShowsTheCall(a.page);
         await panelShowsTheCall(b.page);
         await saveScreenshot(a.page, "connection-panel");
+        assert.deepEqual([...a.errors, ...b.errors], []);
+      } finally {
+        await closeBrowser(browser);
+      }
+    }),
+});
+
+/**
+ * Waits until the other side's video is narrow (width/height under 1.5: the shared screen here)
+ * or wide (the fake camera's 16:9).
+ */
+async function waitForNarrow(page: Page, narrow: boolean): Promise<void> {
+  await page.waitForFunction(
+    (want: boolean) => {
+      const video = document.getElementById("remote-video") as HTMLVideoElement;
+      return video.videoHeight > 0 && (video.videoWidth / video.videoHeight < 1.5) === want;
+    },
+    { timeout: 15_000, polling: 100 },
+    narrow,
+  ).catch(async (error) => {
+    const size = await page.$eval("#remote-video", (v) => {
+      const video = v as HTMLVideoElement;
+      return `${video.videoWidth}x${video.videoHeight}`;
+    });
+    throw new Error(`the other side's video is ${size} (want narrow: ${narrow}): ${error}`);
+  });
+}
+
+Deno.test({
+  name:
+    "Chromium: a screen share reaches the other side as moving video; stopping it brings the camera back",
+  ...BROWSER_TEST,
+  fn: () =>
+    withServer(async (server) => {
+      let browser: Browser | undefined;
+      try {
+        // Headless Chromium shares its own screen (the page, as it shows it) without a picker.
+        browser = await launchChromium({
+          args: [
+            "--auto-select-desktop-capture-source=Entire screen",
+            "--screen-info={600x900}",
+            "--window-size=600,900",
+          ],
+        });
+        const room = await newRoomUrl(server.url);
+        const [a, b] = await joinedPair([browser, browser], server.url, room);
+        // A's screen comes out 4:3 here, unlike the fake camera's 16:9.
+        await waitForNarrow(b.page, false);
+        const offers = () =>
+          a.page.evaluate(() =>
+            (globalThis as unknown as { parleyLog: string[] }).parleyLog.filter((line) =>
+              /signaling have-(local|remote)-offer/.test(line)
+            ).length
+          );
+        const offersBefore = await offers();
+
+        await a.page.click("#share-screen");
+        await waitForMatch(a.page, "#share-screen", /^Stop sharing$/);
+        await waitForNarrow(b.page, true); // B sees the screen...
+        await waitForFrames(b.page, LIVE); // ...moving.
+        assert.equal(await offers(), offersBefore, "no renegotiation");
+        await saveScreenshot(b.page, "screen-share");
+
+        await a.page.click("#share-screen");
+        await waitForMatch(a.page, "#share-screen", /^Share screen$/);
+        await waitForNarrow(b.page, false); // The camera is back...
+        await waitForFrames(b.page, LIVE); // ...moving.
+        assert.equal(await offers(), offersBefore, "no renegotiation");
         assert.deepEqual([...a.errors, ...b.errors], []);
       } finally {
         await closeBrowser(browser);
