@@ -15,7 +15,12 @@ import { mountChatPanel } from "./chat_view.ts";
 import { peerMessages } from "./peer_messages.ts";
 import { mountQualityView } from "./quality_view.ts";
 import { sample, type StatsSample } from "./stats_sample.ts";
-import { certificateFingerprints, type StatsEntry, verificationCode } from "./verification.ts";
+import {
+  certificateFingerprints,
+  sdpFingerprints,
+  type StatsEntry,
+  verificationCode,
+} from "./verification.ts";
 import { watchTree } from "./watch.ts";
 
 /** How often the connection's stats are read. */
@@ -141,7 +146,12 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
       }
       previous = entries;
       if (!feed.code) {
-        const fingerprints = certificateFingerprints(entries);
+        const connected = entries.some((e) =>
+          e.type === "transport" && e.dtlsState === "connected"
+        ) ||
+          entries.some((e) => e.type === "candidate-pair" && e.state === "succeeded");
+        const fingerprints = certificateFingerprints(entries) ??
+          (connected && channels?.sdp ? sdpFingerprints(channels.sdp()) : null);
         if (fingerprints) {
           (feed as { code: string | null }).code = await verificationCode(fingerprints);
         }

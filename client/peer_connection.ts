@@ -80,7 +80,8 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       };
       for (const channel of Object.values(channels)) channel.binaryType = "arraybuffer";
       // extras (issue 11): the page's quality indicator, panel and verification code read stats.
-      send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats() } });
+      const sdp = () => [pc.localDescription?.sdp ?? "", pc.remoteDescription?.sdp ?? ""];
+      send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats(), sdp } });
     };
 
     if (input.initiator) {

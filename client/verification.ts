@@ -303,6 +303,21 @@ export function certificateFingerprints(entries: Iterable<StatsEntry>): Fingerpr
   return null;
 }
 
+/**
+ * The same from the local and remote descriptions' `a=fingerprint` lines, for browsers whose
+ * stats have no `certificate` entries (Firefox): the browser checks that the certificate the
+ * other side presents in the DTLS handshake has the fingerprint of its description. Null until
+ * both descriptions are there.
+ */
+export function sdpFingerprints([local, remote]: string[]): Fingerprints | null {
+  const of = (sdp: string | undefined) => {
+    const match = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp ?? "");
+    return match ? `${match[1].toLowerCase()} ${match[2].toUpperCase()}` : null;
+  };
+  const [mine, theirs] = [of(local), of(remote)];
+  return mine && theirs ? { local: mine, remote: theirs } : null;
+}
+
 function fingerprint(certificate: StatsEntry): string {
   const algorithm = String(certificate.fingerprintAlgorithm ?? "sha-256").toLowerCase();
   return `${algorithm} ${String(certificate.fingerprint).toUpperCase()}`;

@@ -193,6 +193,8 @@ export interface PeerChannels {
   files: ChannelLike;
   /** This connection's `getStats()` (an `RTCStatsReport`), for the page's quality views. */
   stats?: () => Promise<unknown>;
+  /** The local and remote descriptions' SDP (certificate fingerprints where stats lack them). */
+  sdp?: () => string[];
 }
 
 /** What the `peerConnection` actor reports. */

@@ -193,6 +193,28 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "Chromium and Firefox: chat both ways, a 5 MB file, the same verification code",
+  ...BROWSER_TEST,
+  fn: () =>
+    withServer(async (server) => {
+      let chromium: Browser | undefined;
+      let firefox: Browser | undefined;
+      try {
+        chromium = await launchChromium();
+        firefox = await launchFirefox();
+        const room = await newRoomUrl(server.url);
+        const [a, b] = await joinedPair([chromium, firefox], server.url, room);
+        await chatAndFiles(a.page, b.page, "Chromium to Firefox");
+        await verificationCodes(a.page, b.page);
+        await panelShowsTheCall(b.page);
+      } finally {
+        await closeBrowser(chromium);
+        await closeBrowser(firefox);
+      }
+    }),
+});
+
 /**
  * Waits until the other side's video is narrow (width/height under 1.5: the shared screen here)
  * or wide (the fake camera's 16:9).

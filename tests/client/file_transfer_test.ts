@@ -67,7 +67,7 @@ function fileOf(bytes: Uint8Array<ArrayBuffer>, name = "photo.jpg"): FileLike {
     name,
     size: bytes.byteLength,
     type: "image/jpeg",
-    arrayBuffer: async () => bytes.buffer,
+    arrayBuffer: () => Promise.resolve(bytes.buffer),
   };
 }
 

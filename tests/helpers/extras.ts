@@ -59,7 +59,15 @@ export async function certificatesOf(page: Page): Promise<{ local: string; remot
     if (!pc) return false;
     const stats = [...(await pc.getStats()).values()];
     const transport = stats.find((s) => s.type === "transport" && s.remoteCertificateId);
-    if (!transport) return false;
+    if (!transport) {
+      // Firefox has no certificate stats: the fingerprints its DTLS checked, from the SDP.
+      if (!stats.some((s) => s.type === "candidate-pair" && s.state === "succeeded")) return false;
+      const of = (sdp = "") => {
+        const [, algorithm, value] = /a=fingerprint:(\S+) (\S+)/.exec(sdp) ?? [];
+        return `${algorithm} ${value}`;
+      };
+      return { local: of(pc.localDescription?.sdp), remote: of(pc.remoteDescription?.sdp) };
+    }
     const cert = (id: string) => {
       const c = stats.find((s) => s.id === id);
       return `${c.fingerprintAlgorithm} ${c.fingerprint}`;
