@@ -8,9 +8,8 @@
  *
  * @module
  */
-import type { Actor } from "xstate";
+import type { Actor, AnyActorRef } from "xstate";
 import type { callMachine, PeerChannels } from "../machines/call_machine.ts";
-import { callSnapshots } from "./call_view.ts";
 import { mountChatPanel } from "./chat_view.ts";
 import { peerMessages } from "./peer_messages.ts";
 import { mountQualityView } from "./quality_view.ts";
@@ -21,7 +20,22 @@ import {
   type StatsEntry,
   verificationCode,
 } from "./verification.ts";
-import { watchTree } from "./watch.ts";
+
+/**
+ * The current connection's data channels (the session's negotiation's), read from the actor
+ * tree directly: importing the page's own helpers for this would split them out of the entry
+ * into a chunk of their own, and the first visit would grow.
+ */
+function currentChannels(actor: Actor<typeof callMachine>): PeerChannels | null {
+  const child = (parent: unknown, id: string) =>
+    (parent as { children?: Record<string, AnyActorRef | undefined> }).children?.[id]
+      ?.getSnapshot();
+  const negotiation = child(child(actor.getSnapshot(), "session"), "negotiation");
+  return (negotiation?.context?.channels ?? null) as PeerChannels | null;
+}
+
+/** How often the page looks for a new connection (after a reconnect) to speak over. */
+const FOLLOW_MS = 250;
 
 /** How often the connection's stats are read. */
 export const STATS_INTERVAL_MS = 1000;
@@ -165,9 +179,8 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
   };
   setInterval(readStats, STATS_INTERVAL_MS);
 
-  watchTree(actor, () => {
+  const follow = () => {
     const snapshot = actor.getSnapshot();
-    const { negotiation } = callSnapshots(snapshot);
     const inCall = snapshot.matches({ live: "inCall" });
     const sharing = snapshot.hasTag("sharing");
     shareButton.textContent = sharing ? "Stop sharing" : "Share screen";
@@ -176,7 +189,7 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
     tools.hidden = !inCall;
     side.hidden = !inCall;
     if (!inCall) quality.clear();
-    const now = (negotiation?.context.channels ?? null) as PeerChannels | null;
+    const now = currentChannels(actor);
     if (now === channels) return;
     // A new connection (after a reconnect): chat and files go over its channels from now on.
     detach?.();
@@ -191,5 +204,8 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
       )
       : null;
     changed();
-  });
+  };
+  actor.subscribe(follow);
+  setInterval(follow, FOLLOW_MS);
+  follow();
 }

@@ -75,7 +75,17 @@ export function selectedPair(entries: Entries): {
 export function pathOf(entries: Entries): CallPath {
   const selected = selectedPair(entries);
   if (!selected) return "unknown";
-  const types = [selected.local?.candidateType, selected.remote?.candidateType];
+  // A peer-reflexive candidate at an address the other side also gave as a host candidate is that
+  // host candidate found first by a check (a race, as Firefox often has on a LAN): no NAT.
+  const hostAddresses = new Set(
+    entries.filter((e) => e.candidateType === "host").map((e) => String(e.address ?? e.ip)),
+  );
+  const typeOf = (candidate: StatsEntry | undefined) =>
+    candidate?.candidateType === "prflx" &&
+      hostAddresses.has(String(candidate.address ?? candidate.ip))
+      ? "host"
+      : candidate?.candidateType;
+  const types = [typeOf(selected.local), typeOf(selected.remote)];
   if (types.includes("relay")) return "relay";
   if (types.includes("srflx") || types.includes("prflx")) return "nat";
   return types.every((type) => type === "host") ? "direct" : "unknown";
