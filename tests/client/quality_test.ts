@@ -146,3 +146,27 @@ Deno.test("a second read from two reports: rates, loss both ways, video, codec, 
   ]);
   assert.equal(s.path, "nat");
 });
+
+Deno.test("the path: a relay, a NAT, or direct (a peer-reflexive twin of a host candidate too)", () => {
+  const at = (local: string, remote: string, remoteAddress = "10.0.0.2") => {
+    const entries = report(1000, 0, 0, 0).map((e) =>
+      e.id === "L1"
+        ? { ...e, candidateType: local, address: "10.0.0.1" }
+        : e.id === "R1"
+        ? { ...e, candidateType: remote, address: remoteAddress }
+        : e
+    );
+    entries.push({
+      type: "remote-candidate",
+      id: "R2",
+      candidateType: "host",
+      address: "10.0.0.2",
+    });
+    return sample(entries, entries).path;
+  };
+  assert.equal(at("host", "host"), "direct");
+  assert.equal(at("host", "prflx"), "direct");
+  assert.equal(at("host", "prflx", "203.0.113.9"), "nat");
+  assert.equal(at("srflx", "host"), "nat");
+  assert.equal(at("relay", "host"), "relay");
+});
