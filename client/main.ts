@@ -8,15 +8,18 @@ import { createActor } from "xstate";
 import { provideEffects } from "../machines/call_machine.ts";
 import { localMedia } from "./media.ts";
 import { peerConnection } from "./peer_connection.ts";
+import { screenShare } from "./screen_share.ts"; // extras (issue 11)
+import { mountExtrasWhenJoined } from "./extras_loader.ts"; // extras (issue 11)
 import { lobby, signaling } from "./signaling.ts";
 import { mountCallPage } from "./ui.ts";
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
-  provideEffects({ lobby, localMedia, signaling, peerConnection }),
+  provideEffects({ lobby, localMedia, signaling, peerConnection, screenShare }),
   { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);
+mountExtrasWhenJoined(actor); // extras (issue 11)
 actor.start();
 actor.send({ type: "user.start" });
 

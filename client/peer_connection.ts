@@ -108,7 +108,9 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
         files: pc.createDataChannel("files", { negotiated: true, id: 1, ordered: true }),
       };
       for (const channel of Object.values(channels)) channel.binaryType = "arraybuffer";
-      send({ type: "pc.channels", channels });
+      // extras (issue 11): the page's quality indicator, panel and verification code read stats.
+      const sdp = () => [pc.localDescription?.sdp ?? "", pc.remoteDescription?.sdp ?? ""];
+      send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats(), sdp } });
     };
 
     if (input.initiator) {

@@ -27,9 +27,11 @@ import {
   type PeerInput,
   type SessionCommand,
   type SessionReport,
+  type ShareEvent,
   type SignalingCommand,
   type SignalingInput,
   type StreamLike,
+  type TrackLike,
 } from "./call_types.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
@@ -49,6 +51,9 @@ export type CallEvent =
   | { type: "user.toggleHideAddress" }
   /** Use this camera or microphone from now on (sent without renegotiating). */
   | { type: "user.useDevice"; kind: MediaKind; deviceId: string }
+  | { type: "user.shareScreen" } // extras (issue 11)
+  | { type: "user.stopSharing" } // extras (issue 11)
+  | ShareEvent // extras (issue 11)
   | MediaEvent
   | LobbyEvent
   | SessionReport;
@@ -98,6 +103,8 @@ export const callMachine = setup({
     localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(notProvided),
     /** How many are in the room, asked without a seat while the person gets ready. */
     lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
+    /** extras (issue 11): a screen to share; reports `share.started`, `share.ended`. */
+    screenShare: fromCallback<{ type: "stop" }>(notProvided),
     session: sessionMachine,
   },
   actions: {
@@ -108,6 +115,13 @@ export const callMachine = setup({
     ),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
+    // extras (issue 11): `track` goes out as the video, without renegotiating.
+    sendVideo: sendTo("session", ({ context }, track: TrackLike | null) => ({
+      type: "media.replaced" as const,
+      stream: context.stream,
+      kind: "video" as const,
+      track,
+    })),
     applySwitches: sendTo("media", ({ context }) => ({
       type: "enable" as const,
       audio: context.micOn,
@@ -291,7 +305,25 @@ export const callMachine = setup({
           },
           initial: "steady",
           states: {
-            steady: {},
+            steady: { on: { "user.shareScreen": "sharing" } }, // extras (issue 11)
+            // extras (issue 11): the screen goes out in place of the camera, which comes back
+            // when sharing ends (Parley's button, or the browser's own "Stop sharing").
+            sharing: {
+              tags: ["sharing"],
+              invoke: { src: "screenShare" },
+              exit: {
+                type: "sendVideo",
+                params: ({ context }) =>
+                  context.stream?.getTracks().find((track) => track.kind === "video") ?? null,
+              },
+              on: {
+                "share.started": {
+                  actions: { type: "sendVideo", params: ({ event }) => event.track },
+                },
+                "share.ended": "steady",
+                "user.stopSharing": "steady",
+              },
+            },
             adding: {
               tags: ["addingMedia"],
               entry: {
@@ -342,6 +374,8 @@ export interface CallEffects {
   localMedia: ReturnType<typeof fromCallback<MediaCommand, Record<MediaKind, boolean>>>;
   signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
   peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
+  /** extras (issue 11). */
+  screenShare: ReturnType<typeof fromCallback<{ type: "stop" }>>;
 }
 
 /** The call machine with its children's effects provided, all the way down. */
@@ -353,7 +387,12 @@ export function provideEffects(effects: CallEffects): typeof callMachine {
     actors: { signaling: effects.signaling, negotiation },
   });
   return callMachine.provide({
-    actors: { localMedia: effects.localMedia, lobby: effects.lobby, session },
+    actors: {
+      localMedia: effects.localMedia,
+      lobby: effects.lobby,
+      screenShare: effects.screenShare,
+      session,
+    },
   });
 }
 

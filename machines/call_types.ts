@@ -90,6 +90,14 @@ export type MediaEvent =
    */
   | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
 
+/**
+ * What the `screenShare` actor reports (issue 11): the screen's video `track` is being captured,
+ * or sharing is over (declined, failed, or stopped from the browser's own bar).
+ */
+export type ShareEvent =
+  | { type: "share.started"; track: TrackLike }
+  | { type: "share.ended"; reason: "declined" | "failed" | "stopped" };
+
 // --- Signaling --------------------------------------------------------------------------------
 
 /** Commands the `signaling` actor takes. */
@@ -205,6 +213,10 @@ export interface ChannelLike {
 export interface PeerChannels {
   control: ChannelLike;
   files: ChannelLike;
+  /** This connection's `getStats()` (an `RTCStatsReport`), for the page's quality views. */
+  stats?: () => Promise<unknown>;
+  /** The local and remote descriptions' SDP (certificate fingerprints where stats lack them). */
+  sdp?: () => string[];
 }
 
 /** What the `peerConnection` actor reports. */

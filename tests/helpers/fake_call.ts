@@ -22,6 +22,7 @@ import type {
   PeerCommand,
   PeerEvent,
   PeerInput,
+  ShareEvent,
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
@@ -227,6 +228,22 @@ export class FakePeerConnection {
   }
 }
 
+/** A fake screen share (issue 11): the test decides when the person picks a screen or stops. */
+export class FakeScreenShare {
+  readonly track = new FakeTrack("video");
+  /** Whether the machine stopped it (left the sharing state). */
+  stopped = false;
+  constructor(readonly send: (event: ShareEvent) => void) {}
+  /** The person picked a screen. */
+  pick(): void {
+    if (!this.stopped) this.send({ type: "share.started", track: this.track });
+  }
+  /** The share ended outside Parley (the browser's "Stop sharing"), or was declined. */
+  end(reason: "declined" | "failed" | "stopped" = "stopped"): void {
+    if (!this.stopped) this.send({ type: "share.ended", reason });
+  }
+}
+
 /** One fake signaling connection (one session's). */
 export class FakeSignalingConnection {
   readonly commands: SignalingCommand[] = [];
@@ -278,6 +295,8 @@ export interface FakeCall {
   signaling: FakeSignalingConnection[];
   /** Every peer connection, newest last. */
   peers: FakePeerConnection[];
+  /** Every screen share, newest last. */
+  shares: FakeScreenShare[];
   /** The newest signaling connection. */
   readonly socket: FakeSignalingConnection;
   /** The newest peer connection. */
@@ -297,6 +316,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
   const media: FakeMedia[] = [];
   const signaling: FakeSignalingConnection[] = [];
   const peers: FakePeerConnection[] = [];
+  const shares: FakeScreenShare[] = [];
   const clock = new SimulatedClock();
   const call = {} as FakeCall;
   const machine = provideEffects({
@@ -340,6 +360,14 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
       }
       return () => pc.close();
     }),
+    screenShare: fromCallback<{ type: "stop" }>(({ sendBack }) => {
+      const share = new FakeScreenShare(sendBack);
+      shares.push(share);
+      return () => {
+        share.stopped = true;
+        share.track.stop();
+      };
+    }),
   });
   const actor = createActor(machine, {
     input: { roomId: "room-for-tests-0001", ...options.input },
@@ -355,6 +383,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
     media,
     signaling,
     peers,
+    shares,
     send: (event: CallEvent) => actor.send(event),
     view: () => callView(actor.getSnapshot()),
     advance: (ms: number) => advanceClock(clock, ms),

@@ -44,6 +44,7 @@ import {
   FakePeerConnection,
   FakeSignalingConnection,
   FakeStream,
+  FakeTrack,
   joinedAck,
   settle,
 } from "../helpers/fake_call.ts";
@@ -55,6 +56,7 @@ class Fakes {
   media: { stream: FakeStream; stopped: boolean }[] = [];
   sockets: FakeSignalingConnection[] = [];
   peers: FakePeerConnection[] = [];
+  shares: { stopped: boolean }[] = [];
 
   effects() {
     return {
@@ -92,6 +94,11 @@ class Fakes {
           pc.run(command);
         });
         return () => pc.close();
+      }),
+      screenShare: fromCallback<{ type: "stop" }>(() => {
+        const share = { stopped: false };
+        this.shares.push(share);
+        return () => void (share.stopped = true);
       }),
     };
   }
@@ -175,6 +182,10 @@ const WALKS: Walk[] = [
       { type: "user.toggleHideAddress" },
       { type: "media.replaced", stream, kind: "video", track: null },
       { type: "user.useDevice", kind: "video", deviceId: "camera-2" },
+      { type: "user.shareScreen" },
+      { type: "user.stopSharing" },
+      { type: "share.started", track: new FakeTrack("video") },
+      { type: "share.ended", reason: "stopped" },
       ...timers(callMachine),
       { type: "xstate.done.actor.session" },
     ],
@@ -200,6 +211,9 @@ const WALKS: Walk[] = [
       assert.equal(stray.length, 0, "a track of given-up media still runs");
       const inCall = call.matches({ live: "inCall" });
       assert.equal(fakes.openSockets(), inCall ? 1 : 0, "a signaling connection exactly in call");
+      const sharing = call.matches({ live: { inCall: "sharing" } });
+      const shares = fakes.shares.filter((share) => !share.stopped).length;
+      assert.equal(shares, sharing ? 1 : 0, "a screen is captured exactly while sharing");
     },
   },
   {

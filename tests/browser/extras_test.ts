@@ -1,0 +1,284 @@
+/**
+ * The call's extras (issue 11) as two people use them, in real browsers on the real server:
+ * chat both ways (HTML shown as text, links safe, the unread badge), a 5 MB file that arrives
+ * byte-identical with progress on both sides and one over the limit refused, the connection
+ * panel, the verification code (equal on both sides, and equal to the code this test derives on
+ * its own from each side's certificates), and a screen share that reaches the other side and
+ * gives the camera back when it stops.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Browser, ElementHandle, Page } from "puppeteer-core";
+import { type RunningServer, startServer } from "../helpers/server.ts";
+import {
+  BROWSER_TEST,
+  closeBrowser,
+  launchChromium,
+  launchFirefox,
+  LIVE,
+  newRoomUrl,
+  saveScreenshot,
+  waitForFrames,
+} from "../helpers/browser.ts";
+import {
+  certificatesOf,
+  expectedCode,
+  fileStatuses,
+  joinedPair,
+  recordFileStatuses,
+  sendChat,
+  waitForMatch,
+} from "../helpers/extras.ts";
+
+const XSS = `<img src=x onerror="globalThis.pwned=1"> see https://example.org/a?b=1.`;
+
+async function withServer(body: (server: RunningServer) => Promise<void>): Promise<void> {
+  const server = await startServer();
+  try {
+    await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The SHA-256 of the file `page` offers for saving as `name` (read through its blob URL). */
+async function savedFileHash(page: Page, name: string): Promise<string> {
+  await page.waitForFunction(
+    (file: string) =>
+      [...document.querySelectorAll("a.file-save")].some((a) =>
+        (a as HTMLAnchorElement).download === file
+      ),
+    { timeout: 60_000, polling: 100 },
+    name,
+  );
+  return await page.evaluate(async (file: string) => {
+    const link = [...document.querySelectorAll("a.file-save")].find((a) =>
+      (a as HTMLAnchorElement).download === file
+    ) as HTMLAnchorElement;
+    const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> }).parleyBlobs
+      .get(link.href)!;
+    const bytes = await blob.arrayBuffer();
+    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }, name);
+}
+
+async function chooseFile(page: Page, path: string): Promise<void> {
+  const input = await page.$("#file-input") as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(path);
+}
+
+/** Chat both ways, the badge, HTML as text; then a file each way. */
+async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
+  // B's chat is closed: A's message lights the badge.
+  await a.click("#open-chat");
+  await sendChat(a, XSS);
+  await waitForMatch(b, "#chat-unread", /^1$/);
+  assert.equal(await b.$eval("#chat-unread", (e) => (e as HTMLElement).hidden), false);
+  await b.click("#open-chat");
+  await waitForMatch(b, "#chat-log li.them", /<img src=x onerror=/);
+  assert.equal(await b.$eval("#chat-unread", (e) => (e as HTMLElement).hidden), true);
+  const shown = await b.$eval("#chat-log li.them", (li) => ({
+    text: li.textContent,
+    images: li.querySelectorAll("img").length,
+    links: [...li.querySelectorAll("a")].map((a) => ({
+      href: a.href,
+      rel: a.rel,
+      target: a.target,
+      text: a.textContent,
+    })),
+    pwned: (globalThis as unknown as { pwned?: number }).pwned ?? null,
+  }));
+  assert.equal(shown.text, XSS, `${label}: the message is shown as it was typed`);
+  assert.equal(shown.images, 0, `${label}: no element made from the message`);
+  assert.equal(shown.pwned, null, `${label}: no script ran`);
+  assert.deepEqual(shown.links, [{
+    href: "https://example.org/a?b=1",
+    rel: "noopener noreferrer",
+    target: "_blank",
+    text: "https://example.org/a?b=1",
+  }]);
+  await sendChat(b, "Got it, thanks!");
+  await waitForMatch(a, "#chat-log li.them", /^Got it, thanks!$/);
+
+  // A 5 MB file from A to B, and one over the limit refused before anything is sent.
+  const dir = await Deno.makeTempDir();
+  try {
+    const bytes = new Uint8Array(5 * 1024 * 1024 + 123);
+    for (let at = 0; at < bytes.length; at += 65536) {
+      crypto.getRandomValues(bytes.subarray(at, Math.min(bytes.length, at + 65536)));
+    }
+    const path = `${dir}/holiday.bin`;
+    await Deno.writeFile(path, bytes);
+    await recordFileStatuses(a);
+    await recordFileStatuses(b);
+    const started = performance.now();
+    await chooseFile(a, path);
+    const received = await savedFileHash(b, "holiday.bin");
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`${label}: 5 MB in ${seconds.toFixed(2)} s (${(5 / seconds).toFixed(1)} MB/s)`);
+    assert.equal(received, await sha256Hex(bytes), `${label}: the file arrived byte-identical`);
+    await waitForMatch(a, "#chat-log li.transfer.me .file-status", /^Delivered$/);
+    const partial = (statuses: string[], word: string) =>
+      statuses.some((s) => new RegExp(`^${word}… ([1-9]|[1-9][0-9])%$`).test(s));
+    assert.ok(partial(await fileStatuses(a), "Sending"), `A: ${await fileStatuses(a)}`);
+    assert.ok(partial(await fileStatuses(b), "Receiving"), `B: ${await fileStatuses(b)}`);
+
+    const huge = `${dir}/huge.bin`;
+    const file = await Deno.open(huge, { create: true, write: true });
+    await file.truncate(101 * 1024 * 1024);
+    file.close();
+    await chooseFile(a, huge);
+    await waitForMatch(a, "#chat-error", /huge\.bin: This file is 101 MB; files up to 100 MB/);
+    // Nothing of it reached B.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await b.$$eval("#chat-log li.transfer", (items) => items.length), 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The codes both pages show, checked against the test's own derivation. */
+async function verificationCodes(a: Page, b: Page): Promise<void> {
+  await a.click("#open-details");
+  await b.click("#open-details");
+  const words = /^[a-z]+ [a-z]+ [a-z]+ [a-z]+$/;
+  const [codeA, codeB] = [
+    await waitForMatch(a, "#verification-code", words),
+    await waitForMatch(b, "#verification-code", words),
+  ];
+  assert.equal(codeA, codeB, "both people see the same code");
+  const [certsA, certsB] = [await certificatesOf(a), await certificatesOf(b)];
+  assert.equal(certsA.remote.toUpperCase(), certsB.local.toUpperCase(), "A sees B's certificate");
+  assert.equal(certsB.remote.toUpperCase(), certsA.local.toUpperCase(), "B sees A's certificate");
+  assert.equal(codeA, await expectedCode(certsA));
+  assert.equal(codeB, await expectedCode(certsB));
+}
+
+/** The panel: bitrate flowing both ways, a direct path on loopback. */
+async function panelShowsTheCall(page: Page): Promise<void> {
+  await waitForMatch(page, "#conn-in", /^[1-9][\d.]* (kbit|Mbit)\/s$/);
+  await waitForMatch(page, "#conn-out", /^[1-9][\d.]* (kbit|Mbit)\/s$/);
+  await waitForMatch(page, "#conn-path", /^Direct$/);
+  await waitForMatch(page, "#conn-rtt", /^\d+ ms$/);
+  await waitForMatch(page, "#conn-video", /^\d+×\d+/);
+}
+
+Deno.test({
+  name: "Chromium: chat both ways, a 5 MB file, the panel and the verification code",
+  ...BROWSER_TEST,
+  fn: () =>
+    withServer(async (server) => {
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const room = await newRoomUrl(server.url);
+        const [a, b] = await joinedPair([browser, browser], server.url, room);
+        await chatAndFiles(a.page, b.page, "Chromium");
+        await saveScreenshot(b.page, "chat");
+        await verificationCodes(a.page, b.page);
+        await panelShowsTheCall(a.page);
+        await panelShowsTheCall(b.page);
+        await saveScreenshot(a.page, "connection-panel");
+        assert.deepEqual([...a.errors, ...b.errors], []);
+      } finally {
+        await closeBrowser(browser);
+      }
+    }),
+});
+
+Deno.test({
+  name: "Chromium and Firefox: chat both ways, a 5 MB file, the same verification code",
+  ...BROWSER_TEST,
+  fn: () =>
+    withServer(async (server) => {
+      let chromium: Browser | undefined;
+      let firefox: Browser | undefined;
+      try {
+        chromium = await launchChromium();
+        firefox = await launchFirefox();
+        const room = await newRoomUrl(server.url);
+        const [a, b] = await joinedPair([chromium, firefox], server.url, room);
+        await chatAndFiles(a.page, b.page, "Chromium to Firefox");
+        await verificationCodes(a.page, b.page);
+        await panelShowsTheCall(b.page);
+      } finally {
+        await closeBrowser(chromium);
+        await closeBrowser(firefox);
+      }
+    }),
+});
+
+/**
+ * Waits until the other side's video is narrow (width/height under 1.5: the shared screen here)
+ * or wide (the fake camera's 16:9).
+ */
+async function waitForNarrow(page: Page, narrow: boolean): Promise<void> {
+  await page.waitForFunction(
+    (want: boolean) => {
+      const video = document.getElementById("remote-video") as HTMLVideoElement;
+      return video.videoHeight > 0 && (video.videoWidth / video.videoHeight < 1.5) === want;
+    },
+    { timeout: 15_000, polling: 100 },
+    narrow,
+  ).catch(async (error) => {
+    const size = await page.$eval("#remote-video", (v) => {
+      const video = v as HTMLVideoElement;
+      return `${video.videoWidth}x${video.videoHeight}`;
+    });
+    throw new Error(`the other side's video is ${size} (want narrow: ${narrow}): ${error}`);
+  });
+}
+
+Deno.test({
+  name:
+    "Chromium: a screen share reaches the other side as moving video; stopping it brings the camera back",
+  ...BROWSER_TEST,
+  fn: () =>
+    withServer(async (server) => {
+      let browser: Browser | undefined;
+      try {
+        // Headless Chromium shares its own screen (the page, as it shows it) without a picker.
+        browser = await launchChromium({
+          args: [
+            "--auto-select-desktop-capture-source=Entire screen",
+            "--screen-info={600x900}",
+            "--window-size=600,900",
+          ],
+        });
+        const room = await newRoomUrl(server.url);
+        const [a, b] = await joinedPair([browser, browser], server.url, room);
+        // A's screen comes out 4:3 here, unlike the fake camera's 16:9.
+        await waitForNarrow(b.page, false);
+        const offers = () =>
+          a.page.evaluate(() =>
+            (globalThis as unknown as { parleyLog: string[] }).parleyLog.filter((line) =>
+              /signaling have-(local|remote)-offer/.test(line)
+            ).length
+          );
+        const offersBefore = await offers();
+
+        await a.page.click("#share-screen");
+        await waitForMatch(a.page, "#share-screen", /^Stop sharing$/);
+        await waitForNarrow(b.page, true); // B sees the screen...
+        await waitForFrames(b.page, LIVE); // ...moving.
+        assert.equal(await offers(), offersBefore, "no renegotiation");
+        await saveScreenshot(b.page, "screen-share");
+
+        await a.page.click("#share-screen");
+        await waitForMatch(a.page, "#share-screen", /^Share screen$/);
+        await waitForNarrow(b.page, false); // The camera is back...
+        await waitForFrames(b.page, LIVE); // ...moving.
+        assert.equal(await offers(), offersBefore, "no renegotiation");
+        assert.deepEqual([...a.errors, ...b.errors], []);
+      } finally {
+        await closeBrowser(browser);
+      }
+    }),
+});

@@ -1,0 +1,148 @@
+/**
+ * Test helpers for the call's extras (issue 11): a connected pair whose peer connections the test
+ * can read, the verification code derived by the test itself from each side's `certificate`
+ * stats, and waits on the chat and the panels.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "puppeteer-core";
+import { WORDS } from "../../client/verification.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  LIVE,
+  newUser,
+  pressJoin,
+  type User,
+  waitForRemoteFrames,
+  waitForStatus,
+} from "./browser.ts";
+import { watchPeerConnections } from "./peer_watch.ts";
+
+/** Two people in `room` who joined and see each other; their peer connections are watched. */
+export async function joinedPair(
+  browsers: [Browser, Browser],
+  baseUrl: string,
+  room: string,
+): Promise<[User, User]> {
+  const users: User[] = [];
+  for (const [i, name] of ["A", "B"].entries()) {
+    const user = await newUser(browsers[i], baseUrl, { name });
+    await watchPeerConnections(user.page);
+    // The page's CSP (connect-src 'self') forbids fetching blob: URLs: keep the blobs it offers.
+    await user.page.evaluateOnNewDocument(() => {
+      const blobs = new Map<string, Blob>();
+      const original = URL.createObjectURL;
+      Object.assign(globalThis, { parleyBlobs: blobs });
+      URL.createObjectURL = (object: Blob | MediaSource) => {
+        const url = original(object);
+        if (object instanceof Blob) blobs.set(url, object);
+        return url;
+      };
+    });
+    await user.page.goto(room);
+    await pressJoin(user.page);
+    users.push(user);
+  }
+  await Promise.all(users.map(async (user) => {
+    await waitForRemoteFrames(user.page, LIVE);
+    await waitForStatus(user.page, "Connected.");
+  }));
+  return users as [User, User];
+}
+
+/** The local and remote certificate fingerprints `page`'s newest connection reports. */
+export async function certificatesOf(page: Page): Promise<{ local: string; remote: string }> {
+  const found = await page.waitForFunction(async () => {
+    const pc = (globalThis as unknown as { parleyPeerConnections: RTCPeerConnection[] })
+      .parleyPeerConnections.at(-1);
+    if (!pc) return false;
+    const stats = [...(await pc.getStats()).values()];
+    const transport = stats.find((s) => s.type === "transport" && s.remoteCertificateId);
+    if (!transport) {
+      // Firefox has no certificate stats: the fingerprints its DTLS checked, from the SDP.
+      if (!stats.some((s) => s.type === "candidate-pair" && s.state === "succeeded")) return false;
+      const of = (sdp = "") => {
+        const [, algorithm, value] = /a=fingerprint:(\S+) (\S+)/.exec(sdp) ?? [];
+        return `${algorithm} ${value}`;
+      };
+      return { local: of(pc.localDescription?.sdp), remote: of(pc.remoteDescription?.sdp) };
+    }
+    const cert = (id: string) => {
+      const c = stats.find((s) => s.id === id);
+      return `${c.fingerprintAlgorithm} ${c.fingerprint}`;
+    };
+    return {
+      local: cert(transport.localCertificateId),
+      remote: cert(transport.remoteCertificateId),
+    };
+  }, { timeout: CONNECT_TIMEOUT_MS, polling: 200 });
+  return await found.jsonValue() as { local: string; remote: string };
+}
+
+/** The code as the test derives it on its own: both fingerprints sorted, SHA-256, 4 words. */
+export async function expectedCode(certificates: { local: string; remote: string }) {
+  const normal = (f: string) => {
+    const [algorithm, value] = f.split(" ");
+    return `${algorithm.toLowerCase()} ${value.toUpperCase()}`;
+  };
+  const text = [normal(certificates.local), normal(certificates.remote)].sort().join("\n");
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return [...hash.subarray(0, 4)].map((byte) => WORDS[byte]).join(" ");
+}
+
+/** Waits until `selector`'s text matches `pattern`; returns the text. */
+export async function waitForMatch(
+  page: Page,
+  selector: string,
+  pattern: RegExp,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<string> {
+  try {
+    await page.waitForFunction(
+      (sel: string, source: string, flags: string) => {
+        const text = document.querySelector(sel)?.textContent ?? "";
+        return new RegExp(source, flags).test(text);
+      },
+      { timeout: timeoutMs, polling: 100 },
+      selector,
+      pattern.source,
+      pattern.flags,
+    );
+  } catch (error) {
+    const text = await page.$eval(selector, (e) => e.textContent).catch(() => "(missing)");
+    assert.fail(`${selector} never matched ${pattern}; it says ${JSON.stringify(text)}: ${error}`);
+  }
+  return await page.$eval(selector, (e) => e.textContent ?? "");
+}
+
+/** Types `text` into the chat and sends it. */
+export async function sendChat(page: Page, text: string): Promise<void> {
+  await page.$eval("#chat-input", (input, value) => {
+    (input as HTMLInputElement).value = value as string;
+  }, text);
+  await page.click("#chat-form button[type=submit]");
+}
+
+/** Records every file status text the page shows from now on (progress may be quick). */
+export async function recordFileStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    Object.assign(globalThis, { fileStatuses: seen });
+    new MutationObserver(() => {
+      for (const status of document.querySelectorAll("#chat-log .file-status")) {
+        const text = status.textContent ?? "";
+        if (seen.at(-1) !== text) seen.push(text);
+      }
+    }).observe(document.getElementById("chat-log")!, { childList: true, subtree: true });
+  });
+}
+
+/** The file statuses recorded so far. */
+export async function fileStatuses(page: Page): Promise<string[]> {
+  return await page.evaluate(() =>
+    (globalThis as unknown as { fileStatuses: string[] }).fileStatuses
+  );
+}
