@@ -196,13 +196,31 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const status = (room: unknown, resume?: string) =>
       emitWithAck<RoomStatusAck>(watcher, "room-status", { room, ...(resume ? { resume } : {}) });
     const room = newRoomId();
-    assert.deepEqual(await status(room), { ok: true, members: 0, capacity: 2, yours: false });
+    assert.deepEqual(await status(room), {
+      ok: true,
+      members: 0,
+      capacity: 2,
+      yours: false,
+      relay: false,
+    });
     const a = await clients.connect();
     const ackA = await joined(a, room);
-    assert.deepEqual(await status(room), { ok: true, members: 1, capacity: 2, yours: false });
+    assert.deepEqual(await status(room), {
+      ok: true,
+      members: 1,
+      capacity: 2,
+      yours: false,
+      relay: false,
+    });
     const b = await clients.connect();
     await joined(b, room);
-    assert.deepEqual(await status(room), { ok: true, members: 2, capacity: 2, yours: false });
+    assert.deepEqual(await status(room), {
+      ok: true,
+      members: 2,
+      capacity: 2,
+      yours: false,
+      relay: false,
+    });
     // A's page closed: its seat is held, and its token says the full room has a seat for it.
     await closeClient(a);
     assert.deepEqual(await status(room, ackA.resume), {
@@ -210,6 +228,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       members: 2,
       capacity: 2,
       yours: true,
+      relay: false,
     });
     const guessed = await status(room, randomToken(18));
     assert.equal(guessed.ok && guessed.yours, false, "a guessed token holds nothing");
