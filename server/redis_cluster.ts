@@ -36,7 +36,7 @@ export async function connectRedis(
   const sub = redisClient(url, "subscribe", { queueWhileAway: true });
   const commands = redisClient(url, "commands");
   muffle(pub);
-  await Promise.all([pub, sub].map((client) =>
+  await Promise.all([pub, sub, commands].map((client) =>
     client.connect().catch((error: Error) => {
       log("warn", "redis.unreachable", { error: error.message });
     })
@@ -46,10 +46,11 @@ export async function connectRedis(
     adapter: createAdapter(pub, sub),
     store: (hooks) => {
       store = new RedisRoomStore(commands, { ...options, ...hooks });
+      store.start();
       return store;
     },
     async close() {
-      await Promise.all([pub, sub].map((client) => client.close().catch(() => {})));
+      await Promise.all([pub, sub, commands].map((client) => client.close().catch(() => {})));
       void store;
     },
   };

@@ -100,12 +100,12 @@ export class RedisRoomStore implements RoomStore {
     });
   }
 
-  /** Connects (resolves even while Redis is away: the client keeps trying) and starts beating. */
-  async start(): Promise<void> {
-    await this.#client.connect().catch((error: Error) => {
-      log("warn", "redis.unreachable", { error: error.message });
-    });
+  /** Starts beating (the client connects, and reconnects, by itself). */
+  start(): void {
+    this.#readySince = Date.now();
+    this.#everReady = this.#client.isReady;
     this.#timer = setInterval(() => this.#tick(), BEAT_MS);
+    this.#tick();
   }
 
   ready(): boolean {
@@ -176,7 +176,10 @@ export class RedisRoomStore implements RoomStore {
   async roomCount(): Promise<number> {
     // Counted from this instance's own seats: the metric is per instance, and summing is the
     // monitoring system's job; a SCAN over every room each scrape would not scale.
-    return await this.#timed(this.#client.sCard(`${PREFIX}inst:${this.#options.instance}`));
+    const seats = await this.#timed(
+      this.#client.sMembers(`${PREFIX}inst:${this.#options.instance}`),
+    );
+    return new Set(seats.map((member) => member.split("\n")[0])).size;
   }
 
   async close(): Promise<void> {
