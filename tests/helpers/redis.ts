@@ -96,6 +96,8 @@ export const CLUSTER_ENV: Record<string, string> = {
   RATE_CONNECTIONS_PER_ADDRESS: "0",
   RATE_JOINS_PER_ADDRESS: "0",
   SELF_CHECK_SECONDS: "0",
+  // One secret on every instance, so each tells the rooms the others minted.
+  ROOM_SECRET: "cluster-test-room-secret",
 };
 
 /** Fails (CI) or returns true to skip (a developer's machine) when `reason` is not null. */
