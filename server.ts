@@ -43,17 +43,16 @@ const instance = randomToken(9);
 const redis = config.redisUrl
   ? await connectRedis(config.redisUrl, { instance, graceMs: config.seatGraceMs })
   : null;
-let signaling: Signaling | undefined;
 const metrics = createMetrics({
   store: redis ? "redis" : "memory",
-  rooms: () => signaling!.store.roomCount(),
-  ready: () => signaling!.store.ready(),
+  rooms: () => signaling.store.roomCount(),
+  ready: () => signaling.store.ready(),
 });
 const listener = toNodeListener(createHandler({
   site,
   mintRoomId: ids.mint,
   newRoomWait: (address) => limits.newRoom(addressKey(address)),
-  notReady: () => notReady(signaling!),
+  notReady: () => notReady(signaling),
   metrics: async () => ({
     body: await metrics.registry.metrics(),
     contentType: metrics.registry.contentType,
@@ -66,7 +65,7 @@ const http = config.tls
 const fileLimit = readOpenFileLimit();
 const cap = connectionCap(config.limits.maxConnections, fileLimit);
 guardConnections(http, { cap, limits: config.limits });
-signaling = attachSignaling(http, config, {
+const signaling: Signaling = attachSignaling(http, config, {
   roomIds: ids,
   limits,
   metrics,
@@ -107,11 +106,11 @@ async function shutdown() {
   if (stopping) Deno.exit(0);
   stopping = true;
   http.close();
-  const { left } = await signaling!.drain(config.shutdownGraceMs);
+  const { left } = await signaling.drain(config.shutdownGraceMs);
   log("info", "drain.done", { left });
-  await signaling!.close();
+  await signaling.close();
   await redis?.close();
-  signaling!.io.close();
+  signaling.io.close();
   Deno.exit(0);
 }
 Deno.addSignalListener("SIGTERM", shutdown);

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import { Server, type ServerOptions, type Socket } from "socket.io";
 import {
   type Ack,
@@ -27,7 +27,6 @@ import {
   type SeatTaken,
   ServerEvent,
   type ServerToClientEvents,
-  type SignalMessage,
 } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
@@ -39,6 +38,9 @@ import type { RoomIds } from "./room_ids.ts";
 import { MemoryRoomStore, type RoomStore, type SeatExpiry, type SeatRef } from "./rooms.ts";
 import { queuedBytes, SlowReaders } from "./send_queue.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
+import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
+
+export { originAllowed };
 
 /** What signaling needs besides the configuration. */
 export interface SignalingOptions {
@@ -382,33 +384,4 @@ export function attachSignaling(
 
 function memoryStore(config: Config): (hooks: StoreHooks) => RoomStore {
   return (hooks) => new MemoryRoomStore({ graceMs: config.seatGraceMs, onExpire: hooks.onExpire });
-}
-
-/**
- * Signaling from a browser page is accepted from the page's own origin and `ALLOWED_ORIGINS`
- * only, so another site cannot open signaling in a visitor's name. Requests without an `Origin`
- * (programs, not pages) are let through: they could send any `Origin` they like anyway.
- */
-export function originAllowed(
-  req: Pick<IncomingMessage, "headers">,
-  allowed: readonly string[],
-): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-function isDescription(payload: unknown): boolean {
-  return typeof payload === "object" && payload !== null && "description" in payload;
-}
-
-function signalBytes(message: SignalMessage): number {
-  return "description" in message
-    ? message.description.sdp.length
-    : message.candidate.candidate.length + (message.candidate.usernameFragment?.length ?? 0);
 }
