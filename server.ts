@@ -21,8 +21,13 @@ import { addressKey } from "./server/rate_limit.ts";
 import { roomIds, roomSecret } from "./server/room_ids.ts";
 import { createHandler } from "./server/routes.ts";
 import { startSelfCheck } from "./server/self_check.ts";
-import { attachSignaling } from "./server/signaling.ts";
+import { attachSignaling, type Signaling } from "./server/signaling.ts";
 import { loadSite, SiteNotBuilt } from "./server/site.ts";
+import { randomToken } from "./protocol/signaling.ts";
+import { notReady } from "./server/health.ts";
+import { log } from "./server/log.ts";
+import { createMetrics } from "./server/metrics.ts";
+import { connectRedis } from "./server/redis_cluster.ts";
 
 const config = loadConfig((name) => Deno.env.get(name));
 const limits = new ClientLimits(config.limits);
@@ -33,10 +38,25 @@ const site = await loadSite({ dev: config.dev }).catch((error) => {
   console.error(`Parley: ${error.message}, then start again.`);
   Deno.exit(1);
 });
+// Many instances share rooms through Redis when REDIS_URL is set; otherwise rooms stay in memory.
+const instance = randomToken(9);
+const redis = config.redisUrl
+  ? await connectRedis(config.redisUrl, { instance, graceMs: config.seatGraceMs })
+  : null;
+const metrics = createMetrics({
+  store: redis ? "redis" : "memory",
+  rooms: () => signaling.store.roomCount(),
+  ready: () => signaling.store.ready(),
+});
 const listener = toNodeListener(createHandler({
   site,
   mintRoomId: ids.mint,
   newRoomWait: (address) => limits.newRoom(addressKey(address)),
+  notReady: () => notReady(signaling),
+  metrics: async () => ({
+    body: await metrics.registry.metrics(),
+    contentType: metrics.registry.contentType,
+  }),
 }));
 // With a certificate the same port speaks HTTPS, and Socket.IO's WebSocket becomes WSS.
 const http = config.tls
@@ -45,19 +65,27 @@ const http = config.tls
 const fileLimit = readOpenFileLimit();
 const cap = connectionCap(config.limits.maxConnections, fileLimit);
 guardConnections(http, { cap, limits: config.limits });
-const signaling = attachSignaling(http, config, { roomIds: ids, limits });
+const signaling: Signaling = attachSignaling(http, config, {
+  roomIds: ids,
+  limits,
+  metrics,
+  store: redis?.store,
+  adapter: redis?.adapter,
+});
 attachCheck(signaling.io, config);
 
 http.listen(config.port, config.host, () => {
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const scheme = config.tls ? "https" : "http";
-  console.log(listenLines(listenUrls(config.host, port, interfaceAddresses(), scheme)).join("\n"));
   const perAddress = config.limits.connectionsPerAddress || "unlimited";
-  console.log(
+  // One write, so whoever waits for the listen line has the rest with it.
+  console.log([
+    ...listenLines(listenUrls(config.host, port, interfaceAddresses(), scheme)),
     `  connections: at most ${cap ?? "unlimited"}, ${perAddress} per address; ` +
-      `open-file limit ${fileLimit ?? "unknown"}`,
-  );
+    `open-file limit ${fileLimit ?? "unknown"}`,
+    `  rooms: ${redis ? `on Redis, instance ${instance}` : "in memory (one instance)"}`,
+  ].join("\n"));
   if (config.limits.selfCheckMs > 0) {
     startSelfCheck({
       host: config.host,
@@ -71,11 +99,24 @@ http.listen(config.port, config.host, () => {
   }
 });
 
-function shutdown() {
-  signaling.close();
+// SIGTERM: stop taking connections, tell clients to move (they reconnect through the load
+// balancer and take their seats back elsewhere), exit once they have gone or the grace is over.
+let stopping = false;
+async function shutdown() {
+  if (stopping) Deno.exit(0);
+  stopping = true;
+  http.close();
+  const { left } = await signaling.drain(config.shutdownGraceMs);
+  log("info", "drain.done", { left });
+  await signaling.close();
+  await redis?.close();
   signaling.io.close();
-  http.close(() => Deno.exit(0));
-  setTimeout(() => Deno.exit(0), 1000).unref?.();
+  Deno.exit(0);
 }
 Deno.addSignalListener("SIGTERM", shutdown);
 Deno.addSignalListener("SIGINT", shutdown);
+// A promise nobody waited for (a Redis command during an outage) must not end every call.
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  log("error", "unhandled.rejection", { error: String(event.reason?.message ?? event.reason) });
+});

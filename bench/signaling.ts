@@ -131,8 +131,15 @@ async function connect(target: Target, url: string, room: string, drop: () => vo
 }
 
 /** The load generator's side: runs `config` and measures it. */
-async function runLoad(
-  config: Timing & { target: Target; url: string; pid: number; rooms: number },
+export async function runLoad(
+  config: Timing & {
+    target: Target;
+    url: string;
+    pid: number;
+    rooms: number;
+    /** Several instances (Redis): each room's second member connects to the next one. */
+    instances?: Array<{ url: string; pid: number }>;
+  },
 ): Promise<Omit<SignalingRun, "target" | "rooms" | "round">> {
   const c = { sent: 0, delivered: 0, misdelivered: 0, drops: 0, negotiations: 0 };
   const latencies: number[] = [];
@@ -143,8 +150,9 @@ async function runLoad(
   const pairs: Array<() => void> = [];
   const openPair = async () => {
     const room = randomToken(16);
-    const a = await connect(config.target, config.url, room, () => c.drops++);
-    const b = await connect(config.target, config.url, room, () => c.drops++);
+    const urls = config.instances?.map((i) => i.url) ?? [config.url];
+    const a = await connect(config.target, urls[0], room, () => c.drops++);
+    const b = await connect(config.target, urls[1 % urls.length], room, () => c.drops++);
     const seq = { a: 0, b: 0 };
     const lastSeen = { a: 0, b: 0 };
     let got = { a: 0, b: 0 };
@@ -193,7 +201,8 @@ async function runLoad(
   for (const start of pairs) start();
   await sleep(config.warmupMs);
   const sample = async () => ({
-    server: await cpuSeconds(config.pid),
+    server: (await Promise.all((config.instances ?? [config]).map((i) => cpuSeconds(i.pid))))
+      .reduce((sum, seconds) => sum + seconds, 0),
     load: await cpuSeconds("self"),
     machine: await machineBusySeconds(),
     at: now(),

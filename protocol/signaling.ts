@@ -67,7 +67,13 @@ export type ErrorCode =
    */
   | "peer-behind"
   /** The room id was not minted by this deployment (only with `MINTED_ROOMS_ONLY`). */
-  | "unknown-room";
+  | "unknown-room"
+  /**
+   * This server cannot seat anyone right now: the shared room store (Redis) is unreachable, or
+   * the server is shutting down. Calls in progress go on; try again in a few seconds (the client's
+   * back-off does), possibly reaching another instance.
+   */
+  | "unavailable";
 
 /** An error acknowledgement's payload. */
 export interface ProtocolError {

@@ -38,6 +38,11 @@ export interface Config {
   mintedRoomsOnly: boolean;
   /** Connection caps, queue bounds and rates, see {@linkcode ServerLimits}. */
   limits: ServerLimits;
+  // --- Many instances and operations (README "Deploy it: many instances", "Operations") ---
+  /** Redis shared by every instance (rooms, seats, messages). `REDIS_URL`; default none: memory. */
+  redisUrl: string | null;
+  /** How long SIGTERM waits for clients to move before exiting. `SHUTDOWN_GRACE_SECONDS`, 10. */
+  shutdownGraceMs: number;
 }
 
 /** Every bound a client meets; rates are per minute (a whole minute's worth may come at once). */
@@ -84,6 +89,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     mintedRoomsOnly: flag(env, "MINTED_ROOMS_ONLY"),
     limits: limits(env),
     ...transport(env),
+    ...instances(env),
   };
 }
 
@@ -240,4 +246,21 @@ export async function readTlsFiles(tls: TlsFiles): Promise<{ cert: string; key: 
     throw new Error(`TLS_KEY_FILE: ${tls.keyFile} holds no PEM private key`);
   }
   return { cert, key };
+}
+
+// --- Many instances and operations ----------------------------------------------------------------
+
+function instances(
+  env: (name: string) => string | undefined,
+): Pick<Config, "redisUrl" | "shutdownGraceMs"> {
+  const redisUrl = env("REDIS_URL") || null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new Error(
+      `REDIS_URL must look like redis://host:6379 or rediss://..., got "${redisUrl}"`,
+    );
+  }
+  return {
+    redisUrl,
+    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 0, 3600) * 1000,
+  };
 }

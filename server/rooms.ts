@@ -212,3 +212,119 @@ export class RoomRegistry {
     if (room.seats.length === 0) this.#rooms.delete(roomId);
   }
 }
+
+// --- The registry as signaling sees it: one process (memory) or many (Redis) -------------------
+
+/** Where a seated connection sits: enough to address it and its peer, and to give it up. */
+export interface SeatRef {
+  roomId: string;
+  role: Role;
+  /** Its resume token, so a store can tell this seat from a newer one in the same place. */
+  resume: string;
+  session: string;
+}
+
+/** Outcome of {@linkcode RoomStore.join}. */
+export type StoreJoin =
+  | {
+    ok: true;
+    seat: SeatRef;
+    /** The other member (connected or away), by session and role. */
+    peer: { session: string; role: Role } | null;
+    outcome: SeatOutcome;
+    /** A connection that held this seat until now (another tab, or a socket on a dead instance). */
+    replacedSocketId: string | null;
+  }
+  | { ok: false; reason: "room-full" | "already-joined" | "unavailable" };
+
+/** What a held seat's expiry means for the room: the member left behind, if any. */
+export interface SeatExpiry {
+  roomId: string;
+  peerRole: Role | null;
+}
+
+/**
+ * The rooms, wherever they are kept. Signaling keeps which seat each of its own connections holds
+ * and addresses members by seat (room and role), so a store only answers the questions that need
+ * every instance's view: who may sit where, and what becomes of a seat.
+ */
+export interface RoomStore {
+  /** `memory` (this process only) or `redis` (shared by every instance on the same Redis). */
+  readonly kind: "memory" | "redis";
+  /** Whether joins can be served now (Redis reachable). */
+  ready(): boolean;
+  /** Seats `socketId` in `request.room`: reclaims the seat `resume` names, or takes a free one. */
+  join(socketId: string, request: { room: string; session: string; resume?: string }): Promise<
+    StoreJoin
+  >;
+  /** Gives `seat` up for good, if `socketId` still holds it. Returns the peer's role, if any. */
+  leave(socketId: string, seat: SeatRef): Promise<{ peerRole: Role | null } | null>;
+  /** Holds `seat` for the grace period, if `socketId` still holds it. */
+  disconnect(socketId: string, seat: SeatRef): Promise<{ peerRole: Role | null } | null>;
+  /** Seats taken in `roomId`, and whether one of them is held for `resume`. */
+  status(roomId: string, resume?: string): Promise<{ members: number; yours: boolean }>;
+  /** Rooms with a seat taken (this process's for memory; every instance's for Redis). */
+  roomCount(): Promise<number>;
+  /** Stops timers and connections. */
+  close(): Promise<void>;
+}
+
+/** {@linkcode RoomStore} in this process's memory: the default, one instance. */
+export class MemoryRoomStore implements RoomStore {
+  readonly kind = "memory";
+  #registry: RoomRegistry;
+
+  constructor(options: { graceMs: number; clock?: Clock; onExpire?: (e: SeatExpiry) => void }) {
+    this.#registry = new RoomRegistry({
+      graceMs: options.graceMs,
+      clock: options.clock,
+      onExpire: (roomId, peer) => options.onExpire?.({ roomId, peerRole: peer?.role ?? null }),
+    });
+  }
+
+  ready(): boolean {
+    return true;
+  }
+
+  join(
+    socketId: string,
+    request: { room: string; session: string; resume?: string },
+  ): Promise<StoreJoin> {
+    const outcome = this.#registry.join(socketId, request);
+    if (!outcome.ok) return Promise.resolve(outcome);
+    const { seat, peer } = outcome;
+    return Promise.resolve({
+      ok: true,
+      seat: { roomId: request.room, role: seat.role, resume: seat.resume, session: seat.session },
+      peer: peer ? { session: peer.session, role: peer.role } : null,
+      outcome: outcome.outcome,
+      replacedSocketId: outcome.replacedSocketId,
+    });
+  }
+
+  leave(socketId: string): Promise<{ peerRole: Role | null } | null> {
+    const left = this.#registry.leave(socketId);
+    return Promise.resolve(left && { peerRole: left.peer?.role ?? null });
+  }
+
+  disconnect(socketId: string): Promise<{ peerRole: Role | null } | null> {
+    const away = this.#registry.disconnect(socketId);
+    return Promise.resolve(away && { peerRole: away.peer?.role ?? null });
+  }
+
+  status(roomId: string, resume?: string): Promise<{ members: number; yours: boolean }> {
+    return Promise.resolve({
+      members: this.#registry.membersOf(roomId),
+      yours: this.#registry.holds(roomId, resume),
+    });
+  }
+
+  roomCount(): Promise<number> {
+    return Promise.resolve(this.#registry.size);
+  }
+
+  close(): Promise<void> {
+    this.#registry.close();
+    return Promise.resolve();
+  }
+}

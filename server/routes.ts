@@ -34,6 +34,10 @@ export interface HandlerOptions {
   mintRoomId?: () => string;
   /** 0 when `address` may open another room now, else the wait in ms (answered with 429). */
   newRoomWait?: (address: string) => number;
+  /** Why this instance cannot take calls now (`/readyz` answers 503 with it), or null: ready. */
+  notReady?: () => string | null;
+  /** The Prometheus text `/metrics` answers with; without it, `/metrics` is not served. */
+  metrics?: () => Promise<{ body: string; contentType: string }>;
 }
 
 /** Who sent a request (the TCP peer). */
@@ -45,7 +49,7 @@ export interface ClientInfo {
 export function createHandler(
   options: HandlerOptions,
 ): (request: Request, client?: ClientInfo) => Response | Promise<Response> {
-  const { site, mintRoomId = newRoomId, newRoomWait = () => 0 } = options;
+  const { site, mintRoomId = newRoomId, newRoomWait = () => 0, notReady = () => null } = options;
   const file = (request: Request, path: string, status = 200) => {
     const asset = site.files.get(path);
     // Source maps only in development: a production build has none, and none is served even so.
@@ -77,6 +81,15 @@ export function createHandler(
     }
     if (pathname === "/") return file(request, "/index.html");
     if (pathname === "/healthz") return text(200, "ok");
+    if (pathname === "/readyz") {
+      const reason = notReady();
+      return reason === null ? text(200, "ready") : text(503, `not ready: ${reason}`);
+    }
+    if (pathname === "/metrics" && options.metrics) {
+      return options.metrics().then(({ body, contentType }) =>
+        respond(body, 200, { "content-type": contentType, "cache-control": "no-store" })
+      );
+    }
     if (pathname === "/check") return file(request, "/check.html");
     if (pathname.startsWith("/r/")) {
       const id = pathname.slice(3);

@@ -8,13 +8,12 @@
  *
  * @module
  */
-import type { IncomingMessage, Server as HttpServer } from "node:http";
-import { Server, type Socket } from "socket.io";
+import type { Server as HttpServer } from "node:http";
+import { Server, type ServerOptions, type Socket } from "socket.io";
 import {
   type Ack,
   ClientEvent,
   type ClientToServerEvents,
-  type ErrorCode,
   type IceServersRenewed,
   type JoinAck,
   Limits,
@@ -23,20 +22,25 @@ import {
   parseSignal,
   type PeerAway,
   type PeerLeft,
-  type ProtocolError,
+  type Role,
   type RoomStatusAck,
   type SeatTaken,
   ServerEvent,
   type ServerToClientEvents,
-  type SignalMessage,
 } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
 import { iceServersFor, offersRelay } from "./ice_servers.ts";
+import { log } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import { addressKey } from "./rate_limit.ts";
 import type { RoomIds } from "./room_ids.ts";
-import { RoomRegistry } from "./rooms.ts";
+import { MemoryRoomStore, type RoomStore, type SeatExpiry, type SeatRef } from "./rooms.ts";
 import { queuedBytes, SlowReaders } from "./send_queue.ts";
+import { failure, rateLimited, replier } from "./signaling_replies.ts";
+import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
+
+export { originAllowed };
 
 /** What signaling needs besides the configuration. */
 export interface SignalingOptions {
@@ -44,21 +48,53 @@ export interface SignalingOptions {
   roomIds: RoomIds;
   /** The rate limits, shared with the HTTP routes (`POST /new`). */
   limits: ClientLimits;
+  /** Makes the room store, given what it tells signaling; default: in this process's memory. */
+  store?: (hooks: StoreHooks) => RoomStore;
+  /** Socket.IO adapter carrying messages between instances (Redis); default: this process. */
+  adapter?: ServerOptions["adapter"];
+  metrics?: Metrics;
+}
+
+/** What a room store tells signaling, and asks of it. */
+export interface StoreHooks {
+  /** A held seat expired: tell the member left behind. */
+  onExpire(expiry: SeatExpiry): void;
+  /** Another instance died: tell the members left behind that their peer is away. */
+  onPeerAway(expiry: SeatExpiry): void;
+  /** The seats this instance's connections hold. */
+  localSeats(): Iterable<{ socketId: string; seat: SeatRef }>;
+  /** A local connection lost its seat (it could not be written back after an outage). */
+  onSeatLost(socketId: string): void;
 }
 
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
-/** Attaches Parley's signaling to `httpServer`; returns the Socket.IO server and its rooms. */
+/** Signaling attached to an HTTP server, see {@linkcode attachSignaling}. */
+export interface Signaling {
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  store: RoomStore;
+  /** Whether SIGTERM's drain started (joins are refused, readiness fails). */
+  draining(): boolean;
+  /**
+   * Tells every client to move (closes its connection: it reconnects through the load balancer
+   * and takes its seat back elsewhere), resolving once all have gone or `deadlineMs` passed.
+   */
+  drain(deadlineMs: number): Promise<{ left: number }>;
+  close(): Promise<void>;
+}
+
+/** The Socket.IO room of one seat: a member is addressed by seat, wherever it is connected. */
+function seatRoom(roomId: string, role: Role): string {
+  return `seat:${roomId}:${role}`;
+}
+
+/** Attaches Parley's signaling to `httpServer`. */
 export function attachSignaling(
   httpServer: HttpServer,
   config: Config,
   options: SignalingOptions,
-): {
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
-  rooms: RoomRegistry;
-  close(): void;
-} {
-  const { roomIds, limits } = options;
+): Signaling {
+  const { roomIds, limits, metrics } = options;
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 128 * 1024,
@@ -73,11 +109,26 @@ export function attachSignaling(
       originAllowed(req, config.allowedOrigins)
         ? callback(null, true)
         : callback("This origin may not use this server's signaling.", false),
+    ...(options.adapter ? { adapter: options.adapter } : {}),
   });
   const slow = new SlowReaders({
     boundBytes: config.limits.sendQueueBytes,
     stallMs: config.limits.slowReaderMs,
   });
+  /** The seat each of this instance's connections holds. */
+  const seated = new Map<string, SeatRef>();
+  /** Each connection's join, leave and disconnect, one after the other (they await the store). */
+  const chains = new Map<string, Promise<void>>();
+  const serial = (id: string, work: () => Promise<void>) => {
+    const next = (chains.get(id) ?? Promise.resolve()).then(work).catch((error) => {
+      log("error", "signaling.failed", { error: String(error?.message ?? error) });
+    });
+    chains.set(id, next);
+    next.then(() => {
+      if (chains.get(id) === next) chains.delete(id);
+    });
+  };
+  let draining = false;
   const renewals = new Map<string, ReturnType<typeof setTimeout>>();
   const sweep = setInterval(() => {
     // A member over the bound that nobody sends to any more is looked at again here.
@@ -86,14 +137,37 @@ export function attachSignaling(
       if (!socket) slow.forget(id);
       else if (slow.check(id, queuedBytes(socket)) === "stalled") socket.disconnect(true);
     }
+    // Signals from other instances arrive without a look at the queue; this one looks here.
+    if (!options.adapter) return;
+    for (const id of seated.keys()) {
+      const socket = io.sockets.sockets.get(id);
+      if (socket && slow.check(id, queuedBytes(socket)) === "stalled") socket.disconnect(true);
+    }
   }, Math.max(1000, config.limits.slowReaderMs / 2));
   Deno.unrefTimer(sweep);
-  const rooms = new RoomRegistry({
-    graceMs: config.seatGraceMs,
-    onExpire: (_roomId, peer) => {
-      if (peer?.socketId) {
-        io.to(peer.socketId).emit(ServerEvent.peerLeft, { reason: "timeout" } satisfies PeerLeft);
-      }
+  const toSeat = (roomId: string, role: Role) => io.to(seatRoom(roomId, role));
+  const store = (options.store ?? memoryStore(config))({
+    onExpire: ({ roomId, peerRole }) => {
+      metrics?.seatsExpired.inc();
+      log("info", "seat.expired", { peerLeft: peerRole !== null });
+      if (peerRole) toSeat(roomId, peerRole).emit(ServerEvent.peerLeft, { reason: "timeout" });
+    },
+    onPeerAway: ({ roomId, peerRole }) => {
+      if (!peerRole) return;
+      const away: PeerAway = { reason: "lost", graceMs: config.seatGraceMs };
+      toSeat(roomId, peerRole).emit(ServerEvent.peerAway, away);
+    },
+    localSeats: () =>
+      [...seated].filter(([id]) => io.sockets.sockets.has(id)).map(([socketId, seat]) => ({
+        socketId,
+        seat,
+      })),
+    onSeatLost: (socketId) => {
+      const seat = seated.get(socketId);
+      seated.delete(socketId);
+      const socket = io.sockets.sockets.get(socketId);
+      if (seat) socket?.leave(seatRoom(seat.roomId, seat.role));
+      socket?.disconnect(true);
     },
   });
 
@@ -107,7 +181,7 @@ export function attachSignaling(
       socket.id,
       setTimeout(() => {
         renewals.delete(socket.id);
-        if (!rooms.has(socket.id)) return;
+        if (!seated.has(socket.id)) return;
         const renewed = { iceServers: iceServersFor(config, socket.id) };
         socket.emit(ServerEvent.iceServers, renewed satisfies IceServersRenewed);
         scheduleRenewal(socket);
@@ -121,68 +195,101 @@ export function attachSignaling(
 
   io.on("connection", (socket: ParleySocket) => {
     const address = addressKey(socket.handshake.address);
+    metrics?.connections.inc();
 
-    // Synchronous from the checks to the peer's notification: no leave or disconnect can run
-    // between claiming the seat and telling the other member, so nobody hears of a ghost.
-    socket.on(ClientEvent.join, (payload: unknown, ack: unknown) => {
-      const reply = replier<JoinAck>(payload, ack);
-      const parsed = parseJoinRequest(payload);
-      if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-      if (rooms.has(socket.id)) return reply(failure("already-joined"));
-      const minted = roomIds.isMinted(parsed.value.room);
-      if (config.mintedRoomsOnly && !minted) return reply(failure("unknown-room"));
-      const joinWait = limits.join(socket.id, address);
-      if (joinWait > 0) return reply(rateLimited(joinWait));
-      // TURN only for members of rooms this deployment minted, a few per address a minute.
-      const withTurn = config.turn !== null && minted;
-      const turnWait = withTurn ? limits.turnWait(address) : 0;
-      if (turnWait > 0) return reply(rateLimited(turnWait));
-      const iceServers = iceServersFor(config, socket.id, Date.now(), withTurn);
-      const outcome = rooms.join(socket.id, parsed.value);
-      if (!outcome.ok) return reply(failure(outcome.reason));
-      if (withTurn) {
-        limits.takeTurn(address);
-        scheduleRenewal(socket);
-      }
-      const { seat, peer, replacedSocketId } = outcome;
-      if (replacedSocketId) {
-        const replaced = io.sockets.sockets.get(replacedSocketId);
-        replaced?.emit(ServerEvent.seatTaken, { reason: "another-tab" } satisfies SeatTaken);
-        replaced?.disconnect(true);
-      }
-      reply({
-        ok: true,
-        role: seat.role,
-        peer: peer ? { session: peer.session } : null,
-        iceServers,
-        resume: seat.resume,
-        seat: outcome.outcome,
-        seatGraceMs: config.seatGraceMs,
-        iceTransportPolicy: config.iceTransportPolicy,
-      });
-      if (peer?.socketId) {
-        io.to(peer.socketId).emit(ServerEvent.peerJoined, { session: seat.session });
-      }
-    });
+    // One join at a time per connection, and its leave or disconnect only after it: the peer is
+    // told of a join before it can be told of that member leaving, so nobody hears of a ghost.
+    socket.on(ClientEvent.join, (payload: unknown, ack: unknown) =>
+      serial(socket.id, async () => {
+        const reply = (value: JoinAck) => {
+          metrics?.joins.inc({ outcome: value.ok ? value.seat : value.error.code });
+          replier<JoinAck>(payload, ack)(value);
+        };
+        const parsed = parseJoinRequest(payload);
+        if (!parsed.ok) return reply({ ok: false, error: parsed.error });
+        if (seated.has(socket.id)) return reply(failure("already-joined"));
+        const minted = roomIds.isMinted(parsed.value.room);
+        if (config.mintedRoomsOnly && !minted) return reply(failure("unknown-room"));
+        if (draining) return reply(failure("unavailable"));
+        const joinWait = limits.join(socket.id, address);
+        if (joinWait > 0) return reply(rateLimited(joinWait));
+        // TURN only for members of rooms this deployment minted, a few per address a minute.
+        const withTurn = config.turn !== null && minted;
+        const turnWait = withTurn ? limits.turnWait(address) : 0;
+        if (turnWait > 0) return reply(rateLimited(turnWait));
+        const iceServers = iceServersFor(config, socket.id, Date.now(), withTurn);
+        // Charged before the store is asked: joins from many connections of one address wait for
+        // the store together, and each must see the others' credentials counted.
+        if (withTurn) limits.takeTurn(address);
+        const outcome = await store.join(socket.id, parsed.value);
+        if (!outcome.ok) {
+          if (outcome.reason === "unavailable") log("warn", "join.unavailable");
+          return reply(failure(outcome.reason));
+        }
+        const { seat, peer, replacedSocketId } = outcome;
+        if (!socket.connected) {
+          // Gone while the store answered: hold the seat as for any other disconnection.
+          await store.disconnect(socket.id, seat);
+          return;
+        }
+        seated.set(socket.id, seat);
+        socket.join(seatRoom(seat.roomId, seat.role));
+        if (withTurn) scheduleRenewal(socket);
+        if (outcome.outcome === "resumed") metrics?.reconnects.inc();
+        if (replacedSocketId && replacedSocketId !== socket.id) {
+          // The seat's previous connection (another tab, or one on an instance that died) goes.
+          const replaced = io.sockets.sockets.get(replacedSocketId);
+          seated.delete(replacedSocketId);
+          replaced?.leave(seatRoom(seat.roomId, seat.role));
+          io.to(replacedSocketId).emit(
+            ServerEvent.seatTaken,
+            { reason: "another-tab" } as SeatTaken,
+          );
+          io.in(replacedSocketId).disconnectSockets(true);
+        }
+        reply({
+          ok: true,
+          role: seat.role,
+          peer: peer ? { session: peer.session } : null,
+          iceServers,
+          resume: seat.resume,
+          seat: outcome.outcome,
+          seatGraceMs: config.seatGraceMs,
+          iceTransportPolicy: config.iceTransportPolicy,
+        });
+        if (peer) {
+          toSeat(seat.roomId, peer.role).emit(ServerEvent.peerJoined, { session: seat.session });
+        }
+      }));
 
     socket.on(ClientEvent.signal, (payload: unknown, ack: unknown) => {
       const reply = replier<Ack>(payload, ack);
-      if (!rooms.has(socket.id)) return reply(failure("not-joined"));
+      const refuse = (value: { ok: false; error: { code: string } }) => {
+        metrics?.signalsRefused.inc({ reason: value.error.code });
+        reply(value as Ack);
+      };
+      const seat = seated.get(socket.id);
+      if (!seat) return refuse(failure("not-joined"));
       // Charged before parsing, so a flood of malformed signals is limited too.
       const kind = isDescription(payload) ? "description" : "candidate";
       const parsed = parseSignal(payload);
       const bytes = parsed.ok ? signalBytes(parsed.value) : 0;
       const wait = limits.signal(socket.id, { kind, bytes });
-      if (wait > 0) return reply(rateLimited(wait));
-      if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-      const peer = rooms.peerOf(socket.id);
-      const target = peer?.socketId ? io.sockets.sockets.get(peer.socketId) : undefined;
-      if (target) {
-        const state = slow.check(target.id, queuedBytes(target));
-        if (state === "stalled") target.disconnect(true);
-        if (state !== "ok") return reply(failure("peer-behind"));
-        target.emit(ServerEvent.signal, parsed.value);
+      if (wait > 0) return refuse(rateLimited(wait));
+      if (!parsed.ok) return refuse({ ok: false, error: parsed.error });
+      const peerRole: Role = seat.role === "polite" ? "impolite" : "polite";
+      const target = seatRoom(seat.roomId, peerRole);
+      // The receiver's queue can be read only when it is connected here; the sweep above looks
+      // at every local receiver, whoever sends to it.
+      for (const id of io.sockets.adapter.rooms.get(target) ?? []) {
+        const receiver = io.sockets.sockets.get(id);
+        if (!receiver) continue;
+        const state = slow.check(id, queuedBytes(receiver));
+        if (state === "stalled") receiver.disconnect(true);
+        if (state !== "ok") return refuse(failure("peer-behind"));
       }
+      io.to(target).emit(ServerEvent.signal, parsed.value);
+      metrics?.signalsRelayed.inc();
       reply({ ok: true });
     });
 
@@ -193,116 +300,88 @@ export function attachSignaling(
       const parsed = parseRoomStatusRequest(payload);
       if (!parsed.ok) return reply({ ok: false, error: parsed.error });
       const { room, resume } = parsed.value;
-      reply({
-        ok: true,
-        members: rooms.membersOf(room),
-        capacity: Limits.roomCapacity,
-        yours: rooms.holds(room, resume),
-        relay: offersRelay(config),
-      });
+      store.status(room, resume).then(
+        ({ members, yours }) =>
+          reply({
+            ok: true,
+            members,
+            capacity: Limits.roomCapacity,
+            yours,
+            relay: offersRelay(config),
+          }),
+        () => reply(failure("unavailable")),
+      );
     });
 
-    socket.on(ClientEvent.leave, (...args: unknown[]) => {
-      const reply = replier<Ack>(args[0], args[1]);
-      const left = rooms.leave(socket.id);
-      if (!left) return reply(failure("not-joined"));
-      stopRenewal(socket.id);
-      if (left.peer?.socketId) {
-        io.to(left.peer.socketId).emit(ServerEvent.peerLeft, { reason: "hang-up" } as PeerLeft);
-      }
-      reply({ ok: true });
-    });
+    socket.on(ClientEvent.leave, (...args: unknown[]) =>
+      serial(socket.id, async () => {
+        const reply = replier<Ack>(args[0], args[1]);
+        const seat = seated.get(socket.id);
+        if (!seat) return reply(failure("not-joined"));
+        seated.delete(socket.id);
+        socket.leave(seatRoom(seat.roomId, seat.role));
+        stopRenewal(socket.id);
+        // Redis away: the seat stays bound to this connection until Redis is back, then it is
+        // held as away and expires (server/redis_rooms.ts, repair).
+        const left = await store.leave(socket.id, seat).catch(() => null);
+        if (left?.peerRole) {
+          toSeat(seat.roomId, left.peerRole).emit(
+            ServerEvent.peerLeft,
+            { reason: "hang-up" } as PeerLeft,
+          );
+        }
+        reply({ ok: true });
+      }));
 
     socket.on("disconnect", (reason: string) => {
-      const away = rooms.disconnect(socket.id);
+      metrics?.connections.dec();
       stopRenewal(socket.id);
       limits.forget(socket.id);
       slow.forget(socket.id);
-      // The server itself is stopping (io.close()): nobody went away, and telling the member whose
-      // socket happens to close later that the other "closed" would make it drop a call whose
-      // media still flows peer to peer. Both reconnect to the next server by themselves.
-      if (reason === "server shutting down") return;
-      if (away?.peer?.socketId) {
-        // A closed page closes its socket; a network that vanished only stops answering pings.
-        const silent = reason === "ping timeout";
-        io.to(away.peer.socketId).emit(
-          ServerEvent.peerAway,
-          { reason: silent ? "lost" : "closed", graceMs: config.seatGraceMs } satisfies PeerAway,
-        );
-      }
+      serial(socket.id, async () => {
+        const seat = seated.get(socket.id);
+        if (!seat) return;
+        seated.delete(socket.id);
+        const away = await store.disconnect(socket.id, seat).catch(() => null);
+        // The server itself is stopping or draining: nobody went away, and telling the other
+        // member so would make it drop a call whose media still flows peer to peer. Both
+        // reconnect to the next server by themselves.
+        if (reason === "server shutting down" || draining) return;
+        if (away?.peerRole) {
+          // A closed page closes its socket; a network that vanished only stops answering pings.
+          const silent = reason === "ping timeout";
+          toSeat(seat.roomId, away.peerRole).emit(
+            ServerEvent.peerAway,
+            { reason: silent ? "lost" : "closed", graceMs: config.seatGraceMs } satisfies PeerAway,
+          );
+        }
+      });
     });
   });
 
-  const close = () => {
+  const drain = async (deadlineMs: number) => {
+    draining = true;
+    log("info", "drain.started", { connections: io.engine.clientsCount });
+    const deadline = Date.now() + deadlineMs;
+    // Closing the transport ("transport close") makes a client reconnect; a namespace disconnect
+    // would tell it another tab took its seat.
+    for (const socket of io.sockets.sockets.values()) socket.conn.close();
+    while (io.engine.clientsCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The seats' store calls (held as away) finish before the store closes.
+    await Promise.all([...chains.values()]);
+    return { left: io.engine.clientsCount };
+  };
+
+  const close = async () => {
     clearInterval(sweep);
     for (const id of [...renewals.keys()]) stopRenewal(id);
-    rooms.close();
+    await store.close();
   };
-  return { io, rooms, close };
+  return { io, store, draining: () => draining, drain, close };
 }
 
-/**
- * Signaling from a browser page is accepted from the page's own origin and `ALLOWED_ORIGINS`
- * only, so another site cannot open signaling in a visitor's name. Requests without an `Origin`
- * (programs, not pages) are let through: they could send any `Origin` they like anyway.
- */
-export function originAllowed(
-  req: Pick<IncomingMessage, "headers">,
-  allowed: readonly string[],
-): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-function isDescription(payload: unknown): boolean {
-  return typeof payload === "object" && payload !== null && "description" in payload;
-}
-
-function signalBytes(message: SignalMessage): number {
-  return "description" in message
-    ? message.description.sdp.length
-    : message.candidate.candidate.length + (message.candidate.usernameFragment?.length ?? 0);
-}
-
-function rateLimited(retryAfterMs: number): { ok: false; error: ProtocolError } {
-  return {
-    ok: false,
-    error: {
-      code: "rate-limited",
-      message: MESSAGES["rate-limited"],
-      retryAfterMs: Math.ceil(retryAfterMs),
-    },
-  };
-}
-
-const MESSAGES: Record<ErrorCode, string> = {
-  "invalid-message": "The message was malformed.",
-  "invalid-room": "That is not a Parley room id.",
-  "room-full": "This room is full.",
-  "not-joined": "Join a room first.",
-  "already-joined": "This connection is already in a room.",
-  "rate-limited": "Too many requests; try again a little later.",
-  "peer-behind": "The other member is not keeping up; the message was not relayed.",
-  "unknown-room": "This server did not make that room; start a new call.",
-};
-
-function failure(code: ErrorCode): { ok: false; error: { code: ErrorCode; message: string } } {
-  return { ok: false, error: { code, message: MESSAGES[code] } };
-}
-
-/**
- * An acknowledgement callback that tolerates clients that sent none. Socket.IO passes the
- * callback last, so a client that sent no payload has it in the payload's place.
- */
-function replier<T>(payload: unknown, ack: unknown): (value: T) => void {
-  if (typeof payload === "function") ack = payload;
-  return (value) => {
-    if (typeof ack === "function") ack(value);
-  };
+function memoryStore(config: Config): (hooks: StoreHooks) => RoomStore {
+  return (hooks) => new MemoryRoomStore({ graceMs: config.seatGraceMs, onExpire: hooks.onExpire });
 }

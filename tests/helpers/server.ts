@@ -46,6 +46,9 @@ const CONFIG_VARS = [
   "ICE_TRANSPORT_POLICY",
   "TLS_CERT_FILE",
   "TLS_KEY_FILE",
+  // Many instances and operations.
+  "REDIS_URL",
+  "SHUTDOWN_GRACE_SECONDS",
 ];
 
 const LISTENING = /Parley listening on (https?:\/\/[^\s/]+:\d+)\//;

@@ -43,7 +43,19 @@ Deno.test("loadConfig", async (t) => {
       ...HOSTILE_DEFAULTS,
       iceTransportPolicy: "all",
       tls: null,
+      redisUrl: null,
+      shutdownGraceMs: 10_000,
     });
+  });
+
+  await t.step("REDIS_URL must be a redis:// or rediss:// URL", () => {
+    const url = "redis://127.0.0.1:6379";
+    assert.equal(loadConfig(envOf({ REDIS_URL: url })).redisUrl, url);
+    assert.throws(() => loadConfig(envOf({ REDIS_URL: "127.0.0.1:6379" })), /REDIS_URL/);
+    assert.throws(
+      () => loadConfig(envOf({ SHUTDOWN_GRACE_SECONDS: "-1" })),
+      /SHUTDOWN_GRACE_SECONDS/,
+    );
   });
 
   await t.step("PARLEY_DEV=1 is development mode; anything but 0 or 1 is refused", () => {

@@ -1,0 +1,79 @@
+/**
+ * Test helpers: HAProxy running deploy/haproxy.cfg (the file the README shows, unchanged) in front
+ * of two Parley instances, on a free port of 127.0.0.1.
+ *
+ * @module
+ */
+import { freePort } from "./redis.ts";
+import { ROOT_DIR, type RunningServer } from "./server.ts";
+
+/** A running HAProxy. */
+export interface LoadBalancer {
+  /** Origin clients use, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Why haproxy cannot run here, or null when it can. */
+export async function haproxyUnavailable(): Promise<string | null> {
+  try {
+    await new Deno.Command("haproxy", { args: ["-v"], stdout: "null" }).output();
+    return null;
+  } catch {
+    return "haproxy is not installed (apt-get install -y haproxy)";
+  }
+}
+
+/** Starts HAProxy with deploy/haproxy.cfg in front of instances `a` and `b`. */
+export async function startHaproxy(a: RunningServer, b: RunningServer): Promise<LoadBalancer> {
+  const port = freePort();
+  const child = new Deno.Command("haproxy", {
+    args: ["-f", `${ROOT_DIR}deploy/haproxy.cfg`, "-db"],
+    env: {
+      PARLEY_LISTEN: `127.0.0.1:${port}`,
+      PARLEY_A: new URL(a.url).host,
+      PARLEY_B: new URL(b.url).host,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) output += decoder.decode(bytes, { stream: true });
+  };
+  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited = false;
+  const status = child.status.then(async (status) => {
+    exited = true;
+    await pumped;
+    return status;
+  });
+  const stop = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await status;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  // Ready once both instances passed their health checks (rise 2, inter 1 s).
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.body?.cancel().then(() => r.ok),
+      () => false,
+    );
+    if (ok) break;
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`haproxy did not start: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { url, output: () => output, stop, [Symbol.asyncDispose]: stop };
+}
