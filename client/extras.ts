@@ -28,7 +28,7 @@ import {
  */
 function currentChannels(actor: Actor<typeof callMachine>): PeerChannels | null {
   const child = (parent: unknown, id: string) =>
-    (parent as { children?: Record<string, AnyActorRef | undefined> }).children?.[id]
+    (parent as { children?: Record<string, AnyActorRef | undefined> } | undefined)?.children?.[id]
       ?.getSnapshot();
   const negotiation = child(child(actor.getSnapshot(), "session"), "negotiation");
   return (negotiation?.context?.channels ?? null) as PeerChannels | null;
@@ -108,6 +108,7 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
     detailsPanel.hidden = which !== "details";
     chatButton.setAttribute("aria-pressed", String(which === "chat"));
     detailsButton.setAttribute("aria-pressed", String(which === "details"));
+    side.hidden = which === null;
   };
   chatButton.addEventListener("click", () => openPanel(chatPanel.isOpen() ? null : "chat"));
   let panelLoaded = false;
@@ -187,7 +188,8 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
     shareButton.setAttribute("aria-pressed", String(sharing));
     shareButton.disabled = !inCall || !navigator.mediaDevices?.getDisplayMedia;
     tools.hidden = !inCall;
-    side.hidden = !inCall;
+    // The side panel takes room only while one of its panels is open.
+    side.hidden = !inCall || (!chatPanel.isOpen() && detailsPanel.hidden);
     if (!inCall) quality.clear();
     const now = currentChannels(actor);
     if (now === channels) return;
