@@ -5,7 +5,7 @@
  * @module
  */
 import { createActor } from "xstate";
-import { provideEffects } from "../machines/call_machine.ts";
+import { provideEffects } from "../machines/effects.ts";
 import { localMedia } from "./media.ts";
 import { peerConnection } from "./peer_connection.ts";
 import { screenShare } from "./screen_share.ts"; // extras (issue 11)

@@ -6,7 +6,7 @@
  * What is intricate lives in child machines, each in its own file: the time in the room, with
  * the server's comings and goings (`session_machine.ts`), and each peer connection's
  * negotiation and recovery (`negotiation_machine.ts`). Effects are actors the machines name and
- * the browser or the tests provide ({@linkcode provideEffects}): `localMedia` owns the camera and
+ * the browser or the tests provide (`provideEffects` in effects.ts): `localMedia` owns the camera and
  * microphone (it stops their tracks when the call is over), `signaling` the server connection,
  * `peerConnection` the RTCPeerConnection, `lobby` the room's occupancy before joining.
  *
@@ -16,82 +16,24 @@
  */
 import { assign, fromCallback, not, sendTo, setup } from "xstate";
 import {
-  type CallFailure,
+  type CallContext,
+  type CallEvent,
+  type CallInput,
   hasKind,
-  type LobbyEvent,
   type MediaCommand,
-  type MediaEvent,
-  type MediaFailure,
   type MediaKind,
-  type PeerCommand,
-  type PeerInput,
   type SessionCommand,
-  type SessionReport,
-  type ShareEvent,
-  type SignalingCommand,
-  type SignalingInput,
-  type StreamLike,
   type TrackLike,
 } from "./call_types.ts";
-import { negotiationMachine } from "./negotiation_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
 
 export * from "./call_types.ts";
-
-/** Every event the call machine handles. */
-export type CallEvent =
-  // From the person, through the page.
-  | { type: "user.start" }
-  | { type: "user.continue" }
-  | { type: "user.join" }
-  | { type: "user.toggleMic" }
-  | { type: "user.toggleCamera" }
-  | { type: "user.hangUp" }
-  | { type: "user.retry" }
-  | { type: "user.toggleHideAddress" }
-  /** Use this camera or microphone from now on (sent without renegotiating). */
-  | { type: "user.useDevice"; kind: MediaKind; deviceId: string }
-  | { type: "user.shareScreen" } // extras (issue 11)
-  | { type: "user.stopSharing" } // extras (issue 11)
-  | ShareEvent // extras (issue 11)
-  | MediaEvent
-  | LobbyEvent
-  | SessionReport;
-
-/** What the call machine remembers; everything else is its state or its children's. */
-export interface CallContext {
-  roomId: string;
-  /** Media the person wants to send. */
-  wants: Record<MediaKind, boolean>;
-  /** The stream `localMedia` holds (it alone changes it). */
-  stream: StreamLike | null;
-  mediaFailure: MediaFailure | null;
-  micOn: boolean;
-  cameraOn: boolean;
-  failure: CallFailure | null;
-  /** The kind being turned on mid-call, if any. */
-  turningOn: MediaKind | null;
-  /** How many are in the room, as last asked before joining; null until known. */
-  roomMembers: number | null;
-  /** Whether this server has a relay, as the pre-join screen heard. */
-  relayAvailable: boolean;
-  /** The person chose to hide their network address behind the relay for this call. */
-  hideAddress: boolean;
-  /** Join as soon as the camera is ready (Rejoin after leaving: no second press). */
-  autoJoin: boolean;
-}
-
-/** Input when the machine starts. */
-export interface CallInput {
-  roomId: string;
-  wants?: Partial<Record<MediaKind, boolean>>;
-}
 
 function notProvided(): never {
   throw new Error(`the call machine's "localMedia" actor was not provided`);
 }
 
-/** The call machine; run it with {@linkcode provideEffects} and `createActor(..., { input })`. */
+/** The call machine; run it with `provideEffects` (effects.ts) and `createActor(..., { input })`. */
 export const callMachine = setup({
   types: {
     context: {} as CallContext,
@@ -103,7 +45,7 @@ export const callMachine = setup({
     localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(notProvided),
     /** How many are in the room, asked without a seat while the person gets ready. */
     lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
-    /** extras (issue 11): a screen to share; reports `share.started`, `share.ended`. */
+    /** A screen to share, picked by the person; reports `share.started`, `share.ended`. */
     screenShare: fromCallback<{ type: "stop" }>(notProvided),
     session: sessionMachine,
   },
@@ -115,7 +57,7 @@ export const callMachine = setup({
     ),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
-    // extras (issue 11): `track` goes out as the video, without renegotiating.
+    // `track` goes out as the video, without renegotiating.
     sendVideo: sendTo("session", ({ context }, track: TrackLike | null) => ({
       type: "media.replaced" as const,
       stream: context.stream,
@@ -305,8 +247,8 @@ export const callMachine = setup({
           },
           initial: "steady",
           states: {
-            steady: { on: { "user.shareScreen": "sharing" } }, // extras (issue 11)
-            // extras (issue 11): the screen goes out in place of the camera, which comes back
+            steady: { on: { "user.shareScreen": "sharing" } },
+            // The screen goes out in place of the camera, which comes back
             // when sharing ends (Parley's button, or the browser's own "Stop sharing").
             sharing: {
               tags: ["sharing"],
@@ -367,34 +309,6 @@ export const callMachine = setup({
     },
   },
 });
-
-/** The effects the call machines name, as the browser or a test implements them. */
-export interface CallEffects {
-  lobby: ReturnType<typeof fromCallback<{ type: "refresh" }, { roomId: string }>>;
-  localMedia: ReturnType<typeof fromCallback<MediaCommand, Record<MediaKind, boolean>>>;
-  signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
-  peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
-  /** extras (issue 11). */
-  screenShare: ReturnType<typeof fromCallback<{ type: "stop" }>>;
-}
-
-/** The call machine with its children's effects provided, all the way down. */
-export function provideEffects(effects: CallEffects): typeof callMachine {
-  const negotiation = negotiationMachine.provide({
-    actors: { peerConnection: effects.peerConnection },
-  });
-  const session = sessionMachine.provide({
-    actors: { signaling: effects.signaling, negotiation },
-  });
-  return callMachine.provide({
-    actors: {
-      localMedia: effects.localMedia,
-      lobby: effects.lobby,
-      screenShare: effects.screenShare,
-      session,
-    },
-  });
-}
 
 /** The call machine's type, for code that runs it. */
 export type CallMachine = typeof callMachine;

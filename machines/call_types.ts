@@ -249,3 +249,54 @@ export function kindName(kind: MediaKind): string {
 export function hasKind(stream: StreamLike | null, kind: MediaKind): boolean {
   return (stream?.getTracks() ?? []).some((track) => track.kind === kind);
 }
+
+// --- The call (machines/call_machine.ts) -----------------------------------------------------
+
+/** Every event the call machine handles. */
+export type CallEvent =
+  // From the person, through the page.
+  | { type: "user.start" }
+  | { type: "user.continue" }
+  | { type: "user.join" }
+  | { type: "user.toggleMic" }
+  | { type: "user.toggleCamera" }
+  | { type: "user.hangUp" }
+  | { type: "user.retry" }
+  | { type: "user.toggleHideAddress" }
+  /** Use this camera or microphone from now on (sent without renegotiating). */
+  | { type: "user.useDevice"; kind: MediaKind; deviceId: string }
+  | { type: "user.shareScreen" }
+  | { type: "user.stopSharing" }
+  | ShareEvent
+  | MediaEvent
+  | LobbyEvent
+  | SessionReport;
+
+/** What the call machine remembers; everything else is its state or its children's. */
+export interface CallContext {
+  roomId: string;
+  /** Media the person wants to send. */
+  wants: Record<MediaKind, boolean>;
+  /** The stream `localMedia` holds (it alone changes it). */
+  stream: StreamLike | null;
+  mediaFailure: MediaFailure | null;
+  micOn: boolean;
+  cameraOn: boolean;
+  failure: CallFailure | null;
+  /** The kind being turned on mid-call, if any. */
+  turningOn: MediaKind | null;
+  /** How many are in the room, as last asked before joining; null until known. */
+  roomMembers: number | null;
+  /** Whether this server has a relay, as the pre-join screen heard. */
+  relayAvailable: boolean;
+  /** The person chose to hide their network address behind the relay for this call. */
+  hideAddress: boolean;
+  /** Join as soon as the camera is ready (Rejoin after leaving: no second press). */
+  autoJoin: boolean;
+}
+
+/** Input when the machine starts. */
+export interface CallInput {
+  roomId: string;
+  wants?: Partial<Record<MediaKind, boolean>>;
+}

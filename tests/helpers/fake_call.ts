@@ -7,12 +7,8 @@
  * @module
  */
 import { type Actor, createActor, fromCallback, SimulatedClock } from "xstate";
-import {
-  type CallEvent,
-  type CallInput,
-  type CallMachine,
-  provideEffects,
-} from "../../machines/call_machine.ts";
+import type { CallEvent, CallInput, CallMachine } from "../../machines/call_machine.ts";
+import { provideEffects } from "../../machines/effects.ts";
 import type {
   LinkState,
   MediaCommand,

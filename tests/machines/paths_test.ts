@@ -28,7 +28,8 @@ import {
   SimulatedClock,
   type Snapshot,
 } from "xstate";
-import { callMachine, provideEffects } from "../../machines/call_machine.ts";
+import { callMachine } from "../../machines/call_machine.ts";
+import { provideEffects } from "../../machines/effects.ts";
 import type {
   MediaCommand,
   MediaKind,

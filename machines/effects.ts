@@ -1,0 +1,46 @@
+/**
+ * The effects the call machines name, and the one place that hands them to all of them: the
+ * call (`localMedia`, `lobby`, `screenShare`), its session (`signaling`) and each negotiation
+ * (`peerConnection`). The browser's are in client/, the tests' fakes in tests/helpers/.
+ *
+ * @module
+ */
+import type { fromCallback } from "xstate";
+import { callMachine } from "./call_machine.ts";
+import type {
+  MediaCommand,
+  MediaKind,
+  PeerCommand,
+  PeerInput,
+  SignalingCommand,
+  SignalingInput,
+} from "./call_types.ts";
+import { negotiationMachine } from "./negotiation_machine.ts";
+import { sessionMachine } from "./session_machine.ts";
+
+/** The effects the call machines name, as the browser or a test implements them. */
+export interface CallEffects {
+  lobby: ReturnType<typeof fromCallback<{ type: "refresh" }, { roomId: string }>>;
+  localMedia: ReturnType<typeof fromCallback<MediaCommand, Record<MediaKind, boolean>>>;
+  signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
+  peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
+  screenShare: ReturnType<typeof fromCallback<{ type: "stop" }>>;
+}
+
+/** The call machine with its children's effects provided, all the way down. */
+export function provideEffects(effects: CallEffects): typeof callMachine {
+  const negotiation = negotiationMachine.provide({
+    actors: { peerConnection: effects.peerConnection },
+  });
+  const session = sessionMachine.provide({
+    actors: { signaling: effects.signaling, negotiation },
+  });
+  return callMachine.provide({
+    actors: {
+      localMedia: effects.localMedia,
+      lobby: effects.lobby,
+      screenShare: effects.screenShare,
+      session,
+    },
+  });
+}
