@@ -4,7 +4,7 @@
  * bench/results.json (raw figures, machine stamp) and bench/README.md (generated from them alone).
  *
  * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,coldstart,
- * rejoin,signaling,capacity` some parts; `--out=DIR` where to write (quick and partial runs default
+ * rejoin,signaling,capacity,redis` some parts; `--out=DIR` where to write (quick and partial runs default
  * to a temporary folder: only a full run replaces the committed results); `--render` measure
  * nothing, write README.md again from DIR's results.json.
  *
@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { runBrowser } from "./browser.ts";
 import { runCapacity, runRejoin } from "./crowd.ts";
 import { machineStamp } from "./machine.ts";
+import { runRedis } from "./redis.ts";
 import { coldStart } from "./page_weight.ts";
 import { renderReadme } from "./report.ts";
 import { type BenchResults, figuresOf, type Settings } from "./results.ts";
@@ -47,7 +48,7 @@ export const QUICK: Settings = {
   ...{ calls: 3, asWrittenCalls: 1, coldStarts: 2 },
 };
 
-const PARTS = ["browser", "coldstart", "rejoin", "signaling", "capacity"];
+const PARTS = ["browser", "coldstart", "rejoin", "signaling", "capacity", "redis"];
 const log = (line: string) => console.log(line);
 
 /** Each part: fills its share of the results. */
@@ -91,6 +92,9 @@ const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
   async capacity(r, s) {
     r.capacity = await runCapacity(s.capacityLevels, s.joinProbes, s.capacityHoldMs, log);
   },
+  async redis(r, s) {
+    r.redis = await runRedis(s, log);
+  },
 };
 
 async function main(): Promise<void> {
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
     durationSeconds: 0,
     loadAverageAfter: [],
     ...{ calls: [], pageWeight: [], coldStart: [], rejoin: null, signaling: [], capacity: null },
+    redis: [],
     figures: {},
     errors: [],
   };

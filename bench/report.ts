@@ -235,6 +235,69 @@ was held ${c.holdMs / 1000} s more: ${num(c.drops)} dropped in all.
 ${table(head, rows)}`;
 }
 
+/** How long a call lasts in the capacity model: a number to state, not a measurement. */
+const MODEL_CALL_MINUTES = 10;
+/** The concurrent calls the capacity model is asked about. */
+const MODEL_CALLS = 100_000;
+
+function redisSection(r: BenchResults): string {
+  const rows = r.redis.map(({ setup, run, redisCpuPercent }) => [
+    setup,
+    num(run.negotiationsPerSecond),
+    ms(run.latencyMs.p50),
+    ms(run.latencyMs.p99),
+    num(run.serverCpuMsPerNegotiation, 2),
+    `${num(redisCpuPercent)}%`,
+    num(run.sent),
+    num(run.lost),
+    num(run.misdelivered),
+  ]);
+  const head = "setup|negotiations/s:|relay p50:|relay p99:|server CPU ms per negotiation:|" +
+    "Redis CPU:|messages sent:|lost:|misdelivered:";
+  const two = r.redis.find((x) => x.setup === "Redis, 2 instances");
+  const memory = r.redis.find((x) => x.setup.startsWith("memory"));
+  const perConnection = r.capacity?.levels.at(-1)?.bytesPerConnection;
+  let model = "";
+  if (two && memory && two.run.serverCpuMsPerNegotiation > 0) {
+    const startsPerSecond = MODEL_CALLS / (MODEL_CALL_MINUTES * 60);
+    const perCore = 1000 / two.run.serverCpuMsPerNegotiation;
+    const cores = startsPerSecond / perCore;
+    const redisShare = two.run.negotiationsPerSecond > 0
+      ? (two.redisCpuPercent / 100) * (startsPerSecond / two.run.negotiationsPerSecond)
+      : null;
+    const memoryGiB = perConnection ? (2 * MODEL_CALLS * perConnection) / 2 ** 30 : null;
+    const held = r.capacity?.levels.at(-1)?.connections;
+    model = `
+
+**Capacity model** (from the figures above; the call length is an assumption): on Redis a
+negotiation costs ${num(two.run.serverCpuMsPerNegotiation, 2)} ms of server CPU (in memory
+${num(memory.run.serverCpuMsPerNegotiation, 2)} ms, ${
+      times(ratio(two.run.serverCpuMsPerNegotiation, memory.run.serverCpuMsPerNegotiation))
+    }), so one core starts about ${num(perCore)} calls/s. Once started, a call costs the server
+only its two connections' heartbeats: media and chat go peer to peer. ${num(MODEL_CALLS)} concurrent
+calls of ${MODEL_CALL_MINUTES} minutes start about ${num(startsPerSecond)} calls/s: ${
+      num(cores, 2)
+    } of a core of call setup, spread over the instances; their ${num(2 * MODEL_CALLS)} connections
+hold ${memoryGiB === null ? "—" : `about ${num(memoryGiB)} GiB`} at ${
+      perConnection ? kb(perConnection) : "—"
+    } each, so the instance count follows from connections rather than CPU: at the ${
+      num(held)
+    } connections one process held here, ${
+      held ? num(Math.ceil((2 * MODEL_CALLS) / held), 0) : "—"
+    } instances behind the load balancer. One Redis serves them: at that rate it would use about ${
+      redisShare === null ? "—" : `${num(100 * redisShare)}%`
+    } of a core (${num(two.redisCpuPercent)}% at ${num(two.run.negotiationsPerSecond)}
+negotiations/s here), and holds a few hundred bytes per room.`;
+  }
+  return `## Parley on Redis
+
+The signaling load above at ${num(r.redis[0]?.rooms)} rooms: one instance in memory, one on
+Redis, two on one Redis with each room's two members on different instances (every relay crosses
+Redis). Server CPU sums the instances.
+
+${table(head, rows)}${model}`;
+}
+
 /** The whole README. */
 export function renderReadme(r: BenchResults): string {
   return [
@@ -257,5 +320,6 @@ ${stamp(r)}`,
     r.rejoin ? rejoinSection(r) : "",
     r.signaling.length ? signalingSection(r) : "",
     r.capacity ? capacitySection(r) : "",
+    r.redis?.length ? redisSection(r) : "",
   ].filter(Boolean).join("\n\n") + "\n";
 }

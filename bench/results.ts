@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RedisRun } from "./redis.ts";
 import type { CallSeries } from "./browser.ts";
 import type { CapacityResult, RejoinResult } from "./crowd.ts";
 import type { MachineStamp } from "./machine.ts";
@@ -52,6 +53,8 @@ export interface BenchResults {
   rejoin: RejoinResult | null;
   signaling: SignalingRun[];
   capacity: CapacityResult | null;
+  /** Parley in memory, on one Redis, and two instances on one Redis (`redis.ts`). */
+  redis: RedisRun[];
   /** The figures the targets read (`targets.ts`), by key. */
   figures: Record<string, number>;
   /** Parts that could not run, and why. */
@@ -76,6 +79,10 @@ export function figuresOf(r: BenchResults): Record<string, number> {
   if (parleyRuns.length) {
     f["signaling.parley.lostOrMisdelivered"] = parleyRuns
       .reduce((sum, s) => sum + s.lost + s.misdelivered, 0);
+  }
+  if (r.redis?.length) {
+    f["redis.lostOrMisdelivered"] = r.redis
+      .reduce((sum, x) => sum + x.run.lost + x.run.misdelivered, 0);
   }
   for (const rooms of r.settings.rooms) {
     for (const target of ["parley", "tutorial", "bare"] as const) {

@@ -34,6 +34,7 @@ export const TARGETS: TargetSpec[] = [
   [4, "At 1,000 rooms, Parley within 2× of the bare relay (≥ 0.5×)", "signaling.1000.parley.perSecond", "signaling.1000.bare.perSecond", "≥", 0.5],
   [4, "10,000 idle connections held", "capacity.held", "", "≥", 10_000],
   [4, "None of them dropped", "capacity.dropped", "", "≤", 0],
+  [13, "On Redis (one and two instances): zero lost, zero misdelivered", "redis.lostOrMisdelivered", "", "≤", 0],
 ];
 
 const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"]];
