@@ -7,15 +7,31 @@
  * @module
  */
 import { fromCallback } from "xstate";
-import type { ShareEvent } from "../machines/call_types.ts";
+import type { ShareEvent, ShareInput } from "../machines/call_types.ts";
+
+/**
+ * The tab's (or system's) sound mixed with the microphone into one track, so both go out on the
+ * microphone's sender (`replaceTrack`, no renegotiation). Muting the microphone still mutes it
+ * here: a disabled track is silence.
+ */
+function mixSound(tab: MediaStreamTrack, microphone: MediaStreamTrack | null) {
+  const context = new AudioContext();
+  const mix = context.createMediaStreamDestination();
+  for (const track of [tab, microphone]) {
+    if (track) context.createMediaStreamSource(new MediaStream([track])).connect(mix);
+  }
+  return { track: mix.stream.getAudioTracks()[0], close: () => void context.close() };
+}
 
 /** The `screenShare` actor the browser provides to the call machine. */
-export const screenShare = fromCallback<{ type: "stop" }>(
-  ({ sendBack }) => {
+export const screenShare = fromCallback<{ type: "stop" }, ShareInput>(
+  ({ input, sendBack }) => {
     let stream: MediaStream | null = null;
+    let mixed: { track: MediaStreamTrack; close: () => void } | null = null;
     let stopped = false;
     const send = (event: ShareEvent) => !stopped && sendBack(event);
-    navigator.mediaDevices.getDisplayMedia({ video: true, audio: false }).then((got) => {
+    // The tab's sound where the browser offers it (Chromium, for a tab; none elsewhere).
+    navigator.mediaDevices.getDisplayMedia({ video: true, audio: true }).then((got) => {
       stream = got;
       const track = got.getVideoTracks()[0];
       if (stopped || !track) {
@@ -25,7 +41,9 @@ export const screenShare = fromCallback<{ type: "stop" }>(
       // Text and slides: keep them sharp rather than smooth.
       if ("contentHint" in track) track.contentHint = "detail";
       track.addEventListener("ended", () => send({ type: "share.ended", reason: "stopped" }));
-      send({ type: "share.started", track });
+      const tabSound = got.getAudioTracks()[0];
+      if (tabSound) mixed = mixSound(tabSound, input.microphone as MediaStreamTrack | null);
+      send({ type: "share.started", track, audio: mixed?.track ?? null });
     }, (error: Error) => {
       send({
         type: "share.ended",
@@ -35,6 +53,8 @@ export const screenShare = fromCallback<{ type: "stop" }>(
     return () => {
       stopped = true;
       for (const track of stream?.getTracks() ?? []) track.stop();
+      mixed?.track.stop();
+      mixed?.close();
     };
   },
 );

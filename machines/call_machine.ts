@@ -23,11 +23,17 @@ import {
   type MediaCommand,
   type MediaKind,
   type SessionCommand,
+  type ShareInput,
+  type StreamLike,
   type TrackLike,
 } from "./call_types.ts";
 import { sessionMachine } from "./session_machine.ts";
 
 export * from "./call_types.ts";
+
+function trackOf(stream: StreamLike | null, kind: MediaKind): TrackLike | null {
+  return stream?.getTracks().find((track) => track.kind === kind) ?? null;
+}
 
 function notProvided(): never {
   throw new Error(`the call machine's "localMedia" actor was not provided`);
@@ -46,7 +52,7 @@ export const callMachine = setup({
     /** How many are in the room, asked without a seat while the person gets ready. */
     lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
     /** A screen to share, picked by the person; reports `share.started`, `share.ended`. */
-    screenShare: fromCallback<{ type: "stop" }>(notProvided),
+    screenShare: fromCallback<{ type: "stop" }, ShareInput>(notProvided),
     session: sessionMachine,
   },
   actions: {
@@ -57,13 +63,15 @@ export const callMachine = setup({
     ),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
-    // `track` goes out as the video, without renegotiating.
-    sendVideo: sendTo("session", ({ context }, track: TrackLike | null) => ({
-      type: "media.replaced" as const,
-      stream: context.stream,
-      kind: "video" as const,
-      track,
-    })),
+    // `track` goes out as the video, or the sound, without renegotiating.
+    sendTrack: sendTo(
+      "session",
+      ({ context }, params: { kind: MediaKind; track: TrackLike | null }) => ({
+        type: "media.replaced" as const,
+        stream: context.stream,
+        ...params,
+      }),
+    ),
     applySwitches: sendTo("media", ({ context }) => ({
       type: "enable" as const,
       audio: context.micOn,
@@ -252,15 +260,43 @@ export const callMachine = setup({
             // when sharing ends (Parley's button, or the browser's own "Stop sharing").
             sharing: {
               tags: ["sharing"],
-              invoke: { src: "screenShare" },
-              exit: {
-                type: "sendVideo",
-                params: ({ context }) =>
-                  context.stream?.getTracks().find((track) => track.kind === "video") ?? null,
+              invoke: {
+                src: "screenShare",
+                input: ({ context }) => ({ microphone: trackOf(context.stream, "audio") }),
               },
+              // The camera and the microphone alone again (a no-op for what was not replaced).
+              exit: [
+                {
+                  type: "sendTrack",
+                  params: ({ context }) => ({
+                    kind: "video",
+                    track: trackOf(context.stream, "video"),
+                  }),
+                },
+                {
+                  type: "sendTrack",
+                  params: ({ context }) => ({
+                    kind: "audio",
+                    track: trackOf(context.stream, "audio"),
+                  }),
+                },
+              ],
               on: {
                 "share.started": {
-                  actions: { type: "sendVideo", params: ({ event }) => event.track },
+                  actions: [
+                    {
+                      type: "sendTrack",
+                      params: ({ event }) => ({ kind: "video", track: event.track }),
+                    },
+                    // The tab's sound, mixed with the microphone, where the browser shares it.
+                    {
+                      type: "sendTrack",
+                      params: ({ context, event }) => ({
+                        kind: "audio",
+                        track: event.audio ?? trackOf(context.stream, "audio"),
+                      }),
+                    },
+                  ],
                 },
                 "share.ended": "steady",
                 "user.stopSharing": "steady",

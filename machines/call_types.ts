@@ -94,8 +94,17 @@ export type MediaEvent =
  * What the `screenShare` actor reports (issue 11): the screen's video `track` is being captured,
  * or sharing is over (declined, failed, or stopped from the browser's own bar).
  */
+/** Input of the `screenShare` actor: the microphone whose sound the tab's is mixed with. */
+export interface ShareInput {
+  microphone: TrackLike | null;
+}
+
 export type ShareEvent =
-  | { type: "share.started"; track: TrackLike }
+  /**
+   * The screen's video, and, when the browser shares the tab's (or system's) sound, that sound
+   * mixed with the microphone (`audio`), to send in place of the microphone alone.
+   */
+  | { type: "share.started"; track: TrackLike; audio?: TrackLike | null }
   | { type: "share.ended"; reason: "declined" | "failed" | "stopped" };
 
 // --- Signaling --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import type {
   MediaKind,
   PeerCommand,
   PeerInput,
+  ShareInput,
   SignalingCommand,
   SignalingInput,
 } from "./call_types.ts";
@@ -24,7 +25,7 @@ export interface CallEffects {
   localMedia: ReturnType<typeof fromCallback<MediaCommand, Record<MediaKind, boolean>>>;
   signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
   peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
-  screenShare: ReturnType<typeof fromCallback<{ type: "stop" }>>;
+  screenShare: ReturnType<typeof fromCallback<{ type: "stop" }, ShareInput>>;
 }
 
 /** The call machine with its children's effects provided, all the way down. */

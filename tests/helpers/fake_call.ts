@@ -19,6 +19,7 @@ import type {
   PeerEvent,
   PeerInput,
   ShareEvent,
+  ShareInput,
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
@@ -229,7 +230,10 @@ export class FakeScreenShare {
   readonly track = new FakeTrack("video");
   /** Whether the machine stopped it (left the sharing state). */
   stopped = false;
-  constructor(readonly send: (event: ShareEvent) => void) {}
+  constructor(
+    readonly send: (event: ShareEvent) => void,
+    readonly input: ShareInput = { microphone: null },
+  ) {}
   /** The person picked a screen. */
   pick(): void {
     if (!this.stopped) this.send({ type: "share.started", track: this.track });
@@ -356,8 +360,8 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
       }
       return () => pc.close();
     }),
-    screenShare: fromCallback<{ type: "stop" }>(({ sendBack }) => {
-      const share = new FakeScreenShare(sendBack);
+    screenShare: fromCallback<{ type: "stop" }, ShareInput>(({ input, sendBack }) => {
+      const share = new FakeScreenShare(sendBack, input);
       shares.push(share);
       return () => {
         share.stopped = true;

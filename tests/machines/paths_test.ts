@@ -35,6 +35,7 @@ import type {
   MediaKind,
   PeerCommand,
   PeerInput,
+  ShareInput,
   SignalingCommand,
   SignalingInput,
 } from "../../machines/call_types.ts";
@@ -96,7 +97,7 @@ class Fakes {
         });
         return () => pc.close();
       }),
-      screenShare: fromCallback<{ type: "stop" }>(() => {
+      screenShare: fromCallback<{ type: "stop" }, ShareInput>(() => {
         const share = { stopped: false };
         this.shares.push(share);
         return () => void (share.stopped = true);

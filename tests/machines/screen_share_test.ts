@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connectedPair, type FakeCall, settle } from "../helpers/fake_call.ts";
+import { connectedPair, type FakeCall, FakeTrack, settle } from "../helpers/fake_call.ts";
 
 const sharing = (call: FakeCall) => call.actor.getSnapshot().hasTag("sharing");
 const sentVideo = (call: FakeCall) => call.pc.sent.filter((track) => track.kind === "video");
@@ -79,6 +79,27 @@ Deno.test("hanging up while sharing lets the screen go", async () => {
   await a.advance(2000);
   assert.ok(a.actor.getSnapshot().matches("ended"));
   assert.ok(a.shares.at(-1)!.stopped && a.shares.at(-1)!.track.stopped);
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("a tab's sound, mixed with the microphone, goes out instead of the microphone alone; Stop sharing brings the microphone back", async () => {
+  const { a, b } = await connectedPair();
+  const microphone = a.stream!.tracks.find((track) => track.kind === "audio")!;
+  const sentAudio = (call: FakeCall) => call.pc.sent.filter((track) => track.kind === "audio");
+  const offersBefore = offers(a);
+  a.send({ type: "user.shareScreen" });
+  await settle();
+  const share = a.shares.at(-1)!;
+  const mixed = new FakeTrack("audio");
+  share.send({ type: "share.started", track: share.track, audio: mixed });
+  await settle();
+  assert.deepEqual(sentAudio(a), [mixed], "the tab's sound with the microphone goes out");
+  assert.equal(share.input.microphone, microphone, "mixed with this microphone");
+  a.send({ type: "user.stopSharing" });
+  await settle();
+  assert.deepEqual(sentAudio(a), [microphone], "the microphone alone again");
+  assert.equal(offers(a), offersBefore, "no renegotiation");
   a.actor.stop();
   b.actor.stop();
 });

@@ -1,0 +1,142 @@
+/**
+ * The quality indicator under real packet loss. Person B's browser runs in a network namespace
+ * (as in network_fault_test.ts); iptables inside it drops a share of the UDP packets arriving
+ * there (`-m statistic --mode random`; this kernel has no `tc netem`), so what A sends B is lost
+ * on the way. B must be told "Your connection is losing packets", A "Their connection is losing
+ * packets", and both must be told nothing once the loss stops. The times are printed:
+ *
+ *   deno test --allow-all tests/browser/quality_test.ts
+ *
+ * Needs root; skipped elsewhere with the reason, except in CI (`CI=true`), where it must run.
+ *
+ * @module
+ */
+import type { Browser, Page } from "puppeteer-core";
+import { type RunningServer, startServer } from "../helpers/server.ts";
+import {
+  BROWSER_TEST,
+  closeBrowser,
+  describePage,
+  launchChromium,
+  LIVE,
+  newRoomUrl,
+  newUser,
+  pressJoin,
+  type User,
+  waitForRemoteFrames,
+  waitForStatus,
+} from "../helpers/browser.ts";
+import {
+  createNamespaceLink,
+  type NamespaceLink,
+  namespacesUnavailable,
+} from "../helpers/netns.ts";
+
+/** The share of packets arriving in B's namespace that are dropped. */
+const LOSS = 0.25;
+
+const unavailable = await namespacesUnavailable() ??
+  (await hasIptables() ? null : "iptables is missing (apt-get install -y iptables)");
+const inCI = Deno.env.get("CI") === "true";
+if (unavailable && !inCI) {
+  console.warn(`quality_test.ts: skipped, ${unavailable}. (In CI, CI=true, it must run.)`);
+}
+
+async function hasIptables(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("iptables", { args: ["--version"] }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs iptables inside the namespace `ns`; throws with what it said when it fails. */
+async function iptables(ns: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command("ip", {
+    args: ["netns", "exec", ns, "iptables", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`iptables ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/** Waits until `page`'s quality indicator says `words` (or, with null, says nothing). */
+async function waitForQuality(page: Page, words: RegExp | null, timeoutMs: number) {
+  const started = performance.now();
+  try {
+    await page.waitForFunction(
+      (source: string | null) => {
+        const box = document.getElementById("quality");
+        const text = box && !box.hidden ? box.textContent ?? "" : "";
+        const problems = [...(box?.querySelectorAll(".problem:not(.info)") ?? [])];
+        return source === null ? problems.length === 0 : new RegExp(source).test(text);
+      },
+      { timeout: timeoutMs, polling: 200 },
+      words?.source ?? null,
+    );
+  } catch (error) {
+    const shown = await page.evaluate(() => document.getElementById("quality")?.textContent);
+    throw new Error(
+      `the indicator never said ${words ?? "nothing"} (it says "${shown}"): ${error}\n` +
+        await describePage(page),
+    );
+  }
+  return Math.round(performance.now() - started);
+}
+
+Deno.test({
+  name: "Chromium: packets lost on the way to B — B and A are each told whose side it is on, " +
+    "and the indicator goes away when the loss stops",
+  ignore: unavailable !== null && !inCI,
+  ...BROWSER_TEST,
+  fn: async () => {
+    if (unavailable) throw new Error(`CI must run the quality test, but ${unavailable}`);
+    let link: NamespaceLink | undefined;
+    let server: RunningServer | undefined;
+    const browsers: Browser[] = [];
+    const users: User[] = [];
+    try {
+      link = await createNamespaceLink("parley-q", { subnet: "10.232.0" });
+      server = await startServer({ host: link.hostAddress });
+      const secure = `--unsafely-treat-insecure-origin-as-secure=${server.url}`;
+      browsers.push(await launchChromium({ args: [secure] }));
+      browsers.push(await launchChromium({ args: [secure], executablePath: link.chromium }));
+      const room = await newRoomUrl(server.url);
+      for (const [i, name] of ["A", "B"].entries()) {
+        const user = await newUser(browsers[i], server.url, { name });
+        await user.page.goto(room);
+        users.push(user);
+      }
+      const [a, b] = users;
+      await pressJoin(a.page);
+      await pressJoin(b.page);
+      for (const user of users) {
+        await waitForStatus(user.page, "Connected.");
+        await waitForRemoteFrames(user.page, LIVE);
+      }
+      // A clean call says nothing.
+      await Promise.all(users.map((user) => waitForQuality(user.page, null, 5000)));
+
+      // UDP only: the media; the signaling (TCP) goes on.
+      const rule = ["INPUT", "-p", "udp", "-m", "statistic", "--mode", "random"];
+      await iptables(link.name, "-A", ...rule, "--probability", String(LOSS), "-j", "DROP");
+      const [atB, atA] = await Promise.all([
+        waitForQuality(b.page, /Your connection is losing packets/, 20_000),
+        waitForQuality(a.page, /Their connection is losing packets/, 20_000),
+      ]);
+      console.log(`${LOSS * 100}% loss into B: B told after ${atB} ms, A after ${atA} ms`);
+
+      await iptables(link.name, "-D", ...rule, "--probability", String(LOSS), "-j", "DROP");
+      const [clearB, clearA] = await Promise.all(
+        [b, a].map((user) => waitForQuality(user.page, null, 30_000)),
+      );
+      console.log(`loss over: B's indicator gone after ${clearB} ms, A's after ${clearA} ms`);
+    } finally {
+      for (const browser of browsers) await closeBrowser(browser);
+      await server?.stop();
+      await link?.remove();
+    }
+  },
+});
