@@ -64,19 +64,33 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
      * follows.
      */
     let fullResolution = false;
+    const scaleVideo = (by: number) => {
+      for (const sender of pc.getSenders()) {
+        if (sender.track?.kind !== "video") continue;
+        const parameters = sender.getParameters();
+        if (!parameters.encodings?.length) continue;
+        for (const encoding of parameters.encodings) encoding.scaleResolutionDownBy = by;
+        sender.setParameters(parameters).catch(() => {});
+      }
+    };
     const fullResolutionSoon = () => {
       if (fullResolution) return;
       fullResolution = true;
-      setTimeout(() => {
-        if (closed) return;
-        for (const sender of pc.getSenders()) {
-          if (sender.track?.kind !== "video") continue;
-          const parameters = sender.getParameters();
-          if (!parameters.encodings?.length) continue;
-          for (const encoding of parameters.encodings) encoding.scaleResolutionDownBy = 1;
-          sender.setParameters(parameters).catch(() => {});
-        }
-      }, FULL_RESOLUTION_AFTER_MS);
+      setTimeout(() => !closed && scaleVideo(1), FULL_RESOLUTION_AFTER_MS);
+    };
+    /**
+     * After an ICE restart (the path broke and was found again) the bandwidth estimate has
+     * collapsed while nothing got through: start small again, so that a keyframe the other side
+     * can decode gets there at once, then go back to full resolution.
+     */
+    let remoteUfrag: string | null = null;
+    const afterRestart = () => {
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.remoteDescription?.sdp ?? "")?.[1] ?? null;
+      const restarted = remoteUfrag !== null && ufrag !== remoteUfrag;
+      remoteUfrag = ufrag;
+      if (!restarted || !fullResolution) return;
+      scaleVideo(2);
+      setTimeout(() => !closed && scaleVideo(1), FULL_RESOLUTION_AFTER_MS);
     };
     const startSmall = (kind: string) =>
       kind === "video" && !fullResolution ? [{ scaleResolutionDownBy: 2 }] : undefined;
@@ -192,6 +206,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
           return run(async () => {
             // In have-local-offer this rolls our own offer back first (the polite side's glare).
             await pc.setRemoteDescription(command.description);
+            afterRestart();
             openChannels();
             await attachLocalTracks();
             await applyEarlyCandidates();
@@ -203,6 +218,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
           return run(async () => {
             if (pc.signalingState !== "have-local-offer") return;
             await pc.setRemoteDescription(command.description);
+            afterRestart();
             await applyEarlyCandidates();
             reportConnection();
           });
