@@ -1,9 +1,10 @@
 /**
  * Parley's signaling protocol: the one definition of every Socket.IO event the server and the
- * client exchange, their payload types, and the validation the server applies to what it receives.
+ * client exchange, the limits, and the validation the server applies to what it receives. The
+ * payload types are in `messages.ts`, re-exported here.
  *
- * Imported by `server/signaling.ts` and by `client/`; it imports nothing itself so it runs the
- * same under Deno, in the browser and in the Stately editor.
+ * Imported by `server/signaling.ts` and by `client/`; it imports nothing but its own types, so it
+ * runs the same under Deno, in the browser and in the Stately editor.
  *
  * @module
  */
@@ -49,197 +50,14 @@ export const ServerEvent = {
   iceServers: "ice-servers",
 } as const;
 
-/** Perfect-negotiation role, assigned by the server: one seat is polite, the other impolite. */
-export type Role = "polite" | "impolite";
-
-/** Everything that can go wrong, as a stable code (for programs) and a message (for people). */
-export type ErrorCode =
-  | "invalid-message"
-  | "invalid-room"
-  | "room-full"
-  | "not-joined"
-  | "already-joined"
-  /** Too many requests of this kind from this connection or address; see `retryAfterMs`. */
-  | "rate-limited"
-  /**
-   * The other member is not reading what the server sends it (more than the send-queue bound is
-   * waiting); the signal was not relayed. A member that stays behind is disconnected.
-   */
-  | "peer-behind"
-  /** The room id was not minted by this deployment (only with `MINTED_ROOMS_ONLY`). */
-  | "unknown-room"
-  /**
-   * This server cannot seat anyone right now: the shared room store (Redis) is unreachable, or
-   * the server is shutting down. Calls in progress go on; try again in a few seconds (the client's
-   * back-off does), possibly reaching another instance.
-   */
-  | "unavailable";
-
-/** An error acknowledgement's payload. */
-export interface ProtocolError {
-  code: ErrorCode;
-  message: string;
-  /** With `rate-limited`: milliseconds until the same request would be accepted. */
-  retryAfterMs?: number;
-}
-
-/** What every acknowledged request gets back. */
-export type Ack<T = Record<never, never>> =
-  | ({ ok: true } & T)
-  | { ok: false; error: ProtocolError };
-
-/** ICE server entry, the subset of `RTCIceServer` Parley hands out. */
-export interface IceServer {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
-
-/**
- * Which ICE candidates a peer connection may use (`RTCIceTransportPolicy`): `relay` keeps both
- * people's addresses from each other, since everything goes through the TURN relay.
- */
-export type IceTransportPolicy = "all" | "relay";
-
-/** `join` request. */
-export interface JoinRequest {
-  /** Room id, see {@linkcode isRoomId}. */
-  room: string;
-  /** This page load's id; lets the other side tell a reload (new session) from a blip. */
-  session: string;
-  /** Token from an earlier {@linkcode JoinAck} of this tab: reclaims the held seat. */
-  resume?: string;
-}
-
-/** Who the other member is. */
-export interface PeerInfo {
-  session: string;
-}
-
-/**
- * What became of the seat a `join` asked for:
- * - `resumed`: the held seat its `resume` token names was taken back;
- * - `new`: a new seat (no token, or one this server does not know, e.g. after a restart);
- * - `expired`: the token named a seat that was held and then given up when its grace ran out,
- *   so the other member was told this one left and dropped the call they had.
- */
-export type SeatOutcome = "resumed" | "new" | "expired";
-
-/** `join` acknowledgement on success. */
-export interface Joined {
-  role: Role;
-  /** The other member, when one is seated (connected or away). */
-  peer: PeerInfo | null;
-  iceServers: IceServer[];
-  /** Keep this (per tab) and send it back in {@linkcode JoinRequest.resume}. */
-  resume: string;
-  /** What became of the seat asked for, see {@linkcode SeatOutcome}. */
-  seat: SeatOutcome;
-  /** How long this server holds the seat of a member whose connection dropped, in milliseconds. */
-  seatGraceMs: number;
-  /** `relay`: this server wants every call relayed (its `ICE_TRANSPORT_POLICY`). */
-  iceTransportPolicy: IceTransportPolicy;
-}
-
-/** Full `join` acknowledgement. */
-export type JoinAck = Ack<Joined>;
-
-/** `room-status` request. */
-export interface RoomStatusRequest {
-  room: string;
-  /** This tab's resume token for the room, if it has one: is a seat held for it? */
-  resume?: string;
-}
-
-/** `room-status` answer: seats taken (a member whose connection dropped keeps theirs). */
-export interface RoomStatus {
-  members: number;
-  capacity: number;
-  /** Whether one of those seats is held for the `resume` token asked about. */
-  yours: boolean;
-  /** Whether this server hands out a TURN relay (a person may then hide their address). */
-  relay: boolean;
-}
-
-/** Full `room-status` acknowledgement. */
-export type RoomStatusAck = Ack<RoomStatus>;
-
-/** Session description as sent on the wire. */
-export interface Description {
-  type: "offer" | "answer";
-  sdp: string;
-}
-
-/** ICE candidate as sent on the wire (`RTCIceCandidateInit`). */
-export interface Candidate {
-  candidate: string;
-  sdpMid: string | null;
-  sdpMLineIndex: number | null;
-  usernameFragment: string | null;
-}
-
-/** `signal` payload, both directions: exactly one of a description or a candidate. */
-export type SignalMessage = { description: Description } | { candidate: Candidate };
-
-/** `peer-away` payload. */
-export interface PeerAway {
-  /**
-   * `closed`: their page closed its connection (tab closed, reloaded, left the call state);
-   * `lost`: their connection went silent (network gone), so media may still be flowing.
-   */
-  reason: "closed" | "lost";
-  /** How long the seat is held before the peer counts as gone, in milliseconds. */
-  graceMs: number;
-}
-
-/** `peer-left` payload. */
-export interface PeerLeft {
-  reason: "hang-up" | "timeout";
-}
-
-/** `seat-taken` payload. */
-export interface SeatTaken {
-  reason: "another-tab";
-}
-
-/** `ice-servers` payload: the whole list to use from now on (replaces the join ack's). */
-export interface IceServersRenewed {
-  iceServers: IceServer[];
-}
-
-/**
- * `check` acknowledgement on success: what the connection check page (`/check`) needs to gather
- * candidates and make a call through the relay. Rate-limited per address; TURN credentials in it
- * are short-lived ({@linkcode Limits.checkCredentialSeconds}).
- */
-export interface CheckInfo {
-  iceServers: IceServer[];
-  iceTransportPolicy: IceTransportPolicy;
-  /** Whether this server hands out a TURN relay. */
-  relay: boolean;
-}
-
-/** Full `check` acknowledgement. */
-export type CheckAck = Ack<CheckInfo>;
-
-/** Socket.IO's typed event map of what the client sends (`Server<ClientToServer, ...>`). */
-export interface ClientToServerEvents {
-  join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
-  signal: (message: SignalMessage, ack?: (reply: Ack) => void) => void;
-  leave: (ack: (reply: Ack) => void) => void;
-  "room-status": (request: RoomStatusRequest, ack: (reply: RoomStatusAck) => void) => void;
-  check: (ack: (reply: CheckAck) => void) => void;
-}
-
-/** Socket.IO's typed event map of what the server sends. */
-export interface ServerToClientEvents {
-  signal: (message: SignalMessage) => void;
-  "peer-joined": (peer: PeerInfo) => void;
-  "peer-away": (away: PeerAway) => void;
-  "peer-left": (left: PeerLeft) => void;
-  "seat-taken": (taken: SeatTaken) => void;
-  "ice-servers": (renewed: IceServersRenewed) => void;
-}
+export type * from "./messages.ts";
+import type {
+  ErrorCode,
+  JoinRequest,
+  ProtocolError,
+  RoomStatusRequest,
+  SignalMessage,
+} from "./messages.ts";
 
 /** Limits the server enforces; exported so clients and tests agree with it. */
 export const Limits = {
