@@ -39,6 +39,7 @@ import { MemoryRoomStore, type RoomStore, type SeatExpiry, type SeatRef } from "
 import { queuedBytes, SlowReaders } from "./send_queue.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
+import { TurnRenewals } from "./turn_renewal.ts";
 
 export { originAllowed };
 
@@ -129,7 +130,7 @@ export function attachSignaling(
     });
   };
   let draining = false;
-  const renewals = new Map<string, ReturnType<typeof setTimeout>>();
+  const renewals = new TurnRenewals(config.turn);
   const sweep = setInterval(() => {
     // A member over the bound that nobody sends to any more is looked at again here.
     for (const id of slow.behind()) {
@@ -172,26 +173,12 @@ export function attachSignaling(
   });
 
   /** Pushes fresh TURN credentials to a seated member before its current ones expire. */
-  const scheduleRenewal = (socket: ParleySocket) => {
-    if (!config.turn) return;
-    const ttlMs = config.turn.ttlSeconds * 1000;
-    const renewInMs = Math.max(ttlMs - 120_000, ttlMs / 2);
-    clearTimeout(renewals.get(socket.id));
-    renewals.set(
-      socket.id,
-      setTimeout(() => {
-        renewals.delete(socket.id);
-        if (!seated.has(socket.id)) return;
-        const renewed = { iceServers: iceServersFor(config, socket.id) };
-        socket.emit(ServerEvent.iceServers, renewed satisfies IceServersRenewed);
-        scheduleRenewal(socket);
-      }, renewInMs),
-    );
-  };
-  const stopRenewal = (id: string) => {
-    clearTimeout(renewals.get(id));
-    renewals.delete(id);
-  };
+  const scheduleRenewal = (socket: ParleySocket) =>
+    renewals.schedule(socket.id, () => {
+      const renewed = { iceServers: iceServersFor(config, socket.id) };
+      socket.emit(ServerEvent.iceServers, renewed satisfies IceServersRenewed);
+    }, () => seated.has(socket.id));
+  const stopRenewal = (id: string) => renewals.stop(id);
 
   io.on("connection", (socket: ParleySocket) => {
     const address = addressKey(socket.handshake.address);
@@ -376,7 +363,7 @@ export function attachSignaling(
 
   const close = async () => {
     clearInterval(sweep);
-    for (const id of [...renewals.keys()]) stopRenewal(id);
+    renewals.close();
     await store.close();
   };
   return { io, store, draining: () => draining, drain, close };
