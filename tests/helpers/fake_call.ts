@@ -499,8 +499,8 @@ function sessionOf(call: FakeCall): string {
   return `${call.name}-session-${call.signaling.length}`;
 }
 
-/** Two calls in one fake room, both connected. */
-export async function connectedPair(): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
+/** Two calls in one fake room, joined and negotiated; their link not connected yet. */
+export async function negotiatedPair(): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
   const a = createFakeCall("a");
   const b = createFakeCall("b");
   const room = new FakeRoom();
@@ -512,6 +512,12 @@ export async function connectedPair(): Promise<{ a: FakeCall; b: FakeCall; room:
     await settle();
   }
   await room.pump();
+  return { a, b, room };
+}
+
+/** Two calls in one fake room, both connected. */
+export async function connectedPair(): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
+  const { a, b, room } = await negotiatedPair();
   a.pc.link("connected");
   b.pc.link("connected");
   await settle();

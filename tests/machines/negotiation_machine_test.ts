@@ -12,6 +12,7 @@ import {
   createFakeCall,
   type FakeCall,
   FakeRoom,
+  negotiatedPair,
   settle,
   toReady,
 } from "../helpers/fake_call.ts";
@@ -240,22 +241,6 @@ Deno.test("the device goes offline: interrupted at once; its network back: an IC
   b.actor.stop();
 });
 
-/** Two calls in one room, joined and negotiated, not connected. */
-async function negotiatedPair() {
-  const a = createFakeCall("a");
-  const b = createFakeCall("b");
-  const room = new FakeRoom();
-  for (const call of [a, b]) {
-    await toReady(call);
-    call.send({ type: "user.join" });
-    await settle();
-    room.join(call);
-    await settle();
-  }
-  await room.pump();
-  return { a, b };
-}
-
 Deno.test("no path and no relay: said at 6 s, in words that say what would fix it", async () => {
   const { a, b } = await negotiatedPair();
   for (const call of [a, b]) call.pc.diagnosis = { path: false, relay: false, turn: false };
@@ -283,17 +268,7 @@ Deno.test("a relay that refused Parley's credentials is said at 6 s", async () =
 });
 
 Deno.test("a first connection that stalls gets one ICE restart at 6 s and fails at 20 s", async () => {
-  const a = createFakeCall("a");
-  const b = createFakeCall("b");
-  const room = new FakeRoom();
-  for (const call of [a, b]) {
-    await toReady(call);
-    call.send({ type: "user.join" });
-    await settle();
-    room.join(call);
-    await settle();
-  }
-  await room.pump();
+  const { a, b } = await negotiatedPair();
   assert.equal(a.view().status, "Connecting to the other person…");
   await a.advance(6000);
   assert.equal(restarts(a), 1, "a relay is in play: no verdict yet, gather anew");
