@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { spawnChild } from "./process.ts";
 import { freePort } from "./redis.ts";
 import { ROOT_DIR, type RunningServer } from "./server.ts";
 
@@ -29,37 +30,17 @@ export async function haproxyUnavailable(): Promise<string | null> {
 /** Starts HAProxy with deploy/haproxy.cfg in front of instances `a` and `b`. */
 export async function startHaproxy(a: RunningServer, b: RunningServer): Promise<LoadBalancer> {
   const port = freePort();
-  const child = new Deno.Command("haproxy", {
-    args: ["-f", `${ROOT_DIR}deploy/haproxy.cfg`, "-db"],
+  const child = spawnChild("haproxy", ["-f", `${ROOT_DIR}deploy/haproxy.cfg`, "-db"], {
     env: {
       PARLEY_LISTEN: `127.0.0.1:${port}`,
       PARLEY_A: new URL(a.url).host,
       PARLEY_B: new URL(b.url).host,
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const bytes of stream) output += decoder.decode(bytes, { stream: true });
-  };
-  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  let exited = false;
-  const status = child.status.then(async (status) => {
-    exited = true;
-    await pumped;
-    return status;
   });
-  const stop = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
-    await status;
-  };
+  let exited = false;
+  child.exited.then(() => (exited = true));
+  const stop = () => child.terminate("SIGKILL");
+  const output = child.output;
   const url = `http://127.0.0.1:${port}`;
   // Ready once both instances passed their health checks (rise 2, inter 1 s).
   const deadline = Date.now() + 10_000;
@@ -71,9 +52,9 @@ export async function startHaproxy(a: RunningServer, b: RunningServer): Promise<
     if (ok) break;
     if (exited || Date.now() > deadline) {
       await stop();
-      throw new Error(`haproxy did not start: ${output}`);
+      throw new Error(`haproxy did not start: ${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { url, output: () => output, stop, [Symbol.asyncDispose]: stop };
+  return { url, output, stop, [Symbol.asyncDispose]: stop };
 }

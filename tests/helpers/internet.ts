@@ -15,6 +15,7 @@
  * @module
  */
 import type { Page } from "puppeteer-core";
+import { spawnChild } from "./process.ts";
 import { ROOT_DIR, type RunningServer, startServer } from "./server.ts";
 import { namespacesUnavailable } from "./netns.ts";
 
@@ -327,70 +328,28 @@ function natRules(kind: NatKind, inside: string): string {
 async function startTurn(namespace: string): Promise<Turn> {
   const secret = crypto.randomUUID();
   const pidfile = await Deno.makeTempFile({ prefix: "parley-turn-", suffix: ".pid" });
-  const child = new Deno.Command("ip", {
-    args: [
-      "netns",
-      "exec",
-      namespace,
-      "turnserver",
-      "-c",
-      `${ROOT_DIR}deploy/turnserver.conf`,
-      // Only what differs per site; everything else is the deployment file as the README gives it.
-      `--static-auth-secret=${secret}`,
-      `--listening-ip=${SERVER_ADDRESS}`,
-      `--relay-ip=${SERVER_ADDRESS}`,
-      "--log-file=stdout",
-      `--pidfile=${pidfile}`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  let onOutput = () => {};
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const bytes of stream) {
-      output += decoder.decode(bytes, { stream: true });
-      onOutput();
-    }
-  };
-  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status.then(async (status) => (await pumped, status));
+  const child = spawnChild("ip", [
+    "netns",
+    "exec",
+    namespace,
+    "turnserver",
+    "-c",
+    `${ROOT_DIR}deploy/turnserver.conf`,
+    // Only what differs per site; everything else is the deployment file as the README gives it.
+    `--static-auth-secret=${secret}`,
+    `--listening-ip=${SERVER_ADDRESS}`,
+    `--relay-ip=${SERVER_ADDRESS}`,
+    "--log-file=stdout",
+    `--pidfile=${pidfile}`,
+  ]);
   const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already exited.
-    }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Exited meanwhile.
-      }
-    }, 3000);
-    await exited;
-    clearTimeout(timer);
+    await child.terminate("SIGTERM", 3000);
     await Deno.remove(pidfile).catch(() => {});
   };
-  const ready = await new Promise<string | null>((resolve) => {
-    const timer = setTimeout(() => resolve("coturn did not start within 15 s"), 15_000);
-    onOutput = () => {
-      if (/Total General servers/.test(output)) {
-        clearTimeout(timer);
-        resolve(null);
-      }
-    };
-    exited.then((status) => {
-      clearTimeout(timer);
-      resolve(`coturn exited with code ${status.code}`);
-    });
-    onOutput();
-  });
-  if (ready) {
+  const ready = await child.waitFor(/Total General servers/, Date.now() + 15_000);
+  if (!ready) {
     await stop();
-    throw new Error(`${ready}:\n${output}`);
+    throw new Error(`coturn did not start within 15 s:\n${child.output()}`);
   }
   const urls = [
     `turn:${SERVER_ADDRESS}:${TURN_PORT}?transport=udp`,
@@ -399,7 +358,7 @@ async function startTurn(namespace: string): Promise<Turn> {
   return {
     secret,
     env: { TURN_URLS: urls.join(","), TURN_SECRET: secret },
-    output: () => output,
+    output: child.output,
     stop,
   };
 }

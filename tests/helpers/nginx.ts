@@ -6,6 +6,7 @@
  * @module
  */
 import type { Internet } from "./internet.ts";
+import { spawnChild } from "./process.ts";
 import { ROOT_DIR } from "./server.ts";
 
 /** A running nginx. */
@@ -60,39 +61,16 @@ export async function startNginx(
   );
   const args = ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", "stderr"];
   await internet.run(internet.serverNamespace, "nginx", ...args, "-t");
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", internet.serverNamespace, "nginx", ...args, "-g", "daemon off;"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const bytes of stream) output += decoder.decode(bytes, { stream: true });
-  };
-  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const child = spawnChild(
+    "ip",
+    ["netns", "exec", internet.serverNamespace, "nginx", ...args, "-g", "daemon off;"],
+  );
   let exited = false;
-  const status = child.status.then(async (status) => {
-    exited = true;
-    await pumped;
-    return status;
-  });
+  child.exited.then(() => (exited = true));
+  const output = child.output;
+  // SIGQUIT: nginx's graceful stop.
   const stop = async () => {
-    try {
-      child.kill("SIGQUIT");
-    } catch {
-      // Already exited.
-    }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Exited meanwhile.
-      }
-    }, 3000);
-    await status;
-    clearTimeout(timer);
+    await child.terminate("SIGQUIT", 3000);
     await Deno.remove(prefix, { recursive: true }).catch(() => {});
   };
   const deadline = Date.now() + 10_000;
@@ -102,9 +80,9 @@ export async function startNginx(
     if (listening.includes(":443")) break;
     if (exited || Date.now() > deadline) {
       await stop();
-      throw new Error(`nginx did not start: ${output}`);
+      throw new Error(`nginx did not start: ${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { output: () => output, stop, [Symbol.asyncDispose]: stop };
+  return { output, stop, [Symbol.asyncDispose]: stop };
 }

@@ -45,26 +45,41 @@ export type SpawnResult =
   | { ok: true; server: ServerProcess }
   | { ok: false; reason: string; output: string };
 
-/** Spawns `spec` and resolves once it prints its ready line, exits, or the deadline passes. */
-export async function spawnServer(spec: ProcessSpec): Promise<SpawnResult> {
-  const child = new Deno.Command(spec.command, {
-    args: spec.args,
-    cwd: spec.cwd,
-    env: spec.env,
+/** A child process whose output is kept (both pipes, read to the end so it never blocks). */
+export interface Child {
+  pid: number;
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves when it has exited and its output has been read. */
+  exited: Promise<Deno.CommandStatus>;
+  /** Resolves with the first match of `pattern` in its output, or null if it exits or the deadline passes first. */
+  waitFor(pattern: RegExp, deadline: number): Promise<RegExpExecArray | null>;
+  /** Sends `signal`, then SIGKILL after `graceMs` if it is still there; waits for the exit. */
+  terminate(signal: Deno.Signal, graceMs?: number): Promise<void>;
+}
+
+/** Spawns `command` with `args`; `echo` copies its output to our stderr as it comes. */
+export function spawnChild(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; echo?: boolean } = {},
+): Child {
+  const child = new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-
   let output = "";
-  let onOutput = () => {};
-  // Read both pipes to the end: a child whose pipe fills up blocks.
+  const listeners = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     for await (const bytes of stream) {
       output += decoder.decode(bytes, { stream: true });
-      if (spec.echo) await Deno.stderr.write(bytes);
-      onOutput();
+      if (options.echo) await Deno.stderr.write(bytes);
+      for (const listener of listeners) listener();
     }
   };
   const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
@@ -72,64 +87,76 @@ export async function spawnServer(spec: ProcessSpec): Promise<SpawnResult> {
     await pumped;
     return status;
   });
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let failure = "";
-  const started = await new Promise<string | null>((resolve) => {
-    onOutput = () => {
-      const match = spec.listening.exec(output);
-      if (match) resolve(match[1]);
-    };
-    onOutput();
-    exited.then((status) => {
-      failure = `exited with code ${status.code}`;
-      resolve(null);
-    });
-    timer = setTimeout(() => {
-      failure = "no ready line before the timeout";
-      resolve(null);
-    }, Math.max(0, spec.deadline - Date.now()));
-  });
-  clearTimeout(timer);
-  onOutput = () => {};
-
-  let stopping = false;
-  exited.then((status) => {
-    if (!stopping && started !== null) {
-      console.error(`${spec.label} exited by itself (code ${status.code}); it printed:\n${output}`);
-    }
-  });
-  const terminate = async (signal: Deno.Signal) => {
-    stopping = true;
-    try {
-      child.kill(signal);
-    } catch {
-      // Already exited.
-    }
-    const killTimer = signal === "SIGKILL" ? undefined : setTimeout(() => {
+  return {
+    pid: child.pid,
+    output: () => output,
+    exited,
+    waitFor: (pattern, deadline) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) done(match);
+        };
+        const timer = setTimeout(() => done(null), Math.max(0, deadline - Date.now()));
+        const done = (match: RegExpExecArray | null) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(match);
+        };
+        listeners.add(check);
+        exited.then(() => done(pattern.exec(output)));
+        check();
+      }),
+    terminate: async (signal, graceMs = 5000) => {
       try {
-        child.kill("SIGKILL");
+        child.kill(signal);
       } catch {
-        // Exited in the meantime.
+        // Already exited.
       }
-    }, 5000);
-    await exited;
-    clearTimeout(killTimer);
+      const killTimer = signal === "SIGKILL" ? undefined : setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Exited in the meantime.
+        }
+      }, graceMs);
+      await exited;
+      clearTimeout(killTimer);
+    },
   };
+}
 
-  if (started === null) {
+/** Spawns `spec` and resolves once it prints its ready line, exits, or the deadline passes. */
+export async function spawnServer(spec: ProcessSpec): Promise<SpawnResult> {
+  const child = spawnChild(spec.command, spec.args, spec);
+  const match = await child.waitFor(spec.listening, spec.deadline);
+  let stopping = false;
+  child.exited.then((status) => {
+    if (!stopping && match !== null) {
+      console.error(
+        `${spec.label} exited by itself (code ${status.code}); it printed:\n${child.output()}`,
+      );
+    }
+  });
+  const terminate = (signal: Deno.Signal) => {
+    stopping = true;
+    return child.terminate(signal);
+  };
+  if (match === null) {
+    const exited = await Promise.race([child.exited, Promise.resolve(null)]);
     await terminate("SIGKILL");
-    return { ok: false, reason: failure, output };
+    const reason = exited ? `exited with code ${exited.code}` : "no ready line before the timeout";
+    return { ok: false, reason, output: child.output() };
   }
   const stop = () => terminate("SIGTERM");
   return {
     ok: true,
     server: {
-      url: started,
-      port: Number(new URL(started).port),
+      url: match[1],
+      port: Number(new URL(match[1]).port),
       pid: child.pid,
-      output: () => output,
-      exited,
+      output: child.output,
+      exited: child.exited,
       stop,
       kill: () => terminate("SIGKILL"),
       [Symbol.asyncDispose]: stop,
