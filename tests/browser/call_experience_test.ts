@@ -17,6 +17,7 @@ import {
   closeBrowser,
   launchChromium,
   LIVE,
+  localTrackState,
   newRoomUrl,
   newUser,
   pressJoin,
@@ -61,16 +62,6 @@ function shown(page: Page, selector: string): Promise<boolean> {
     selector,
     (e) => !e.closest("[hidden]") && e.getClientRects().length > 0,
   );
-}
-
-/** The readyState of `user`'s own track of `kind`. */
-function localTrackState(user: User, kind: "audio" | "video"): Promise<string | undefined> {
-  return user.page.evaluate((kind) => {
-    const stream = (document.getElementById("local-video") as HTMLVideoElement).srcObject as
-      | MediaStream
-      | null;
-    return stream?.getTracks().find((t) => t.kind === kind)?.readyState;
-  }, kind);
 }
 
 Deno.test({

@@ -15,6 +15,7 @@ import {
   launchChromium,
   launchFirefox,
   LIVE,
+  localTrackState,
   newRoomUrl,
   newUser,
   pressJoin,
@@ -152,16 +153,6 @@ Deno.test({
       await waitForAudio(b.page, true);
     }),
 });
-
-/** The readyState of `user`'s own track of `kind` (what keeps the camera light on). */
-function localTrackState(user: User, kind: "audio" | "video"): Promise<string | undefined> {
-  return user.page.evaluate((kind) => {
-    const stream = (document.getElementById("local-video") as HTMLVideoElement).srcObject as
-      | MediaStream
-      | null;
-    return stream?.getTracks().find((t) => t.kind === kind)?.readyState;
-  }, kind);
-}
 
 Deno.test({
   name: "Chromium: Hang up — the other person is told within 5 s and waits; Rejoin reconnects",

@@ -517,3 +517,16 @@ export async function waitForAudio(
     }
   }
 }
+
+/** The readyState of `user`'s own track of `kind` (what keeps the camera light on), if any. */
+export function localTrackState(
+  user: User,
+  kind: "audio" | "video",
+): Promise<string | undefined> {
+  return user.page.evaluate((kind) => {
+    const stream = (document.getElementById("local-video") as HTMLVideoElement).srcObject as
+      | MediaStream
+      | null;
+    return stream?.getTracks().find((t) => t.kind === kind)?.readyState;
+  }, kind);
+}
