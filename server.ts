@@ -15,7 +15,7 @@ import { attachCheck } from "./server/check.ts";
 import { ClientLimits } from "./server/client_limits.ts";
 import { loadConfig, readTlsFiles } from "./server/config.ts";
 import { connectionCap, guardConnections, readOpenFileLimit } from "./server/connection_guard.ts";
-import { interfaceAddresses, listenLines, listenUrls } from "./server/listen_addresses.ts";
+import { interfaceAddresses, listenUrls, startupLines } from "./server/listen_addresses.ts";
 import { toNodeListener } from "./server/node_adapter.ts";
 import { addressKey } from "./server/rate_limit.ts";
 import { roomIds, roomSecret } from "./server/room_ids.ts";
@@ -77,15 +77,14 @@ attachCheck(signaling.io, config);
 http.listen(config.port, config.host, () => {
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  const scheme = config.tls ? "https" : "http";
-  const perAddress = config.limits.connectionsPerAddress || "unlimited";
   // One write, so whoever waits for the listen line has the rest with it.
-  console.log([
-    ...listenLines(listenUrls(config.host, port, interfaceAddresses(), scheme)),
-    `  connections: at most ${cap ?? "unlimited"}, ${perAddress} per address; ` +
-    `open-file limit ${fileLimit ?? "unknown"}`,
-    `  rooms: ${redis ? `on Redis, instance ${instance}` : "in memory (one instance)"}`,
-  ].join("\n"));
+  console.log(startupLines({
+    urls: listenUrls(config.host, port, interfaceAddresses(), config.tls ? "https" : "http"),
+    cap,
+    perAddress: config.limits.connectionsPerAddress,
+    fileLimit,
+    rooms: redis ? `on Redis, instance ${instance}` : "in memory (one instance)",
+  }));
   if (config.limits.selfCheckMs > 0) {
     startSelfCheck({
       host: config.host,

@@ -66,6 +66,27 @@ export function listenLines(urls: readonly ListenUrl[]): string[] {
   ];
 }
 
+/**
+ * What the server prints when it listens: where it is reachable, the connection caps and the
+ * open-file limit they come from, and where rooms live.
+ */
+export function startupLines(options: {
+  urls: readonly ListenUrl[];
+  cap: number | null;
+  /** 0: no per-address cap. */
+  perAddress: number;
+  fileLimit: number | null;
+  rooms: string;
+}): string {
+  const { urls, cap, perAddress, fileLimit, rooms } = options;
+  return [
+    ...listenLines(urls),
+    `  connections: at most ${cap ?? "unlimited"}, ${perAddress || "unlimited"} per address; ` +
+    `open-file limit ${fileLimit ?? "unknown"}`,
+    `  rooms: ${rooms}`,
+  ].join("\n");
+}
+
 function isLoopback(address: string): boolean {
   return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
 }
