@@ -7,12 +7,14 @@
  */
 import type { AnyActorRef, SnapshotFrom } from "xstate";
 import type { callMachine } from "../machines/call_machine.ts";
+import { hasKind } from "../machines/call_types.ts";
 import {
-  type ConnectionFailure,
-  hasKind,
-  type MediaFailure,
-  type MediaKind,
-} from "../machines/call_types.ts";
+  CONNECTION_FAILURE,
+  continueLabel,
+  mediaFailureText,
+  occupancy,
+  PEER_ABSENCE,
+} from "./call_words.ts";
 import type { linkMachine } from "../machines/link_machine.ts";
 import type { negotiationMachine } from "../machines/negotiation_machine.ts";
 import type { sessionMachine } from "../machines/session_machine.ts";
@@ -93,70 +95,6 @@ export function callSnapshots(call: CallSnapshot): CallSnapshots {
   const negotiation = session ? child<NegotiationSnapshot>(children(session), "negotiation") : null;
   const link = negotiation ? child<LinkSnapshot>(children(negotiation), "link") : null;
   return { call, session, negotiation, link };
-}
-
-const KIND_WORDS: Record<MediaKind, string> = { audio: "microphone", video: "camera" };
-
-/** "camera and microphone", "camera", ... */
-function kinds(missing: MediaKind[]): string {
-  return (["video", "audio"] as const).filter((k) => missing.includes(k)).map((k) => KIND_WORDS[k])
-    .join(" and ");
-}
-
-/** The plain-words explanation of a media failure. */
-export function mediaFailureText(failure: MediaFailure): string {
-  const what = kinds(failure.missing);
-  const plural = failure.missing.length > 1;
-  switch (failure.reason) {
-    case "denied":
-      return `Parley isn't allowed to use your ${what}. Allow access in your browser's address bar, then try again.`;
-    case "not-found":
-      return `No ${what} ${plural ? "were" : "was"} found. Plug one in, then try again.`;
-    case "in-use":
-      return `Your ${what} ${
-        plural ? "are" : "is"
-      } in use by another app. Close it, then try again.`;
-    case "insecure":
-      return `This page can't use a ${what}: open it over https or on localhost.`;
-    default:
-      return `Your ${what} could not be started.`;
-  }
-}
-
-function continueLabel(failure: MediaFailure, wants: Record<MediaKind, boolean>): string {
-  const left = (["video", "audio"] as const).filter((k) =>
-    wants[k] && !failure.missing.includes(k)
-  );
-  if (left.length === 0) return "Join without camera and microphone";
-  return `Continue with ${kinds(left)} only`;
-}
-
-const PEER_ABSENCE: Record<string, string> = {
-  "hang-up": "The other person hung up. You can wait here for them to come back.",
-  timeout: "The other person left. You can wait here for them to come back.",
-  closed: "The other person left or reloaded the page. Waiting for them to come back…",
-  away: "The other person lost their connection. Waiting for them to come back…",
-};
-
-const CONNECTION_FAILURE: Record<ConnectionFailure, string> = {
-  "no-relay":
-    "No connection could be made: your two networks block a direct path, and this Parley server has no relay (TURN) to go around them. Whoever runs it can add one: see “Deploy it” in Parley's README.",
-  "relay-refused":
-    "No connection could be made, and this server's relay (TURN) refused Parley's credentials. Whoever runs this server should check that TURN_SECRET matches the relay's secret.",
-  "no-path":
-    "The connection to the other person failed. A firewall or network change may be in the way.",
-  lost:
-    "The connection to the other person failed. A firewall or network change may be in the way.",
-  error:
-    "The connection to the other person failed. A firewall or network change may be in the way.",
-};
-
-/** Who is in the room, before joining, in words (null while unknown). */
-function occupancy(members: number | null): string | null {
-  if (members === null) return null;
-  if (members === 0) return "No one else is here yet. Join, then send them the link.";
-  if (members === 1) return "They are waiting for you.";
-  return null;
 }
 
 /** The view for a call's snapshot (its children's are read from it). */

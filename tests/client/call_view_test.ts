@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { mediaFailureText } from "../../client/call_view.ts";
+import { mediaFailureText } from "../../client/call_words.ts";
 import type { MediaFailure } from "../../machines/call_types.ts";
 import { connectedPair, createFakeCall, settle, toReady } from "../helpers/fake_call.ts";
 
