@@ -68,3 +68,31 @@ export class SlowReaders {
     this.#behindSince.delete(id);
   }
 }
+
+/**
+ * Looks at slow readers every `everyMs`: one over the bound that nobody sends to any more, and
+ * the sockets `alsoLookAt` names, are disconnected once stalled. Returns the timer (unref'd).
+ */
+export function sweepSlowReaders(
+  slow: SlowReaders,
+  options: {
+    socket: (
+      id: string,
+    ) => (Pick<Socket, "conn"> & { disconnect(close: boolean): unknown }) | undefined;
+    alsoLookAt: () => Iterable<string>;
+    everyMs: number;
+  },
+): ReturnType<typeof setInterval> {
+  const look = (id: string, forgetIfGone: boolean) => {
+    const socket = options.socket(id);
+    if (!socket) {
+      if (forgetIfGone) slow.forget(id);
+    } else if (slow.check(id, queuedBytes(socket)) === "stalled") socket.disconnect(true);
+  };
+  const timer = setInterval(() => {
+    for (const id of slow.behind()) look(id, true);
+    for (const id of options.alsoLookAt()) look(id, false);
+  }, options.everyMs);
+  Deno.unrefTimer(timer as unknown as number);
+  return timer;
+}

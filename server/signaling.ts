@@ -36,7 +36,7 @@ import type { Metrics } from "./metrics.ts";
 import { addressKey } from "./rate_limit.ts";
 import type { RoomIds } from "./room_ids.ts";
 import { MemoryRoomStore, type RoomStore, type SeatExpiry, type SeatRef } from "./rooms.ts";
-import { queuedBytes, SlowReaders } from "./send_queue.ts";
+import { queuedBytes, SlowReaders, sweepSlowReaders } from "./send_queue.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
 import { TurnRenewals } from "./turn_renewal.ts";
@@ -131,21 +131,12 @@ export function attachSignaling(
   };
   let draining = false;
   const renewals = new TurnRenewals(config.turn);
-  const sweep = setInterval(() => {
-    // A member over the bound that nobody sends to any more is looked at again here.
-    for (const id of slow.behind()) {
-      const socket = io.sockets.sockets.get(id);
-      if (!socket) slow.forget(id);
-      else if (slow.check(id, queuedBytes(socket)) === "stalled") socket.disconnect(true);
-    }
-    // Signals from other instances arrive without a look at the queue; this one looks here.
-    if (!options.adapter) return;
-    for (const id of seated.keys()) {
-      const socket = io.sockets.sockets.get(id);
-      if (socket && slow.check(id, queuedBytes(socket)) === "stalled") socket.disconnect(true);
-    }
-  }, Math.max(1000, config.limits.slowReaderMs / 2));
-  Deno.unrefTimer(sweep);
+  const sweep = sweepSlowReaders(slow, {
+    socket: (id) => io.sockets.sockets.get(id),
+    // Signals from other instances arrive without a look at the queue: look at every member.
+    alsoLookAt: () => (options.adapter ? seated.keys() : []),
+    everyMs: Math.max(1000, config.limits.slowReaderMs / 2),
+  });
   const toSeat = (roomId: string, role: Role) => io.to(seatRoom(roomId, role));
   const store = (options.store ?? memoryStore(config))({
     onExpire: ({ roomId, peerRole }) => {
