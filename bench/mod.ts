@@ -156,6 +156,7 @@ async function main(): Promise<void> {
 
 /** Writes results.json and README.md into `dir`, formatted as `deno fmt` wants them. */
 async function write(dir: string, r: BenchResults): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/results.json`, JSON.stringify(r, null, 2) + "\n");
   await Deno.writeTextFile(`${dir}/README.md`, renderReadme(r));
   await new Deno.Command(Deno.execPath(), {

@@ -66,6 +66,12 @@ export interface JoinRequest {
   session: string;
   /** Token from an earlier {@linkcode JoinAck} of this tab: reclaims the held seat. */
   resume?: string;
+  /**
+   * An offer made before joining, to save the round trip of the join: when another member is
+   * seated, it is relayed to them as a `signal` right after `peer-joined` (and dropped with
+   * everything else sent to a member who is away). Same limits as a signal's description.
+   */
+  offer?: Description;
 }
 
 /** Who the other member is. */
@@ -116,6 +122,12 @@ export interface RoomStatus {
   yours: boolean;
   /** Whether this server hands out a TURN relay (a person may then hide their address). */
   relay: boolean;
+  /**
+   * The ICE servers a member of the room would be given, when they carry no credentials (STUN
+   * only, or none): a page may prepare its offer with them before joining. `null` when this
+   * server hands out a relay, whose credentials come only with a seat.
+   */
+  iceServers: IceServer[] | null;
 }
 
 /** Full `room-status` acknowledgement. */

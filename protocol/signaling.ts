@@ -52,6 +52,7 @@ export const ServerEvent = {
 
 export type * from "./messages.ts";
 import type {
+  Description,
   ErrorCode,
   JoinRequest,
   ProtocolError,
@@ -122,7 +123,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Validates a `join` request. */
 export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
   if (!isRecord(value)) return invalid("join expects an object { room, session }");
-  const { room, session, resume } = value;
+  const { room, session, resume, offer } = value;
   if (!isRoomId(room)) {
     return invalid(
       `room must be ${Limits.roomIdMinLength}-${Limits.roomIdLength} characters of A-Z, a-z, 0-9, - and _`,
@@ -137,7 +138,21 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
   if (resume !== undefined && (typeof resume !== "string" || !TOKEN.test(resume))) {
     return invalid("resume must be a token from an earlier join");
   }
-  return { ok: true, value: resume === undefined ? { room, session } : { room, session, resume } };
+  if (offer !== undefined) {
+    const parsed = parseDescription(offer);
+    if (!parsed.ok || parsed.value.type !== "offer") {
+      return invalid(`offer must be { type: "offer", sdp } with 1-${Limits.sdpBytes} characters`);
+    }
+  }
+  return {
+    ok: true,
+    value: {
+      room,
+      session,
+      ...(resume === undefined ? {} : { resume }),
+      ...(offer === undefined ? {} : { offer: { type: "offer", sdp: (offer as Description).sdp } }),
+    },
+  };
 }
 
 /** Validates a `room-status` request. */
@@ -157,20 +172,25 @@ export function parseRoomStatusRequest(value: unknown): Parsed<RoomStatusRequest
   return { ok: true, value: resume === undefined ? { room } : { room, resume } };
 }
 
+/** Validates a session description: an offer or an answer, its SDP within the limit. */
+function parseDescription(d: unknown): Parsed<Description> {
+  if (!isRecord(d) || (d.type !== "offer" && d.type !== "answer")) {
+    return invalid("description.type must be offer or answer");
+  }
+  if (typeof d.sdp !== "string" || d.sdp.length === 0 || d.sdp.length > Limits.sdpBytes) {
+    return invalid(`description.sdp must be a string of 1-${Limits.sdpBytes} characters`);
+  }
+  return { ok: true, value: { type: d.type, sdp: d.sdp } };
+}
+
 /** Validates a `signal` payload (description or candidate, nothing else). */
 export function parseSignal(value: unknown): Parsed<SignalMessage> {
   if (!isRecord(value)) return invalid("signal expects an object { description } or { candidate }");
   const keys = Object.keys(value);
   if (keys.length !== 1) return invalid("signal carries exactly one of description or candidate");
   if ("description" in value) {
-    const d = value.description;
-    if (!isRecord(d) || (d.type !== "offer" && d.type !== "answer")) {
-      return invalid("description.type must be offer or answer");
-    }
-    if (typeof d.sdp !== "string" || d.sdp.length === 0 || d.sdp.length > Limits.sdpBytes) {
-      return invalid(`description.sdp must be a string of 1-${Limits.sdpBytes} characters`);
-    }
-    return { ok: true, value: { description: { type: d.type, sdp: d.sdp } } };
+    const parsed = parseDescription(value.description);
+    return parsed.ok ? { ok: true, value: { description: parsed.value } } : parsed;
   }
   if ("candidate" in value) {
     const c = value.candidate;

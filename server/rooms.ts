@@ -328,3 +328,15 @@ export class MemoryRoomStore implements RoomStore {
     return Promise.resolve();
   }
 }
+
+/** What a room store tells signaling, and asks of it. */
+export interface StoreHooks {
+  /** A held seat expired: tell the member left behind. */
+  onExpire(expiry: SeatExpiry): void;
+  /** Another instance died: tell the members left behind that their peer is away. */
+  onPeerAway(expiry: SeatExpiry): void;
+  /** The seats this instance's connections hold. */
+  localSeats(): Iterable<{ socketId: string; seat: SeatRef }>;
+  /** A local connection lost its seat (it could not be written back after an outage). */
+  onSeatLost(socketId: string): void;
+}

@@ -16,29 +16,30 @@ import {
   type ClientToServerEvents,
   type IceServersRenewed,
   type JoinAck,
-  Limits,
   parseJoinRequest,
-  parseRoomStatusRequest,
   parseSignal,
   type PeerAway,
   type PeerLeft,
   type Role,
-  type RoomStatusAck,
   type SeatTaken,
   ServerEvent,
   type ServerToClientEvents,
+  type SignalMessage,
 } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
-import { iceServersFor, offersRelay } from "./ice_servers.ts";
+import { iceServersFor } from "./ice_servers.ts";
 import { log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { addressKey } from "./rate_limit.ts";
 import type { RoomIds } from "./room_ids.ts";
-import { MemoryRoomStore, type RoomStore, type SeatExpiry, type SeatRef } from "./rooms.ts";
+import { MemoryRoomStore, type RoomStore, type SeatRef, type StoreHooks } from "./rooms.ts";
+
+export type { StoreHooks };
 import { queuedBytes, SlowReaders, sweepSlowReaders } from "./send_queue.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
+import { roomStatusHandler } from "./room_status.ts";
 import { TurnRenewals } from "./turn_renewal.ts";
 
 export { originAllowed };
@@ -54,18 +55,6 @@ export interface SignalingOptions {
   /** Socket.IO adapter carrying messages between instances (Redis); default: this process. */
   adapter?: ServerOptions["adapter"];
   metrics?: Metrics;
-}
-
-/** What a room store tells signaling, and asks of it. */
-export interface StoreHooks {
-  /** A held seat expired: tell the member left behind. */
-  onExpire(expiry: SeatExpiry): void;
-  /** Another instance died: tell the members left behind that their peer is away. */
-  onPeerAway(expiry: SeatExpiry): void;
-  /** The seats this instance's connections hold. */
-  localSeats(): Iterable<{ socketId: string; seat: SeatRef }>;
-  /** A local connection lost its seat (it could not be written back after an outage). */
-  onSeatLost(socketId: string): void;
 }
 
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -171,6 +160,23 @@ export function attachSignaling(
     }, () => seated.has(socket.id));
   const stopRenewal = (id: string) => renewals.stop(id);
 
+  /** Relays `message` to the other member of `seat`'s room, unless it is not reading. */
+  const relay = (seat: SeatRef, message: SignalMessage): boolean => {
+    const target = seatRoom(seat.roomId, seat.role === "polite" ? "impolite" : "polite");
+    // The receiver's queue can be read only when it is connected here; the sweep above looks
+    // at every local receiver, whoever sends to it.
+    for (const id of io.sockets.adapter.rooms.get(target) ?? []) {
+      const receiver = io.sockets.sockets.get(id);
+      if (!receiver) continue;
+      const state = slow.check(id, queuedBytes(receiver));
+      if (state === "stalled") receiver.disconnect(true);
+      if (state !== "ok") return false;
+    }
+    io.to(target).emit(ServerEvent.signal, message);
+    metrics?.signalsRelayed.inc();
+    return true;
+  };
+
   io.on("connection", (socket: ParleySocket) => {
     const address = addressKey(socket.handshake.address);
     metrics?.connections.inc();
@@ -191,6 +197,11 @@ export function attachSignaling(
         if (draining) return reply(failure("unavailable"));
         const joinWait = limits.join(socket.id, address);
         if (joinWait > 0) return reply(rateLimited(joinWait));
+        const { offer } = parsed.value;
+        const offerWait = offer
+          ? limits.signal(socket.id, { kind: "description", bytes: offer.sdp.length })
+          : 0;
+        if (offerWait > 0) return reply(rateLimited(offerWait));
         // TURN only for members of rooms this deployment minted, a few per address a minute.
         const withTurn = config.turn !== null && minted;
         const turnWait = withTurn ? limits.turnWait(address) : 0;
@@ -237,6 +248,8 @@ export function attachSignaling(
         });
         if (peer) {
           toSeat(seat.roomId, peer.role).emit(ServerEvent.peerJoined, { session: seat.session });
+          // A member that is away misses it, as any signal: the offer is made again on its return.
+          if (offer) relay(seat, { description: offer });
         }
       }));
 
@@ -255,41 +268,11 @@ export function attachSignaling(
       const wait = limits.signal(socket.id, { kind, bytes });
       if (wait > 0) return refuse(rateLimited(wait));
       if (!parsed.ok) return refuse({ ok: false, error: parsed.error });
-      const peerRole: Role = seat.role === "polite" ? "impolite" : "polite";
-      const target = seatRoom(seat.roomId, peerRole);
-      // The receiver's queue can be read only when it is connected here; the sweep above looks
-      // at every local receiver, whoever sends to it.
-      for (const id of io.sockets.adapter.rooms.get(target) ?? []) {
-        const receiver = io.sockets.sockets.get(id);
-        if (!receiver) continue;
-        const state = slow.check(id, queuedBytes(receiver));
-        if (state === "stalled") receiver.disconnect(true);
-        if (state !== "ok") return refuse(failure("peer-behind"));
-      }
-      io.to(target).emit(ServerEvent.signal, parsed.value);
-      metrics?.signalsRelayed.inc();
+      if (!relay(seat, parsed.value)) return refuse(failure("peer-behind"));
       reply({ ok: true });
     });
 
-    socket.on(ClientEvent.roomStatus, (payload: unknown, ack: unknown) => {
-      const reply = replier<RoomStatusAck>(payload, ack);
-      const wait = limits.status(socket.id);
-      if (wait > 0) return reply(rateLimited(wait));
-      const parsed = parseRoomStatusRequest(payload);
-      if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-      const { room, resume } = parsed.value;
-      store.status(room, resume).then(
-        ({ members, yours }) =>
-          reply({
-            ok: true,
-            members,
-            capacity: Limits.roomCapacity,
-            yours,
-            relay: offersRelay(config),
-          }),
-        () => reply(failure("unavailable")),
-      );
-    });
+    socket.on(ClientEvent.roomStatus, roomStatusHandler(socket.id, { store, limits, config }));
 
     socket.on(ClientEvent.leave, (...args: unknown[]) =>
       serial(socket.id, async () => {

@@ -78,6 +78,18 @@ Deno.test("parseJoinRequest", async (t) => {
     });
   });
 
+  await t.step("accepts an offer made before joining, keeping only type and sdp", () => {
+    const offer = { type: "offer", sdp: "v=0\r\n", extra: 1 };
+    assert.deepEqual(parseJoinRequest({ room, session: "session1", offer }), {
+      ok: true,
+      value: { room, session: "session1", offer: { type: "offer", sdp: "v=0\r\n" } },
+    });
+    for (const bad of [{ type: "answer", sdp: "v=0" }, { type: "offer", sdp: "" }, "v=0", null]) {
+      const parsed = parseJoinRequest({ room, session: "session1", offer: bad });
+      assert.equal(parsed.ok, false, JSON.stringify(bad));
+    }
+  });
+
   await t.step("drops fields it does not know", () => {
     const parsed = parseJoinRequest({ room, session: "session1", admin: true });
     assert.deepEqual(parsed, { ok: true, value: { room, session: "session1" } });

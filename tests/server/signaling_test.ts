@@ -190,6 +190,28 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     await cHears;
   });
 
+  await t.step(
+    "an offer sent with the join reaches the member waiting, after peer-joined",
+    async () => {
+      await using clients = new ClientGroup(server.url);
+      const room = newRoomId();
+      const a = await clients.connect();
+      await joined(a, room);
+      const heard = recordEvents(a);
+      const relayed = nextEvent(a, "signal");
+      const b = await clients.connect();
+      const ackB = await joined(b, room, { offer: offer.description });
+      assert.notEqual(ackB.peer, null);
+      await relayed;
+      assert.deepEqual(heard.map(({ event }) => event), ["peer-joined", "signal"]);
+      assert.deepEqual(heard[1].args[0], offer);
+      // Alone in a room, an offer goes nowhere; the join is the same.
+      const c = await clients.connect();
+      const alone = await joined(c, newRoomId(), { offer: offer.description });
+      assert.equal(alone.peer, null);
+    },
+  );
+
   await t.step("room-status tells how many are in a room without taking a seat", async () => {
     await using clients = new ClientGroup(server.url);
     const watcher = await clients.connect();
@@ -202,6 +224,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       capacity: 2,
       yours: false,
       relay: false,
+      iceServers: [],
     });
     const a = await clients.connect();
     const ackA = await joined(a, room);
@@ -211,6 +234,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       capacity: 2,
       yours: false,
       relay: false,
+      iceServers: [],
     });
     const b = await clients.connect();
     await joined(b, room);
@@ -220,6 +244,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       capacity: 2,
       yours: false,
       relay: false,
+      iceServers: [],
     });
     // A's page closed: its seat is held, and its token says the full room has a seat for it.
     await closeClient(a);
@@ -229,6 +254,7 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       capacity: 2,
       yours: true,
       relay: false,
+      iceServers: [],
     });
     const guessed = await status(room, randomToken(18));
     assert.equal(guessed.ok && guessed.yours, false, "a guessed token holds nothing");
@@ -499,6 +525,36 @@ Deno.test("signaling: invalid input is refused and the server stays healthy", as
       await expectError(emitWithAck(x, "join", payload), "invalid-message");
     }
   });
+
+  await t.step(
+    "a join whose offer is malformed is refused whole, and nobody hears of it",
+    async () => {
+      await using clients = new ClientGroup(server.url);
+      const room = newRoomId();
+      const a = await clients.connect();
+      await joined(a, room);
+      const aLog = recordEvents(a);
+      const x = await clients.connect();
+      for (
+        const offer of [
+          "v=0",
+          { type: "answer", sdp: "v=0" },
+          { type: "offer", sdp: "" },
+          { type: "offer", sdp: "x".repeat(Limits.sdpBytes + 1) },
+          { type: "offer" },
+        ]
+      ) {
+        await expectError(
+          emitWithAck(x, "join", { room, session: session(), offer }),
+          "invalid-message",
+        );
+      }
+      await expectNoEvent(a, "peer-joined", 200);
+      assert.deepEqual(aLog, []);
+      // The seat is still free.
+      await joined(x, room);
+    },
+  );
 
   await t.step("signal before join", async () => {
     await using clients = new ClientGroup(server.url);

@@ -1,0 +1,44 @@
+/**
+ * The `room-status` request: how many people are in a room, asked by the pre-join screen without
+ * taking a seat (and before the camera prompt), with what that page needs to prepare its call.
+ *
+ * @module
+ */
+import { Limits, parseRoomStatusRequest, type RoomStatusAck } from "../protocol/signaling.ts";
+import type { ClientLimits } from "./client_limits.ts";
+import type { Config } from "./config.ts";
+import { offersRelay } from "./ice_servers.ts";
+import type { RoomStore } from "./rooms.ts";
+import { failure, rateLimited, replier } from "./signaling_replies.ts";
+
+/** What a room's status says besides its members: the same for every room of this server. */
+export function serverPart(config: Pick<Config, "iceServers" | "turn">) {
+  const relay = offersRelay(config);
+  // A relay's credentials come only with a seat; STUN servers carry none.
+  return { capacity: Limits.roomCapacity, relay, iceServers: relay ? null : config.iceServers };
+}
+
+/** Answers one connection's `room-status` requests. */
+export function roomStatusHandler(
+  socketId: string,
+  { store, limits, config }: {
+    store: RoomStore;
+    limits: ClientLimits;
+    config: Pick<Config, "iceServers" | "turn">;
+  },
+) {
+  const server = serverPart(config);
+  return (payload: unknown, ack: unknown) => {
+    const reply = replier<RoomStatusAck>(payload, ack);
+    const wait = limits.status(socketId);
+    if (wait > 0) return reply(rateLimited(wait));
+    const parsed = parseRoomStatusRequest(payload);
+    if (!parsed.ok) return reply({ ok: false, error: parsed.error });
+    const { room, resume } = parsed.value;
+    store.status(room, resume).then(
+      ({ members, yours }) =>
+        reply({ ok: true, members, yours, ...server } satisfies RoomStatusAck),
+      () => reply(failure("unavailable")),
+    );
+  };
+}
