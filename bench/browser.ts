@@ -3,8 +3,11 @@
  * person in a browser context of their own, every page carrying the hooks of `page_hooks.ts`:
  *
  * - the floor: two RTCPeerConnections in one page, `createOffer` to video shown on both sides;
- * - Parley: the first person joins a room; the clock starts at the second person's click on
- *   `#join` and stops when `#remote-video` has presented a frame on both sides;
+ * - the same floor beside two pages that show a camera preview, as the two people's pages of a
+ *   call do (what those previews cost the browser, Parley's pages aside);
+ * - Parley: the first person joins a room; the second looks at their preview for a second, as a
+ *   person does, then the clock starts at their click on `#join` and stops when `#remote-video`
+ *   has presented a frame on both sides;
  * - the tutorial's page, which offers as soon as it loads: the clock starts when the second
  *   person's page starts loading and stops at a frame in `#remoteVideo` on both sides.
  *
@@ -141,6 +144,9 @@ async function stepsSince(t0: number, people: Person[]): Promise<Call> {
   return { ok: true, bothMs: Math.max(one, two), steps };
 }
 
+/** How long the second person looks at the pre-join screen before pressing Join. */
+export const LOOK_MS = 1000;
+
 /** One Parley call on the server at `url`. */
 export function parleyCall(browser: Browser, url: string, timeoutMs: number): Promise<Call> {
   return withPeople(browser, "#remote-video", async (first, second) => {
@@ -148,6 +154,7 @@ export function parleyCall(browser: Browser, url: string, timeoutMs: number): Pr
     for (const who of [first, second]) {
       await who.page.goto(room);
       await who.page.waitForSelector("#join:not([disabled])", { timeout: timeoutMs });
+      if (who === second) await new Promise((resolve) => setTimeout(resolve, LOOK_MS));
       await who.page.click("#join");
       if (who === first) await first.noted("join-acked", timeoutMs);
     }
@@ -184,6 +191,33 @@ export async function floor(page: Page, timeoutMs: number): Promise<Call> {
 }
 
 /**
+ * One floor call in `page` while two other pages (browser contexts of their own) show the fake
+ * camera at the resolution Parley asks for, as the pages of the two people in a call do.
+ */
+export async function floorBesidePreviews(browser: Browser, page: Page, timeoutMs: number) {
+  const contexts = await Promise.all([0, 1].map(() => browser.createBrowserContext()));
+  try {
+    for (const context of contexts) {
+      const preview = await context.newPage();
+      await preview.goto(page.url());
+      await preview.evaluate(async () => {
+        const video = document.createElement("video");
+        video.autoplay = video.muted = video.playsInline = true;
+        video.srcObject = await navigator.mediaDevices.getUserMedia({
+          audio: true,
+          video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+        });
+        document.body.append(video);
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, LOOK_MS));
+    return await floor(page, timeoutMs);
+  } finally {
+    await Promise.all(contexts.map((context) => context.close())).catch(() => {});
+  }
+}
+
+/**
  * The browser part of a run: page weight, then floor and Parley calls alternating on one Parley
  * server (so other work on the machine hits both alike), then the tutorial's page.
  */
@@ -203,13 +237,21 @@ export async function runBrowser(s: Settings, log: (line: string) => void) {
       await weigh("parley", parley.url, rooms, "#join:not([disabled])");
       const { page } = await person(browser, "");
       await page.goto(`${parley.url}/bench-floor`);
-      const [floors, calls]: Call[][] = [[], []];
+      const [floors, loaded, calls]: Call[][] = [[], [], []];
       for (let i = 1; i <= s.calls; i++) {
         floors.push(await floor(page, s.callTimeoutMs));
+        loaded.push(await floorBesidePreviews(browser, page, s.callTimeoutMs));
         calls.push(await parleyCall(browser, parley.url, s.callTimeoutMs));
-        log(`  call ${i}: floor ${show(floors.at(-1)!)}, Parley ${show(calls.at(-1)!)}`);
+        log(
+          `  call ${i}: floor ${show(floors.at(-1)!)}, beside previews ${show(loaded.at(-1)!)}, ` +
+            `Parley ${show(calls.at(-1)!)}`,
+        );
       }
-      out.calls.push(series("floor", floors), series("parley", calls));
+      out.calls.push(
+        series("floor", floors),
+        series("floor beside previews", loaded),
+        series("parley", calls),
+      );
     } finally {
       await parley.stop();
     }

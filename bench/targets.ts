@@ -23,6 +23,8 @@ export type TargetSpec = [
 export const TARGETS: TargetSpec[] = [
   [12, "Join → video on both sides, p50, ≤ 1.5× the in-page floor", "calls.parley.p50Ms", "calls.floor.p50Ms", "≤", 1.5],
   [12, "Join → video on both sides, p95, ≤ 2× the in-page floor", "calls.parley.p95Ms", "calls.floor.p95Ms", "≤", 2],
+  [12, "Join → video, p50, ≤ 1.5× the floor beside two camera previews (the browser's own load)", "calls.parley.p50Ms", "calls.floor beside previews.p50Ms", "≤", 1.5],
+  [12, "Join → video, p95, ≤ 2× the floor beside two camera previews", "calls.parley.p95Ms", "calls.floor beside previews.p95Ms", "≤", 2],
   [12, "Every browser call connects (failures)", "calls.parley.failed", "", "≤", 0],
   [12, "Server restarted: every client gets back in (left out)", "rejoin.missing", "", "≤", 0],
   [12, "Server back → rejoined, p50 ≤ 1 s", "rejoin.p50Ms", "", "≤", 1000],

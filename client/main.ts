@@ -8,6 +8,7 @@ import { createActor } from "xstate";
 import { provideEffects } from "../machines/effects.ts";
 import { localMedia } from "./media.ts";
 import { peerConnection } from "./peer_connection.ts";
+import { warmPeer } from "./warm_peer.ts";
 import { screenShare } from "./screen_share.ts"; // extras (issue 11)
 import { mountExtrasWhenJoined } from "./extras_loader.ts"; // extras (issue 11)
 import { lobby, signaling } from "./signaling.ts";
@@ -15,7 +16,7 @@ import { mountCallPage } from "./ui.ts";
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
-  provideEffects({ lobby, localMedia, signaling, peerConnection, screenShare }),
+  provideEffects({ lobby, localMedia, signaling, peerConnection, screenShare, warmPeer }),
   { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);

@@ -2,13 +2,14 @@
  * The browser's `peerConnection` actor: one RTCPeerConnection for the life of one negotiation
  * (`machines/negotiation_machine.ts`). It runs the machine's commands one at a time, in order,
  * and reports what the connection does; the machine decides when to offer, answer, roll back or
- * restart.
+ * restart. It adopts the connection made ahead of time (`warm_peer.ts`) when that one fits.
  *
  * @module
  */
 import { fromCallback } from "xstate";
 import type { PeerCommand, PeerEvent, PeerInput } from "../machines/call_types.ts";
 import type { Candidate } from "../protocol/signaling.ts";
+import { addTransceivers, adoptWarm, type CallChannels, openChannels } from "./warm_peer.ts";
 
 /** How long after connecting the video goes from half to full resolution. */
 const FULL_RESOLUTION_AFTER_MS = 2000;
@@ -17,7 +18,8 @@ const FULL_RESOLUTION_AFTER_MS = 2000;
 export const peerConnection = fromCallback<PeerCommand, PeerInput>(
   ({ input, sendBack, receive }) => {
     const send = (event: PeerEvent) => sendBack(event);
-    const pc = new RTCPeerConnection({
+    const adopted = adoptWarm(input);
+    const pc = adopted?.pc ?? new RTCPeerConnection({
       iceServers: input.iceServers,
       iceTransportPolicy: input.iceTransportPolicy,
     });
@@ -114,32 +116,31 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
      * side waits for the other to announce them. The side that offers first makes them at once;
      * the other makes them as it takes that offer, so they never need an offer of their own.
      */
-    let channels: { control: RTCDataChannel; files: RTCDataChannel } | null = null;
-    const openChannels = () => {
+    let channels: CallChannels | null = null;
+    const ensureChannels = (made?: CallChannels | null) => {
       if (channels) return;
-      channels = {
-        control: pc.createDataChannel("control", { negotiated: true, id: 0, ordered: true }),
-        files: pc.createDataChannel("files", { negotiated: true, id: 1, ordered: true }),
-      };
-      for (const channel of Object.values(channels)) channel.binaryType = "arraybuffer";
+      channels = made ?? openChannels(pc);
       // extras (issue 11): the page's quality indicator, panel and verification code read stats.
       const sdp = () => [pc.localDescription?.sdp ?? "", pc.remoteDescription?.sdp ?? ""];
       send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats(), sdp } });
     };
 
-    if (input.initiator) {
-      openChannels();
-      // Both kinds always: with nothing to send we still want to receive.
-      for (const kind of ["audio", "video"] as const) {
-        const track = local?.getTracks().find((t) => t.kind === kind);
-        if (track) {
-          pc.addTransceiver(track, {
-            direction: "sendrecv",
-            streams: [local!],
-            sendEncodings: startSmall(kind),
-          });
-        } else pc.addTransceiver(kind, { direction: "recvonly" });
-      }
+    // The answering side's made-ahead connection is bare: its offer brings the rest.
+    if (adopted && input.initiator) {
+      ensureChannels(adopted.channels);
+      run(async () => {
+        // The person may have switched a camera or microphone off or over since it was made.
+        for (const { sender } of pc.getTransceivers()) {
+          const current = local?.getTracks().includes(sender.track!) ?? false;
+          if (sender.track && !current) await sender.replaceTrack(null);
+        }
+        await attachLocalTracks();
+        for (const candidate of adopted.candidates) send({ type: "pc.candidate", candidate });
+        if (adopted.needsOffer) send({ type: "pc.negotiationNeeded" });
+      });
+    } else if (input.initiator) {
+      ensureChannels();
+      addTransceivers(pc, local);
     }
 
     /**
@@ -151,25 +152,30 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       const unsent = (local?.getTracks() ?? []).filter((track) =>
         !pc.getSenders().some((sender) => sender.track === track)
       );
+      // Each kind at once, side by side: every step is a trip to the browser's WebRTC thread.
+      const steps: Promise<void>[] = [];
       for (const transceiver of pc.getTransceivers()) {
         if (transceiver.sender.track || transceiver.currentDirection === "stopped") continue;
         const index = unsent.findIndex((t) => t.kind === transceiver.receiver.track.kind);
         if (index < 0) continue;
         const [track] = unsent.splice(index, 1);
-        await transceiver.sender.replaceTrack(track);
         transceiver.sender.setStreams?.(local!);
         transceiver.direction = "sendrecv";
-        if (startSmall(track.kind)) {
-          const parameters = transceiver.sender.getParameters();
-          for (const encoding of parameters.encodings ?? []) encoding.scaleResolutionDownBy = 2;
-          await transceiver.sender.setParameters(parameters).catch(() => {});
-        }
+        steps.push(
+          transceiver.sender.replaceTrack(track).then(() => {
+            if (!startSmall(track.kind)) return;
+            const parameters = transceiver.sender.getParameters();
+            for (const encoding of parameters.encodings ?? []) encoding.scaleResolutionDownBy = 2;
+            return transceiver.sender.setParameters(parameters).catch(() => {});
+          }),
+        );
       }
+      await Promise.all(steps);
       for (const track of unsent) pc.addTrack(track, local!);
     };
 
     const applyEarlyCandidates = async () => {
-      for (const candidate of early.splice(0)) await addCandidate(candidate);
+      await Promise.all(early.splice(0).map(addCandidate));
     };
 
     const addCandidate = async (candidate: Candidate) => {
@@ -207,7 +213,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
             // In have-local-offer this rolls our own offer back first (the polite side's glare).
             await pc.setRemoteDescription(command.description);
             afterRestart();
-            openChannels();
+            ensureChannels();
             await attachLocalTracks();
             await applyEarlyCandidates();
             await pc.setLocalDescription();

@@ -29,6 +29,7 @@ import {
   type SignalMessage,
 } from "../protocol/signaling.ts";
 import { seatToken } from "./seat_token.ts";
+import { discardWarm, offerForJoin } from "./warm_peer.ts";
 import {
   acquireSocket,
   CONNECT_TIMEOUT_MS as ATTEMPT_TIMEOUT_MS,
@@ -76,11 +77,14 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     let left = false;
     const queue: SignalMessage[] = [];
 
-    const join = () => {
+    const join = async () => {
+      // The first join carries the offer made on the pre-join screen, if there is one.
+      const offer = joinedOnce || input.relayOnly ? null : await offerForJoin();
+      if (stopped || !socket.connected) return;
       const resume = seat.take();
       socket.timeout(ATTEMPT_TIMEOUT_MS).emit(
         ClientEvent.join,
-        { room: input.roomId, session, ...(resume ? { resume } : {}) },
+        { room: input.roomId, session, ...(resume ? { resume } : {}), ...(offer ? { offer } : {}) },
         (timedOut: Error | null, ack: JoinAck) => {
           if (timedOut) {
             // Connected, but the join went unanswered: drop this connection and try anew.
@@ -91,6 +95,8 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           if (!ack.ok && ack.error.code === "rate-limited") {
             return send({ type: "signal.connectFailed", jitter: jitter() });
           }
+          // Nobody took the offer: the connection that made it is of no more use.
+          if (offer && !(ack.ok && ack.peer)) discardWarm();
           if (!ack.ok) return send({ type: "signal.rejected", error: ack.error });
           seat.keep(ack.resume);
           const { ok: _, ...joined } = ack;
@@ -98,14 +104,18 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           // Held signals belong to a connection the other side dropped if our seat expired.
           if (joined.seat === "expired") queue.length = 0;
           for (const message of queue.splice(0)) socket.emit(ClientEvent.signal, message);
-          send({ type: joinedOnce ? "signal.restored" : "signal.joined", joined });
+          send(
+            joinedOnce
+              ? { type: "signal.restored", joined }
+              : { type: "signal.joined", joined, offered: offer !== null },
+          );
           joinedOnce = true;
         },
       );
     };
 
     const handlers = {
-      connect: join,
+      connect: () => void join(),
       connect_error: () => send({ type: "signal.connectFailed", jitter: jitter() }),
       disconnect: () => {
         if (!inRoom) return;
@@ -131,6 +141,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     };
     let stopListening = listen(socket, handlers);
 
+    let stopped = false;
     const networkBack = () => send({ type: "network.online" });
     globalThis.addEventListener("online", networkBack);
     const leaveSeatBehind = () => seat.leaveBehind();
@@ -146,7 +157,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
             socket = acquireSocket();
             stopListening = listen(socket, handlers);
           }
-          if (socket.connected) join();
+          if (socket.connected) void join();
           else socket.connect();
           return;
         case "send":
@@ -166,9 +177,11 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     });
 
     return () => {
+      stopped = true;
       globalThis.removeEventListener("online", networkBack);
       globalThis.removeEventListener("pagehide", leaveSeatBehind);
       stopListening();
+      discardWarm();
       // A seat still held belongs to this call: its connection goes with it.
       releaseSocket(socket, { reusable: !inRoom && (left || !joinedOnce) });
     };
@@ -197,6 +210,7 @@ export const lobby = fromCallback<{ type: "refresh" }, SignalingInput>(
             capacity: ack.capacity,
             yours: ack.yours,
             relay: ack.relay,
+            iceServers: ack.iceServers ?? null,
           });
         },
       );

@@ -162,7 +162,7 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     if (stageLoading) return;
     stageLoading = true;
     const [{ mountCallStage }] = await Promise.all([import("./call_stage.ts"), loadCallStyles()]);
-    stage = mountCallStage({ readLevel, chime }, () => render());
+    stage = mountCallStage({ readLevel, chime }, soon);
     render();
   };
   let shownAlert = "";
@@ -253,7 +253,24 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
       }
     }
   };
-  watchTree(actor, render);
+  /**
+   * One render per burst of changes, in a task of its own after the one that made them: a
+   * description or candidate just received goes to the browser's WebRTC thread first, and the
+   * page is drawn while that works (a MessageChannel task, which hidden tabs do not throttle as
+   * they do timers).
+   */
+  const tick = new MessageChannel();
+  let pending = false;
+  tick.port1.onmessage = () => {
+    pending = false;
+    render();
+  };
+  const soon = () => {
+    if (pending) return;
+    pending = true;
+    tick.port2.postMessage(null);
+  };
+  watchTree(actor, soon);
 }
 
 /** A switch with one label: pressed while on, its icon struck through while off. */

@@ -14,98 +14,13 @@
  *
  * @module
  */
-import { assign, fromCallback, not, sendTo, setup } from "xstate";
-import {
-  type CallContext,
-  type CallEvent,
-  type CallInput,
-  hasKind,
-  type MediaCommand,
-  type MediaKind,
-  type SessionCommand,
-  type ShareInput,
-  type StreamLike,
-  type TrackLike,
-} from "./call_types.ts";
-import { sessionMachine } from "./session_machine.ts";
+import { assign, not, sendTo } from "xstate";
+import { callSetup, trackOf } from "./call_setup.ts";
 
 export * from "./call_types.ts";
 
-function trackOf(stream: StreamLike | null, kind: MediaKind): TrackLike | null {
-  return stream?.getTracks().find((track) => track.kind === kind) ?? null;
-}
-
-function notProvided(): never {
-  throw new Error(`the call machine's "localMedia" actor was not provided`);
-}
-
 /** The call machine; run it with `provideEffects` (effects.ts) and `createActor(..., { input })`. */
-export const callMachine = setup({
-  types: {
-    context: {} as CallContext,
-    events: {} as CallEvent,
-    input: {} as CallInput,
-  },
-  actors: {
-    /** The camera and microphone: captures when told, stops them when stopped. */
-    localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(notProvided),
-    /** How many are in the room, asked without a seat while the person gets ready. */
-    lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
-    /** A screen to share, picked by the person; reports `share.started`, `share.ended`. */
-    screenShare: fromCallback<{ type: "stop" }, ShareInput>(notProvided),
-    session: sessionMachine,
-  },
-  actions: {
-    noteMembers: assign(({ context, event }) =>
-      event.type === "lobby.status"
-        ? { roomMembers: event.members, relayAvailable: event.relay }
-        : context
-    ),
-    tellMedia: sendTo("media", (_, command: MediaCommand) => command),
-    tellSession: sendTo("session", (_, command: SessionCommand) => command),
-    // `track` goes out as the video, or the sound, without renegotiating.
-    sendTrack: sendTo(
-      "session",
-      ({ context }, params: { kind: MediaKind; track: TrackLike | null }) => ({
-        type: "media.replaced" as const,
-        stream: context.stream,
-        ...params,
-      }),
-    ),
-    applySwitches: sendTo("media", ({ context }) => ({
-      type: "enable" as const,
-      audio: context.micOn,
-      video: context.cameraOn,
-    })),
-    keepCapture: assign(({ event }) => {
-      if (event.type !== "media.captured") return {};
-      return { stream: event.stream, mediaFailure: event.failure };
-    }),
-    keepAdded: assign(({ context, event }) => {
-      if (event.type !== "media.added") return {};
-      const audio = event.kind === "audio";
-      return {
-        stream: event.stream,
-        mediaFailure: null,
-        wants: { ...context.wants, [event.kind]: true },
-        micOn: context.micOn || audio,
-        cameraOn: context.cameraOn || !audio,
-      };
-    }),
-  },
-  delays: {
-    /** How long the pre-join screen waits to hear who is in the room before the camera starts. */
-    statusWait: 1000,
-  },
-  guards: {
-    roomIsFull: ({ event }) =>
-      event.type === "lobby.status" && event.members >= event.capacity && !event.yours,
-    capturedAll: ({ event }) => event.type === "media.captured" && event.failure === null,
-    lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
-    relayAvailable: ({ context }) => context.relayAvailable,
-    autoJoin: ({ context }) => context.autoJoin,
-  },
-}).createMachine({
+export const callMachine = callSetup.createMachine({
   id: "call",
   context: ({ input }) => ({
     roomId: input.roomId,
@@ -118,6 +33,7 @@ export const callMachine = setup({
     turningOn: null,
     roomMembers: null,
     relayAvailable: false,
+    lobbyIceServers: null,
     hideAddress: false,
     autoJoin: false,
   }),
@@ -200,6 +116,17 @@ export const callMachine = setup({
             },
             ready: {
               entry: "applySwitches",
+              // The peer connection and its offer, made now so that Join has nothing to wait for.
+              invoke: {
+                src: "warmPeer",
+                input: ({ context }) => ({
+                  iceServers: context.lobbyIceServers ?? [],
+                  iceTransportPolicy: "all",
+                  stream: context.stream,
+                  initiator: true,
+                  offer: context.lobbyIceServers !== null,
+                }),
+              },
               always: { guard: "autoJoin", target: "#inCall" },
               on: {
                 "user.join": "#inCall",

@@ -121,11 +121,17 @@ export type SignalingCommand =
 /** Input of the `signaling` actor. */
 export interface SignalingInput {
   roomId: string;
+  /** The person hides their address: never send an offer made before joining. */
+  relayOnly?: boolean;
 }
 
 /** What the `signaling` actor reports. */
 export type SignalingEvent =
-  | { type: "signal.joined"; joined: Joined }
+  /**
+   * In the room. `offered`: the join carried the offer of the peer connection made before it
+   * (`warmPeer`), which the server relayed to `joined.peer`, if there is one.
+   */
+  | { type: "signal.joined"; joined: Joined; offered?: boolean }
   /** Joined again after the connection dropped; `joined.seat` says what became of the seat. */
   | { type: "signal.restored"; joined: Joined }
   /**
@@ -158,6 +164,8 @@ export type LobbyEvent = {
   relay: boolean;
   /** Whether one of the seats is held for this tab (its page reloaded or was reopened). */
   yours: boolean;
+  /** ICE servers to make an offer with before joining; null when only a seat brings them. */
+  iceServers: IceServer[] | null;
 };
 
 // --- The session (machines/session_machine.ts) ----------------------------------------------
@@ -208,6 +216,18 @@ export interface PeerInput {
   stream: StreamLike | null;
   /** Whether this side adds its transceivers at once and so makes the first offer. */
   initiator: boolean;
+  /** The first offer went out with the join: take the connection that made it (`warmPeer`). */
+  offered?: boolean;
+}
+
+/**
+ * Input of the `warmPeer` actor: a peer connection made before it is needed (on the pre-join
+ * screen, or while waiting alone), which the next negotiation's `peerConnection` adopts when it
+ * fits. `offer`: make the first offer at once, for the join to carry (its ICE servers carry no
+ * credentials, so they are the ones the seat will bring).
+ */
+export interface WarmPeerInput extends PeerInput {
+  offer: boolean;
 }
 
 /**
@@ -298,6 +318,8 @@ export interface CallContext {
   roomMembers: number | null;
   /** Whether this server has a relay, as the pre-join screen heard. */
   relayAvailable: boolean;
+  /** ICE servers the pre-join screen may make its offer with (null: none without a seat). */
+  lobbyIceServers: IceServer[] | null;
   /** The person chose to hide their network address behind the relay for this call. */
   hideAddress: boolean;
   /** Join as soon as the camera is ready (Rejoin after leaving: no second press). */

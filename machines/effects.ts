@@ -1,11 +1,11 @@
 /**
  * The effects the call machines name, and the one place that hands them to all of them: the
- * call (`localMedia`, `lobby`, `screenShare`), its session (`signaling`) and each negotiation
- * (`peerConnection`). The browser's are in client/, the tests' fakes in tests/helpers/.
+ * call (`localMedia`, `lobby`, `screenShare`, `warmPeer`), its session (`signaling`, `warmPeer`)
+ * and each negotiation (`peerConnection`). The browser's are in client/, the tests' fakes in tests/helpers/.
  *
  * @module
  */
-import type { fromCallback } from "xstate";
+import type { EventObject, fromCallback } from "xstate";
 import { callMachine } from "./call_machine.ts";
 import type {
   MediaCommand,
@@ -15,6 +15,7 @@ import type {
   ShareInput,
   SignalingCommand,
   SignalingInput,
+  WarmPeerInput,
 } from "./call_types.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
@@ -26,6 +27,8 @@ export interface CallEffects {
   signaling: ReturnType<typeof fromCallback<SignalingCommand, SignalingInput>>;
   peerConnection: ReturnType<typeof fromCallback<PeerCommand, PeerInput>>;
   screenShare: ReturnType<typeof fromCallback<{ type: "stop" }, ShareInput>>;
+  /** A peer connection made ahead of time, which `peerConnection` adopts when it fits. */
+  warmPeer: ReturnType<typeof fromCallback<EventObject, WarmPeerInput>>;
 }
 
 /** The call machine with its children's effects provided, all the way down. */
@@ -34,13 +37,14 @@ export function provideEffects(effects: CallEffects): typeof callMachine {
     actors: { peerConnection: effects.peerConnection },
   });
   const session = sessionMachine.provide({
-    actors: { signaling: effects.signaling, negotiation },
+    actors: { signaling: effects.signaling, warmPeer: effects.warmPeer, negotiation },
   });
   return callMachine.provide({
     actors: {
       localMedia: effects.localMedia,
       lobby: effects.lobby,
       screenShare: effects.screenShare,
+      warmPeer: effects.warmPeer,
       session,
     },
   });

@@ -43,6 +43,8 @@ export interface NegotiationInput {
   polite: boolean;
   /** Whether this side makes the first offer (the newcomer does). */
   initiator: boolean;
+  /** That first offer went out with the join (made before it): its answer is awaited. */
+  offered?: boolean;
   stream: StreamLike | null;
   /** Whether the other person is away from the server as this connection starts. */
   peerAway?: boolean;
@@ -76,6 +78,7 @@ interface NegotiationContext {
   iceTransportPolicy: IceTransportPolicy;
   polite: boolean;
   initiator: boolean;
+  offered: boolean;
   stream: StreamLike | null;
   remoteStream: StreamLike | null;
   /** The call's data channels, for the page to speak over. */
@@ -139,6 +142,7 @@ export const negotiationMachine = setup({
       context.polite && description(event, "offer") !== null,
     localOffer: ({ event }) => description(event, "offer") !== null,
     localAnswer: ({ event }) => description(event, "answer") !== null,
+    offeredWithJoin: ({ context }) => context.offered,
   },
   delays: {
     /** How long an offer waits for its answer before it is taken back. */
@@ -151,6 +155,7 @@ export const negotiationMachine = setup({
     iceTransportPolicy: input.iceTransportPolicy ?? "all",
     polite: input.polite,
     initiator: input.initiator,
+    offered: input.offered ?? false,
     stream: input.stream,
     remoteStream: null,
     channels: null,
@@ -165,6 +170,7 @@ export const negotiationMachine = setup({
         iceTransportPolicy: context.iceTransportPolicy,
         stream: context.stream,
         initiator: context.initiator,
+        offered: context.offered,
       }),
     },
     { id: "link", src: "link", input: ({ context }) => ({ peerAway: context.peerAway }) },
@@ -235,8 +241,15 @@ export const negotiationMachine = setup({
       ],
     },
   },
-  initial: "stable",
+  initial: "starting",
   states: {
+    // The first offer may have gone out with the join: then its answer is what comes next.
+    starting: {
+      always: [
+        { guard: "offeredWithJoin", target: "offering.awaitingAnswer" },
+        { target: "stable" },
+      ],
+    },
     stable: {
       on: {
         "pc.negotiationNeeded": "offering",
@@ -244,7 +257,6 @@ export const negotiationMachine = setup({
       },
     },
     offering: {
-      entry: { type: "tellPeer", params: { type: "offer" } },
       on: {
         "signal.message": {
           guard: "politeOfferArrived",
@@ -255,6 +267,7 @@ export const negotiationMachine = setup({
       initial: "creating",
       states: {
         creating: {
+          entry: { type: "tellPeer", params: { type: "offer" } },
           on: {
             "pc.localDescription": {
               guard: "localOffer",

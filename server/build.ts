@@ -137,6 +137,24 @@ interface Bundle {
   entries: Map<string, { path: string; imports: string[] }>;
 }
 
+/**
+ * The client speaks WebSocket only, as the server does (`transports: ["websocket"]`): its bundle
+ * leaves out engine.io-client's long-polling and WebTransport, which nothing would ever use.
+ */
+const webSocketOnly: esbuild.Plugin = {
+  name: "websocket-only",
+  setup(build) {
+    build.onLoad(
+      { filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ },
+      () => ({
+        contents:
+          `import { WS } from "./websocket.js";\nexport const transports = { websocket: WS };\n`,
+        loader: "js",
+      }),
+    );
+  },
+};
+
 async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
   const outdir = `${root}${DIST}`;
   const outputs = new Map<string, Uint8Array<ArrayBuffer>>();
@@ -160,6 +178,7 @@ async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
         chunkNames: "chunks/[name]-[hash]",
         metafile: true,
         bundle: true,
+        plugins: [webSocketOnly],
         format: "esm",
         platform: "browser",
         target: ["es2022", "chrome110", "firefox115", "safari16"],

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Actor, createActor, fromCallback, SimulatedClock } from "xstate";
+import { type Actor, createActor, type EventObject, fromCallback, SimulatedClock } from "xstate";
 import type { CallEvent, CallInput, CallMachine } from "../../machines/call_machine.ts";
 import { provideEffects } from "../../machines/effects.ts";
 import type {
@@ -25,6 +25,7 @@ import type {
   SignalingInput,
   StreamLike,
   TrackLike,
+  WarmPeerInput,
 } from "../../machines/call_types.ts";
 import type { Description, Joined, Role, SignalMessage } from "../../protocol/signaling.ts";
 import { type CallView, callView } from "../../client/call_view.ts";
@@ -158,6 +159,11 @@ export class FakePeerConnection {
     readonly send: (event: PeerEvent) => void,
   ) {
     this.sent = [...(input.stream?.getTracks() ?? [])];
+    // The connection made ahead whose offer went out with the join (client/warm_peer.ts).
+    if (input.offered) {
+      this.localDescription = { type: "offer", sdp: `warm offer ${owner}` };
+      this.signalingState = "have-local-offer";
+    }
   }
 
   /** Reports a connection state, as the browser's connectionstatechange would. */
@@ -297,6 +303,8 @@ export interface FakeCall {
   peers: FakePeerConnection[];
   /** Every screen share, newest last. */
   shares: FakeScreenShare[];
+  /** Every peer connection made ahead (`warmPeer`), newest last. */
+  warmed: { input: WarmPeerInput; stopped: boolean }[];
   /** The newest signaling connection. */
   readonly socket: FakeSignalingConnection;
   /** The newest peer connection. */
@@ -317,6 +325,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
   const signaling: FakeSignalingConnection[] = [];
   const peers: FakePeerConnection[] = [];
   const shares: FakeScreenShare[] = [];
+  const warmed: FakeCall["warmed"] = [];
   const clock = new SimulatedClock();
   const call = {} as FakeCall;
   const machine = provideEffects({
@@ -329,6 +338,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
             capacity: 2,
             yours: false,
             relay: call.relay,
+            iceServers: call.relay ? null : [],
           });
         }
       };
@@ -351,11 +361,16 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
         connection.stopped = true;
       };
     }),
+    warmPeer: fromCallback<EventObject, WarmPeerInput>(({ input }) => {
+      const made = { input, stopped: false };
+      warmed.push(made);
+      return () => void (made.stopped = true);
+    }),
     peerConnection: fromCallback<PeerCommand, PeerInput>(({ input, sendBack, receive }) => {
       const pc = new FakePeerConnection(name, input, sendBack);
       peers.push(pc);
       receive((command) => pc.run(command));
-      if (input.initiator && options.autoNegotiate !== false) {
+      if (input.initiator && !input.offered && options.autoNegotiate !== false) {
         queueMicrotask(() => !pc.closed && sendBack({ type: "pc.negotiationNeeded" }));
       }
       return () => pc.close();
@@ -384,6 +399,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
     signaling,
     peers,
     shares,
+    warmed,
     send: (event: CallEvent) => actor.send(event),
     view: () => callView(actor.getSnapshot()),
     advance: (ms: number) => advanceClock(clock, ms),
@@ -449,8 +465,11 @@ export class FakeRoom {
   readonly relayed: { from: string; message: SignalMessage }[] = [];
   #members = new Map<FakeCall, { role: Role; connection: FakeSignalingConnection }>();
 
-  /** Answers `call`'s newest signaling connection's join. */
-  join(call: FakeCall, session = sessionOf(call)): void {
+  /**
+   * Answers `call`'s newest signaling connection's join. `offered`: the join carried the offer of
+   * the connection made ahead, relayed to the other member right after telling it of the join.
+   */
+  join(call: FakeCall, session = sessionOf(call), { offered = false } = {}): void {
     const connection = call.socket;
     const other = this.#other(call);
     const role: Role = other?.role === "impolite" ? "polite" : "impolite";
@@ -458,8 +477,14 @@ export class FakeRoom {
     connection.send({
       type: "signal.joined",
       joined: joinedAck({ role, peer: other ? { session: sessionOf(other.call) } : null }),
+      offered,
     });
     other?.member.connection.send({ type: "peer.joined", peer: { session } });
+    if (offered && other) {
+      const description = { type: "offer" as const, sdp: `warm offer ${call.name}` };
+      this.relayed.push({ from: call.name, message: { description } });
+      other.member.connection.send({ type: "signal.message", message: { description } });
+    }
   }
 
   /** Delivers every `send` command both members queued, until none are left. */

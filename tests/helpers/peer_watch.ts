@@ -1,6 +1,7 @@
 /**
- * Test helpers that look under the page: every RTCPeerConnection the app makes is kept in a list
- * the test can read, and what the network, the peer connections and the call machine go through
+ * Test helpers that look under the page: every RTCPeerConnection the app uses for a call (one
+ * that got the other side's description; one made ahead and never used does not count) is in a
+ * list the test can read (`parleyPeerConnections`), and what the network, the peer connections and the call machine go through
  * is logged with times, for failure reports. Installed before the page's own scripts run (a
  * DevTools "script to evaluate on new document", which the page's CSP does not apply to).
  *
@@ -18,8 +19,10 @@ export async function watchPeerConnections(page: Page): Promise<void> {
     const note = (what: string) => log.push(`${Math.round(performance.now() - start)} ${what}`);
     globalThis.addEventListener("online", () => note("online"));
     globalThis.addEventListener("offline", () => note("offline"));
+    Object.defineProperty(globalThis, "parleyPeerConnections", {
+      get: () => made.filter((pc) => pc.remoteDescription !== null),
+    });
     Object.assign(globalThis, {
-      parleyPeerConnections: made,
       parleyLog: log,
       RTCPeerConnection: class extends Original {
         constructor(configuration?: RTCConfiguration) {

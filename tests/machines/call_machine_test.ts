@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { MediaFailure } from "../../machines/call_types.ts";
+import type { SignalMessage } from "../../protocol/signaling.ts";
 import {
   connectedPair,
   createFakeCall,
@@ -113,6 +114,60 @@ Deno.test("joining an empty room waits with the invite; the newcomer connects th
   a.actor.stop();
   b.actor.stop();
 });
+
+Deno.test("the newcomer's offer, made before Join, goes with the join: one offer, answered", async () => {
+  const a = createFakeCall("a");
+  const b = createFakeCall("b", { roomMembers: 1 });
+  const room = new FakeRoom();
+  await toReady(a);
+  a.send({ type: "user.join" });
+  await settle();
+  room.join(a);
+  await settle();
+  // Waiting alone: the connection for whoever comes is made now, to answer with.
+  assert.deepEqual(a.warmed.map((w) => [w.input.initiator, w.input.offer, w.stopped]), [
+    [true, true, true],
+    [false, false, false],
+  ]);
+  await toReady(b);
+  // On the pre-join screen: a connection with its offer, with the servers the lobby heard of.
+  assert.deepEqual(b.warmed.map((w) => [w.input.initiator, w.input.offer, w.stopped]), [
+    [true, true, false],
+  ]);
+  assert.equal(b.warmed[0].input.stream, b.stream);
+  b.send({ type: "user.join" });
+  await settle();
+  assert.equal(b.warmed[0].stopped, true, "made ahead, then handed over at Join");
+  room.join(b, undefined, { offered: true });
+  await settle();
+  assert.equal(a.warmed[1].stopped, true, "the waiting side's made-ahead one goes to the call");
+  assert.equal(b.pc.input.offered, true);
+  await room.pump();
+  assert.deepEqual(b.pc.commands.filter((c) => c === "offer"), [], "no second offer");
+  assert.deepEqual(room.relayed.map(({ from, message }) => [from, kindOf(message)]), [
+    ["b", "offer"],
+    ["a", "answer"],
+  ]);
+  assert.equal(b.pc.signalingState, "stable");
+  assert.equal(b.pc.remoteDescription?.type, "answer");
+  a.pc.link("connected");
+  b.pc.link("connected");
+  await settle();
+  assert.equal(b.view().status, "Connected.");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("with a relay on the server, the connection is made ahead but offers only after Join", async () => {
+  const b = createFakeCall("b", { roomMembers: 1, relay: true });
+  await toReady(b);
+  assert.deepEqual(b.warmed.map((w) => [w.input.initiator, w.input.offer]), [[true, false]]);
+  b.actor.stop();
+});
+
+function kindOf(message: SignalMessage): string {
+  return "description" in message ? message.description.type : "candidate";
+}
 
 Deno.test("a full room says so; Try again joins with a new connection", async () => {
   const call = createFakeCall("a");

@@ -1,0 +1,104 @@
+/**
+ * What the call machine (`call_machine.ts`) is made of: its types, the effects it names, and its
+ * actions, guards and delays. The states, the story itself, are in call_machine.ts.
+ *
+ * @module
+ */
+import { assign, type EventObject, fromCallback, sendTo, setup } from "xstate";
+import {
+  type CallContext,
+  type CallEvent,
+  type CallInput,
+  hasKind,
+  type MediaCommand,
+  type MediaKind,
+  type SessionCommand,
+  type ShareInput,
+  type StreamLike,
+  type TrackLike,
+  type WarmPeerInput,
+} from "./call_types.ts";
+import { sessionMachine } from "./session_machine.ts";
+
+/** The track of `kind` in `stream`, if any. */
+export function trackOf(stream: StreamLike | null, kind: MediaKind): TrackLike | null {
+  return stream?.getTracks().find((track) => track.kind === kind) ?? null;
+}
+
+function notProvided(): never {
+  throw new Error(`an effect of the call machine was not provided (see effects.ts)`);
+}
+
+/** The call machine's setup: `call_machine.ts` makes the machine from it. */
+export const callSetup = setup({
+  types: {
+    context: {} as CallContext,
+    events: {} as CallEvent,
+    input: {} as CallInput,
+  },
+  actors: {
+    /** The camera and microphone: captures when told, stops them when stopped. */
+    localMedia: fromCallback<MediaCommand, Record<MediaKind, boolean>>(notProvided),
+    /** How many are in the room, asked without a seat while the person gets ready. */
+    lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(notProvided),
+    /** A screen to share, picked by the person; reports `share.started`, `share.ended`. */
+    screenShare: fromCallback<{ type: "stop" }, ShareInput>(notProvided),
+    /** A peer connection made while the person gets ready, and its offer, for the join. */
+    warmPeer: fromCallback<EventObject, WarmPeerInput>(notProvided),
+    session: sessionMachine,
+  },
+  actions: {
+    noteMembers: assign(({ context, event }) =>
+      event.type === "lobby.status"
+        ? {
+          roomMembers: event.members,
+          relayAvailable: event.relay,
+          lobbyIceServers: event.iceServers,
+        }
+        : context
+    ),
+    tellMedia: sendTo("media", (_, command: MediaCommand) => command),
+    tellSession: sendTo("session", (_, command: SessionCommand) => command),
+    // `track` goes out as the video, or the sound, without renegotiating.
+    sendTrack: sendTo(
+      "session",
+      ({ context }, params: { kind: MediaKind; track: TrackLike | null }) => ({
+        type: "media.replaced" as const,
+        stream: context.stream,
+        ...params,
+      }),
+    ),
+    applySwitches: sendTo("media", ({ context }) => ({
+      type: "enable" as const,
+      audio: context.micOn,
+      video: context.cameraOn,
+    })),
+    keepCapture: assign(({ event }) => {
+      if (event.type !== "media.captured") return {};
+      return { stream: event.stream, mediaFailure: event.failure };
+    }),
+    keepAdded: assign(({ context, event }) => {
+      if (event.type !== "media.added") return {};
+      const audio = event.kind === "audio";
+      return {
+        stream: event.stream,
+        mediaFailure: null,
+        wants: { ...context.wants, [event.kind]: true },
+        micOn: context.micOn || audio,
+        cameraOn: context.cameraOn || !audio,
+      };
+    }),
+  },
+  delays: {
+    /** How long the pre-join screen waits to hear who is in the room before the camera starts. */
+    statusWait: 1000,
+  },
+  guards: {
+    roomIsFull: ({ event }) =>
+      event.type === "lobby.status" && event.members >= event.capacity && !event.yours,
+    capturedAll: ({ event }) => event.type === "media.captured" && event.failure === null,
+    lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
+    relayAvailable: ({ context }) => context.relayAvailable,
+    autoJoin: ({ context }) => context.autoJoin,
+  },
+});
