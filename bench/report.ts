@@ -112,7 +112,8 @@ Where Parley's time goes: medians in ms after the second person's Join, on each 
 page takes no such step after that Join), from hooks the benchmark puts in the pages:
 RTCPeerConnection's events, the Socket.IO frames on the page's WebSocket, and the first frame each
 remote video presents (\`requestVideoFrameCallback\`, whose metadata also gives when that frame's
-last packet arrived and how long decoding took). The floor's column counts from \`createOffer\`.
+last packet arrived and how long decoding took). The floor's column counts from \`createOffer\`. The
+second person's offer is made before Join and goes with the \`join\` itself, so none is sent after it.
 
 ${table("step|first person:|second person:|floor:", steps)}`;
 }
