@@ -9,7 +9,13 @@
 import { fromCallback } from "xstate";
 import type { PeerCommand, PeerEvent, PeerInput } from "../machines/call_types.ts";
 import type { Candidate } from "../protocol/signaling.ts";
-import { addTransceivers, adoptWarm, type CallChannels, openChannels } from "./warm_peer.ts";
+import {
+  addTransceivers,
+  adoptWarm,
+  type CallChannels,
+  openChannels,
+  START_SCALE_DOWN,
+} from "./warm_peer.ts";
 
 /** How long after connecting the video goes from half to full resolution. */
 const FULL_RESOLUTION_AFTER_MS = 2000;
@@ -91,11 +97,10 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       const restarted = remoteUfrag !== null && ufrag !== remoteUfrag;
       remoteUfrag = ufrag;
       if (!restarted || !fullResolution) return;
-      scaleVideo(2);
+      scaleVideo(START_SCALE_DOWN);
       setTimeout(() => !closed && scaleVideo(1), FULL_RESOLUTION_AFTER_MS);
     };
-    const startSmall = (kind: string) =>
-      kind === "video" && !fullResolution ? [{ scaleResolutionDownBy: 2 }] : undefined;
+    const startSmall = (kind: string) => kind === "video" && !fullResolution;
     // A relay that refuses our credentials (401 Unauthorized, 403 Forbidden) says so at once.
     pc.onicecandidateerror = (event) => {
       const { errorCode, url } = event as RTCPeerConnectionIceErrorEvent;
@@ -165,7 +170,9 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
           transceiver.sender.replaceTrack(track).then(() => {
             if (!startSmall(track.kind)) return;
             const parameters = transceiver.sender.getParameters();
-            for (const encoding of parameters.encodings ?? []) encoding.scaleResolutionDownBy = 2;
+            for (const encoding of parameters.encodings ?? []) {
+              encoding.scaleResolutionDownBy = START_SCALE_DOWN;
+            }
             return transceiver.sender.setParameters(parameters).catch(() => {});
           }),
         );

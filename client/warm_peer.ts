@@ -51,6 +51,9 @@ const SENT_UNCLAIMED_MS = 30_000;
 /** How long a join waits for an offer still being made (Join pressed at once). */
 const OFFER_WAIT_MS = 150;
 
+/** How much smaller a call's first seconds of video go out (see `peer_connection.ts`). */
+export const START_SCALE_DOWN = 2;
+
 /** The call's data channels on `pc`. */
 export function openChannels(pc: RTCPeerConnection): CallChannels {
   const channels = {
@@ -75,7 +78,7 @@ export function addTransceivers(pc: RTCPeerConnection, stream: MediaStream | nul
     pc.addTransceiver(track, {
       direction: "sendrecv",
       streams: [stream!],
-      sendEncodings: kind === "video" ? [{ scaleResolutionDownBy: 2 }] : undefined,
+      sendEncodings: kind === "video" ? [{ scaleResolutionDownBy: START_SCALE_DOWN }] : undefined,
     });
   }
 }
