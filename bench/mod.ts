@@ -3,8 +3,8 @@
  * bare relay) and the tutorial design it replaces. Runs each part in turn, prints progress, writes
  * bench/results.json (raw figures, machine stamp) and bench/README.md (generated from them alone).
  *
- * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,coldstart,
- * rejoin,signaling,capacity,redis` some parts; `--out=DIR` where to write (quick and partial runs default
+ * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,network,
+ * coldstart,rejoin,signaling,capacity,redis` some parts; `--out=DIR` where to write (quick and partial runs default
  * to a temporary folder: only a full run replaces the committed results); `--render` measure
  * nothing, write README.md again from DIR's results.json.
  *
@@ -21,6 +21,7 @@ import { renderReadme } from "./report.ts";
 import { type BenchResults, figuresOf, type Settings } from "./results.ts";
 import { ensureTutorial } from "./servers.ts";
 import { runSignaling } from "./signaling.ts";
+import { runLinkCuts } from "./link_cut.ts";
 import { judgeAll } from "./targets.ts";
 
 /** The full run: about five minutes on a 2-core machine. */
@@ -38,6 +39,9 @@ export const FULL: Settings = {
   asWrittenCalls: 3,
   callTimeoutMs: 15_000,
   coldStarts: 5,
+  linkCuts: 8,
+  linkCutMs: 5000,
+  linkTalkMs: 3000,
 };
 
 /** The smoke run, about a minute. */
@@ -45,16 +49,19 @@ export const QUICK: Settings = {
   ...FULL,
   ...{ rooms: [20, 100], rounds: 1, warmupMs: 500, durationMs: 2000, drainMs: 1000 },
   ...{ capacityLevels: [200, 1000], joinProbes: 20, capacityHoldMs: 500, rejoinClients: 200 },
-  ...{ calls: 3, asWrittenCalls: 1, coldStarts: 2 },
+  ...{ calls: 3, asWrittenCalls: 1, coldStarts: 2, linkCuts: 2 },
 };
 
-const PARTS = ["browser", "coldstart", "rejoin", "signaling", "capacity", "redis"];
+const PARTS = ["browser", "network", "coldstart", "rejoin", "signaling", "capacity", "redis"];
 const log = (line: string) => console.log(line);
 
 /** Each part: fills its share of the results. */
 const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
   async browser(r, s) {
     Object.assign(r, await runBrowser(s, log));
+  },
+  async network(r, s) {
+    r.linkCuts = await runLinkCuts(s, log);
   },
   async coldstart(r, s) {
     for (
@@ -128,6 +135,7 @@ async function main(): Promise<void> {
     loadAverageAfter: [],
     ...{ calls: [], pageWeight: [], coldStart: [], rejoin: null, signaling: [], capacity: null },
     redis: [],
+    linkCuts: [],
     figures: {},
     errors: [],
   };

@@ -9,6 +9,8 @@ import { type BenchResults, bestRound, callsOf } from "./results.ts";
 import type { SignalingRun } from "./signaling.ts";
 import type { Summary } from "./stats.ts";
 import { judgeAll } from "./targets.ts";
+import { kb, mib, ms, num, ratio, table, times } from "./format.ts";
+import { cutsSection } from "./link_cut.ts";
 
 const TARGETS = ["parley", "tutorial", "bare"] as const;
 const NAMES = { parley: "Parley", tutorial: "tutorial design", bare: "bare relay" };
@@ -19,27 +21,6 @@ const CALLS: Record<string, string> = {
   tutorial: "tutorial",
   "tutorial as written": "tutorial, its client as written",
 };
-
-/** `n` with thousands separators, "—" when missing. */
-function num(n: number | null | undefined, digits = 1): string {
-  if (n === null || n === undefined || Number.isNaN(n)) return "—";
-  if (n === Infinity) return "∞";
-  return n.toLocaleString("en-US", { maximumFractionDigits: Math.abs(n) >= 100 ? 0 : digits });
-}
-const ms = (n?: number | null) => (num(n) === "—" ? "—" : `${num(n)} ms`);
-const kb = (bytes: number) => `${num(bytes / 1024)} KB`;
-const mib = (bytes: number) => `${num(bytes / 2 ** 20, 0)} MiB`;
-const times = (n: number | null) => (n === null ? "" : `${num(n, n < 1 ? 2 : 1)}×`);
-const ratio = (a?: number | null, b?: number | null) =>
-  a == null || b == null || Number.isNaN(a / b) ? null : b === 0 ? Infinity : a / b;
-
-/** A Markdown table; `head` is its titles joined by "|", a title ending in ":" right-aligned. */
-function table(head: string, rows: string[][]): string {
-  const titles = head.split("|");
-  const rule = titles.map((t) => (t.endsWith(":") ? "---:" : "---"));
-  return [titles.map((t) => t.replace(/:$/, "")), rule, ...rows]
-    .map((row) => `| ${row.join(" | ")} |`).join("\n");
-}
 
 /** The targets table: each target, what the run measured for it, met or not met. */
 export function renderTargets(figures: Record<string, number | null>): string {
@@ -324,13 +305,15 @@ it (see the load averages); ratios compare what was measured in the same run.
 
 **Reproduce:** \`deno task bench\` (needs Node for the tutorial fixture, whose npm packages it
 installs on first use, and Chromium at \`/usr/bin/chromium\` or \`PARLEY_CHROMIUM\`). A smoke run:
-\`deno task bench --quick\`; some parts: \`--only=browser,coldstart,rejoin,signaling,capacity\`.
-Those write to a temporary folder; only a full run replaces this file.
+\`deno task bench --quick\`; some parts: \`--only=browser,network,coldstart,rejoin,signaling\`.
+Those write to a temporary folder; only a full run replaces this file. The network part needs root
+(network namespaces), as the network test does.
 
 ${stamp(r)}`,
     `## Targets\n\n${renderTargets(r.figures)}`,
     r.errors.length ? `Parts that failed: ${r.errors.join("; ")}.` : "",
     r.calls.length ? callsSection(r) : "",
+    r.linkCuts?.length ? cutsSection(r) : "",
     r.pageWeight.length + r.coldStart.length ? pageSection(r) : "",
     r.rejoin ? rejoinSection(r) : "",
     r.signaling.length ? signalingSection(r) : "",

@@ -6,6 +6,7 @@
  */
 import type { RedisRun } from "./redis.ts";
 import type { CallSeries } from "./browser.ts";
+import type { CutSeries } from "./link_cut.ts";
 import type { CapacityResult, RejoinResult } from "./crowd.ts";
 import type { MachineStamp } from "./machine.ts";
 import type { ColdStart, PageWeight } from "./page_weight.ts";
@@ -35,6 +36,10 @@ export interface Settings {
   asWrittenCalls: number;
   callTimeoutMs: number;
   coldStarts: number;
+  /** Network cuts of each kind (Parley, the floor), how long each lasts, the talk between. */
+  linkCuts: number;
+  linkCutMs: number;
+  linkTalkMs: number;
 }
 
 /** Everything one run measured. */
@@ -55,6 +60,8 @@ export interface BenchResults {
   capacity: CapacityResult | null;
   /** Parley in memory, on one Redis, and two instances on one Redis (`redis.ts`). */
   redis: RedisRun[];
+  /** A call's network cut and back: Parley and the floor (`link_cut.ts`). */
+  linkCuts?: CutSeries[];
   /** The figures the targets read (`targets.ts`), by key. */
   figures: Record<string, number>;
   /** Parts that could not run, and why. */
@@ -98,6 +105,12 @@ export function figuresOf(r: BenchResults): Record<string, number> {
     f[`calls.${series.name}.failed`] = series.calls.length - series.connected;
     f[`calls.${series.name}.p50Ms`] = series.bothMs.p50;
     f[`calls.${series.name}.p95Ms`] = series.bothMs.p95;
+  }
+  for (const series of r.linkCuts ?? []) {
+    f[`cuts.${series.name}.p50Ms`] = series.bothMs.p50;
+    f[`cuts.${series.name}.p95Ms`] = series.bothMs.p95;
+    f[`cuts.${series.name}.sideP50Ms`] = series.sideMs.p50;
+    f[`cuts.${series.name}.lost`] = series.lost + (series.error ? 1 : 0);
   }
   if (r.rejoin) {
     f["rejoin.missing"] = r.rejoin.clients - r.rejoin.rejoined;

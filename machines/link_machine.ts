@@ -6,9 +6,10 @@
  * browser's own 30 s; otherwise ICE is gathered anew, once, and 20 s without a path fails. Once
  * connected, a `disconnected` path gets 2.5 s of grace, then an ICE restart; `failed` restarts at
  * once; restarts wait 5, 10 then 20 s. When that budget is spent the connection is abandoned if
- * the other person is away, waits for the server if we are off it, and fails otherwise.
- * Restarts tried while either side was off the server could not get through: the budget starts
- * afresh when they are back.
+ * the other person is away, and fails otherwise. A restart is an offer and an answer through the
+ * server, over a network: none is tried while the device has no network (`offline`) or while we
+ * are off the server (`offServer`); when both are back, one restart goes at once, with a fresh
+ * budget. A restart the other person missed (they were away) is made again when they are back.
  *
  * It is invoked by a negotiation (`negotiation_machine.ts`), which forwards it what the peer
  * connection and the session say, and which it asks to `link.restartIce` and `link.diagnose`;
@@ -53,6 +54,8 @@ interface LinkContext {
   relayRefused: boolean;
   peerAway: boolean;
   serverAway: boolean;
+  /** The browser says the device has no network at all. */
+  offline: boolean;
 }
 
 /** The link machine. */
@@ -66,6 +69,8 @@ export const linkMachine = setup({
     report: sendParent((_, report: LinkReport) => report),
     countRestart: assign({ iceRestarts: ({ context }) => context.iceRestarts + 1 }),
     freshBudget: assign({ iceRestarts: 0 }),
+    markOffline: assign({ offline: true }),
+    markOnline: assign({ offline: false }),
   },
   guards: {
     linkIs: ({ event }, state: LinkState) =>
@@ -73,6 +78,7 @@ export const linkMachine = setup({
     restartsLeft: ({ context }) => context.iceRestarts < MAX_ICE_RESTARTS,
     peerAway: ({ context }) => context.peerAway,
     serverAway: ({ context }) => context.serverAway,
+    offline: ({ context }) => context.offline,
     relayRefused: ({ context, event }) =>
       context.relayRefused && event.type === "pc.diagnosis" && !event.path,
     /** Nothing works, and no relay is there to go around the networks in the way. */
@@ -96,6 +102,7 @@ export const linkMachine = setup({
     relayRefused: false,
     peerAway: input.peerAway ?? false,
     serverAway: false,
+    offline: false,
   }),
   // Every state keeps these up to date; the states that act on them do so besides.
   on: {
@@ -104,6 +111,8 @@ export const linkMachine = setup({
     "peer.returned": { actions: assign({ peerAway: false }) },
     "signal.lost": { actions: assign({ serverAway: true }) },
     "signal.restored": { actions: assign({ serverAway: false }) },
+    "network.offline": { actions: "markOffline" },
+    "network.online": { actions: "markOnline" },
   },
   initial: "connecting",
   states: {
@@ -111,7 +120,7 @@ export const linkMachine = setup({
       on: {
         "pc.connection": [
           { guard: { type: "linkIs", params: "connected" }, target: "connected" },
-          { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+          { guard: { type: "linkIs", params: "failed" }, target: "restart" },
         ],
         "pc.diagnosis": [
           {
@@ -145,11 +154,12 @@ export const linkMachine = setup({
       on: {
         "pc.connection": [
           { guard: { type: "linkIs", params: "disconnected" }, target: "unstable" },
-          { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+          { guard: { type: "linkIs", params: "failed" }, target: "restart" },
         ],
         // No network at all: no use waiting for ICE to notice.
-        "network.offline": "unstable",
-        "network.online": "recovering",
+        "network.offline": { target: "offline", actions: "markOffline" },
+        // A network came (maybe another one): the old path may be gone.
+        "network.online": { target: "restart", actions: "markOnline" },
       },
     },
     unstable: {
@@ -157,40 +167,53 @@ export const linkMachine = setup({
       on: {
         "pc.connection": [
           { guard: { type: "linkIs", params: "connected" }, target: "connected" },
-          { guard: { type: "linkIs", params: "failed" }, target: "recovering" },
+          { guard: { type: "linkIs", params: "failed" }, target: "restart" },
         ],
-        // A network is back (maybe another one): the old path may be gone.
-        "network.online": "recovering",
+        "network.offline": { target: "offline", actions: "markOffline" },
+        "network.online": { target: "restart", actions: "markOnline" },
       },
-      after: { disconnectGrace: "recovering" },
+      after: { disconnectGrace: "restart" },
+    },
+    // A restart is due: it goes now, or when the network and the server are back.
+    restart: {
+      tags: ["interrupted"],
+      always: [
+        { guard: "offline", target: "offline" },
+        { guard: "serverAway", target: "offServer" },
+        { target: "recovering" },
+      ],
     },
     recovering: {
       tags: ["interrupted"],
       entry: ["countRestart", { type: "report", params: { type: "link.restartIce" } }],
       on: {
         "pc.connection": { guard: { type: "linkIs", params: "connected" }, target: "connected" },
+        // The other person missed the restart's offer: again, now that they are back.
         "peer.returned": {
-          target: "recovering",
-          reenter: true,
+          target: "restart",
           actions: [assign({ peerAway: false }), "freshBudget"],
         },
-        "signal.restored": {
-          target: "recovering",
-          reenter: true,
-          actions: [assign({ serverAway: false }), "freshBudget"],
-        },
-        "network.online": { target: "recovering", reenter: true, actions: "freshBudget" },
+        "signal.lost": { target: "offServer", actions: assign({ serverAway: true }) },
+        "network.offline": { target: "offline", actions: "markOffline" },
+        "network.online": { target: "restart", actions: ["markOnline", "freshBudget"] },
       },
       after: {
         restartWait: [
-          { guard: "restartsLeft", target: "recovering", reenter: true },
+          { guard: "restartsLeft", target: "restart" },
           { guard: "peerAway", actions: { type: "report", params: { type: "link.abandoned" } } },
-          { guard: "serverAway", target: "offServer" },
           {
             target: "failed",
             actions: { type: "report", params: { type: "link.failed", reason: "lost" } },
           },
         ],
+      },
+    },
+    // The device has no network: nothing to restart over until it has one again.
+    offline: {
+      tags: ["interrupted"],
+      on: {
+        "pc.connection": { guard: { type: "linkIs", params: "connected" }, target: "connected" },
+        "network.online": { target: "restart", actions: ["markOnline", "freshBudget"] },
       },
     },
     // We are off the server: no restart can get through until we are back on it.
@@ -199,10 +222,11 @@ export const linkMachine = setup({
       on: {
         "pc.connection": { guard: { type: "linkIs", params: "connected" }, target: "connected" },
         "signal.restored": {
-          target: "recovering",
+          target: "restart",
           actions: [assign({ serverAway: false }), "freshBudget"],
         },
-        "network.online": { target: "recovering", actions: "freshBudget" },
+        "network.offline": { actions: "markOffline" },
+        "network.online": { actions: "markOnline" },
       },
     },
     failed: { tags: ["interrupted"] },

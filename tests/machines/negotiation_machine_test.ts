@@ -228,7 +228,10 @@ Deno.test("the device goes offline: interrupted at once; its network back: an IC
   a.pc.send({ type: "network.offline" });
   await settle();
   assert.equal(a.view().status, INTERRUPTED);
-  assert.equal(restarts(a), 0);
+  a.pc.link("disconnected");
+  await a.advance(60_000);
+  assert.equal(restarts(a), 0, "no restart without a network: it could not get through");
+  assert.equal(a.view().status, INTERRUPTED, "and no failure either");
   a.pc.send({ type: "network.online" });
   await settle();
   assert.equal(restarts(a), 1);
@@ -237,6 +240,34 @@ Deno.test("the device goes offline: interrupted at once; its network back: an IC
   a.pc.send({ type: "network.online" });
   await settle();
   assert.equal(restarts(a), 2, "from connected too: the old path may be gone");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("network back but not yet the server: one restart, when the server is back", async () => {
+  const { a, b } = await connectedPair();
+  a.pc.send({ type: "network.offline" });
+  a.socket.send({ type: "signal.lost", jitter: 1 });
+  await a.advance(10_000);
+  a.pc.send({ type: "network.online" });
+  await settle();
+  assert.equal(restarts(a), 0, "its offer would wait for the server, then be made again");
+  a.socket.send({
+    type: "signal.restored",
+    joined: {
+      role: "impolite",
+      peer: { session: "b-session-1" },
+      iceServers: [],
+      resume: "r",
+      seat: "resumed",
+      seatGraceMs: 30000,
+      iceTransportPolicy: "all",
+    },
+  });
+  await settle();
+  assert.equal(restarts(a), 1, "one restart, as soon as the server is back");
+  await a.advance(4999);
+  assert.equal(restarts(a), 1);
   a.actor.stop();
   b.actor.stop();
 });
