@@ -13,7 +13,7 @@ export function num(n: number | null | undefined, digits = 1): string {
 export const ms = (n?: number | null) => (num(n) === "—" ? "—" : `${num(n)} ms`);
 export const kb = (bytes: number) => `${num(bytes / 1024)} KB`;
 export const mib = (bytes: number) => `${num(bytes / 2 ** 20, 0)} MiB`;
-export const times = (n: number | null) => (n === null ? "" : `${num(n, n < 1 ? 2 : 1)}×`);
+export const times = (n: number | null) => (n === null ? "" : `${num(n, n < 10 ? 2 : 1)}×`);
 export const ratio = (a?: number | null, b?: number | null) =>
   a == null || b == null || Number.isNaN(a / b) ? null : b === 0 ? Infinity : a / b;
 

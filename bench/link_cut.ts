@@ -306,8 +306,7 @@ The setting of \`tests/browser/network_fault_test.ts\`: person B's Chromium runs
 namespace joined to the host by a veth pair, the only way B reaches the server and person A, whose
 Chromium is on the host. ${s.linkCuts} calls; in each, ${s.linkTalkMs / 1000} s after both see
 each other, B's end of the pair goes down for ${s.linkCutMs / 1000} s, as a Wi-Fi drop would, then
-comes back: every cut is a call's first (later drops in the same call, tried while writing this,
-came back faster). The clock starts when the link is back and stops at the first frame each side's remote
+comes back: every cut is a call's first, the drop a person has. The clock starts when the link is back and stops at the first frame each side's remote
 video presents after that (\`requestVideoFrameCallback\`), once two more have followed. The floor:
 two bare pages, one RTCPeerConnection each sending camera and microphone, their descriptions handed
 over by the benchmark, B offering an ICE restart the moment the link is back; nothing of Parley's.

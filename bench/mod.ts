@@ -122,7 +122,9 @@ async function main(): Promise<void> {
       ? await Deno.makeTempDir({ prefix: "parley-bench-" })
       : fileURLToPath(new URL(".", import.meta.url)));
   if (values.render) {
-    return await write(outDir, JSON.parse(await Deno.readTextFile(`${outDir}/results.json`)));
+    const saved: BenchResults = JSON.parse(await Deno.readTextFile(`${outDir}/results.json`));
+    // The targets may have changed since: judge the saved figures anew.
+    return await write(outDir, { ...saved, figures: figuresOf(saved) });
   }
   const started = performance.now();
   const settings = values.quick ? QUICK : FULL;

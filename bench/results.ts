@@ -115,6 +115,7 @@ export function figuresOf(r: BenchResults): Record<string, number> {
   if (r.rejoin) {
     f["rejoin.missing"] = r.rejoin.clients - r.rejoin.rejoined;
     f["rejoin.p50Ms"] = r.rejoin.rejoinMs.p50;
+    f["rejoin.bothP50Ms"] = r.rejoin.roomMs.p50;
   }
   for (const { target, first, returning } of r.pageWeight) {
     f[`page.${target}.firstKB`] = Math.round(first.transferBytes / 102.4) / 10;
