@@ -208,12 +208,17 @@ export const linkMachine = setup({
         ],
       },
     },
-    // The device has no network: nothing to restart over until it has one again.
+    // The device has no network: nothing to restart over until it has one again. (Reaching the
+    // server proves it has one after all, as two tabs on one machine without Wi-Fi do.)
     offline: {
       tags: ["interrupted"],
       on: {
         "pc.connection": { guard: { type: "linkIs", params: "connected" }, target: "connected" },
         "network.online": { target: "restart", actions: ["markOnline", "freshBudget"] },
+        "signal.restored": {
+          target: "restart",
+          actions: [assign({ serverAway: false }), "markOnline", "freshBudget"],
+        },
       },
     },
     // We are off the server: no restart can get through until we are back on it.

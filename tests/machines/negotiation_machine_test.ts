@@ -272,6 +272,33 @@ Deno.test("network back but not yet the server: one restart, when the server is 
   b.actor.stop();
 });
 
+Deno.test("the browser says offline but the server answers (two tabs, one machine, no Wi-Fi): one restart, then connected", async () => {
+  const { a, b } = await connectedPair();
+  a.pc.send({ type: "network.offline" });
+  a.socket.send({ type: "signal.lost", jitter: 1 });
+  await a.advance(10_000);
+  assert.equal(restarts(a), 0);
+  a.socket.send({
+    type: "signal.restored",
+    joined: {
+      role: "impolite",
+      peer: { session: "b-session-1" },
+      iceServers: [],
+      resume: "r",
+      seat: "resumed",
+      seatGraceMs: 30000,
+      iceTransportPolicy: "all",
+    },
+  });
+  await settle();
+  assert.equal(restarts(a), 1, "the server is reachable, so a network is there");
+  a.pc.link("connected");
+  await settle();
+  assert.notEqual(a.view().status, INTERRUPTED);
+  a.actor.stop();
+  b.actor.stop();
+});
+
 Deno.test("no path and no relay: said at 6 s, in words that say what would fix it", async () => {
   const { a, b } = await negotiatedPair();
   for (const call of [a, b]) call.pc.diagnosis = { path: false, relay: false, turn: false };
