@@ -12,6 +12,7 @@ import {
   createFakeCall,
   type FakeCall,
   FakeRoom,
+  joinedAck,
   negotiatedPair,
   settle,
   toReady,
@@ -58,15 +59,7 @@ Deno.test("candidates that arrive before the description wait and are applied af
   await settle();
   fresh.socket.send({
     type: "signal.joined",
-    joined: {
-      role: "polite",
-      peer: null,
-      iceServers: [],
-      resume: "r",
-      seat: "new",
-      seatGraceMs: 30000,
-      iceTransportPolicy: "all",
-    },
+    joined: joinedAck({ role: "polite" }),
   });
   fresh.socket.send({ type: "peer.joined", peer: { session: "x" } });
   await settle();
@@ -192,15 +185,7 @@ Deno.test("off the server with every restart tried: no failure; back on it, rest
   await a.advance(60_000);
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session: "b-session-1" },
-      iceServers: [],
-      resume: "r",
-      seat: "resumed",
-      seatGraceMs: 30000,
-      iceTransportPolicy: "all",
-    },
+    joined: joinedAck({ peer: { session: "b-session-1" }, seat: "resumed" }),
   });
   await settle();
   assert.equal(restarts(a), before + 1, "a restart as soon as the server is back");
@@ -254,15 +239,7 @@ Deno.test("network back but not yet the server: one restart, when the server is 
   assert.equal(restarts(a), 0, "its offer would wait for the server, then be made again");
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session: "b-session-1" },
-      iceServers: [],
-      resume: "r",
-      seat: "resumed",
-      seatGraceMs: 30000,
-      iceTransportPolicy: "all",
-    },
+    joined: joinedAck({ peer: { session: "b-session-1" }, seat: "resumed" }),
   });
   await settle();
   assert.equal(restarts(a), 1, "one restart, as soon as the server is back");
@@ -280,15 +257,7 @@ Deno.test("the browser says offline but the server answers (two tabs, one machin
   assert.equal(restarts(a), 0);
   a.socket.send({
     type: "signal.restored",
-    joined: {
-      role: "impolite",
-      peer: { session: "b-session-1" },
-      iceServers: [],
-      resume: "r",
-      seat: "resumed",
-      seatGraceMs: 30000,
-      iceTransportPolicy: "all",
-    },
+    joined: joinedAck({ peer: { session: "b-session-1" }, seat: "resumed" }),
   });
   await settle();
   assert.equal(restarts(a), 1, "the server is reachable, so a network is there");
