@@ -24,22 +24,23 @@ import {
   STUN_ENV,
 } from "../helpers/internet.ts";
 import { type Call, isRelayed, PARLEY, printPages, World } from "../helpers/internet_world.ts";
+import { requirement } from "../helpers/requirements.ts";
 
 /** The issue's bound: told within 10 s of the second Join, not after ICE's own 30 s. */
 const TOLD_WITHIN_MS = 10_000;
 
-const unavailable = await internetUnavailable();
-const inCI = Deno.env.get("CI") === "true";
-if (unavailable && !inCI) {
-  console.warn(`internet_client_test.ts: skipped, ${unavailable}. (In CI, CI=true, it must run.)`);
-}
+const needs = requirement(
+  "internet_client_test.ts",
+  "the internet test",
+  await internetUnavailable(),
+);
 
 Deno.test({
   name: "Relay-only privacy and 'no path' on a simulated internet",
-  ignore: unavailable !== null && !inCI,
+  ignore: needs.ignore,
   ...BROWSER_TEST,
   fn: async (t) => {
-    if (unavailable) throw new Error(`CI must run the internet test, but ${unavailable}`);
+    needs.check();
     await using world = await World.create();
     const { internet, turn } = world;
 

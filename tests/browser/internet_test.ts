@@ -22,19 +22,20 @@ import {
 import { isDirect, isRelayed, PARLEY, World } from "../helpers/internet_world.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { ROOT_DIR } from "../helpers/server.ts";
+import { requirement } from "../helpers/requirements.ts";
 
-const unavailable = await internetUnavailable();
-const inCI = Deno.env.get("CI") === "true";
-if (unavailable && !inCI) {
-  console.warn(`internet_test.ts: skipped, ${unavailable}. (In CI, CI=true, it must run.)`);
-}
+const needs = requirement(
+  "internet_test.ts",
+  "the internet test",
+  await internetUnavailable(),
+);
 
 Deno.test({
   name: "Two homes behind NAT routers call through a server on a simulated internet",
-  ignore: unavailable !== null && !inCI,
+  ignore: needs.ignore,
   ...BROWSER_TEST,
   fn: async (t) => {
-    if (unavailable) throw new Error(`CI must run the internet test, but ${unavailable}`);
+    needs.check();
     await using world = await World.create();
     const { internet, turn } = world;
 

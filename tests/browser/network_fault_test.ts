@@ -42,21 +42,22 @@ import {
   type PeerConnectionsSeen,
   watchPeerConnections,
 } from "../helpers/peer_watch.ts";
+import { requirement } from "../helpers/requirements.ts";
 
 /** How long B's link stays down. */
 const CUT_MS = 5000;
 /** How long it stays down after A was told B left, in the test where B's seat expires. */
 const LONG_CUT_MS = 3000;
 
-const unavailable = await namespacesUnavailable();
-const inCI = Deno.env.get("CI") === "true";
-if (unavailable && !inCI) {
-  console.warn(`network_fault_test.ts: skipped, ${unavailable}. (In CI, CI=true, it must run.)`);
-}
+const needs = requirement(
+  "network_fault_test.ts",
+  "the network fault test",
+  await namespacesUnavailable(),
+);
 
 Deno.test({
   name: "Chromium: B's network drops for 5 s mid-call — the call comes back by an ICE restart",
-  ignore: unavailable !== null && !inCI,
+  ignore: needs.ignore,
   ...BROWSER_TEST,
   fn: () =>
     withCallOverCutLink({}, async (link, [a, b]) => {
@@ -102,7 +103,7 @@ Deno.test({
 
 Deno.test({
   name: "Chromium: B's network drops for longer than its seat is held — the call comes back anew",
-  ignore: unavailable !== null && !inCI,
+  ignore: needs.ignore,
   ...BROWSER_TEST,
   fn: () =>
     // A seat held 2 s: B's connection is given up (A is told it left) long before the link is back.
@@ -138,7 +139,7 @@ async function withCallOverCutLink(
   options: { seatGraceSeconds?: number },
   body: (link: NamespaceLink, users: [User, User]) => Promise<void>,
 ): Promise<void> {
-  if (unavailable) throw new Error(`CI must run the network fault test, but ${unavailable}`);
+  needs.check();
   let link: NamespaceLink | undefined;
   let server: RunningServer | undefined;
   const browsers: Browser[] = [];

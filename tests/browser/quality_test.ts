@@ -31,16 +31,17 @@ import {
   type NamespaceLink,
   namespacesUnavailable,
 } from "../helpers/netns.ts";
+import { requirement } from "../helpers/requirements.ts";
 
 /** The share of packets arriving in B's namespace that are dropped. */
 const LOSS = 0.25;
 
-const unavailable = await namespacesUnavailable() ??
-  (await hasIptables() ? null : "iptables is missing (apt-get install -y iptables)");
-const inCI = Deno.env.get("CI") === "true";
-if (unavailable && !inCI) {
-  console.warn(`quality_test.ts: skipped, ${unavailable}. (In CI, CI=true, it must run.)`);
-}
+const needs = requirement(
+  "quality_test.ts",
+  "the quality test",
+  await namespacesUnavailable() ??
+    (await hasIptables() ? null : "iptables is missing (apt-get install -y iptables)"),
+);
 
 async function hasIptables(): Promise<boolean> {
   try {
@@ -89,10 +90,10 @@ async function waitForQuality(page: Page, words: RegExp | null, timeoutMs: numbe
 Deno.test({
   name: "Chromium: packets lost on the way to B — B and A are each told whose side it is on, " +
     "and the indicator goes away when the loss stops",
-  ignore: unavailable !== null && !inCI,
+  ignore: needs.ignore,
   ...BROWSER_TEST,
   fn: async () => {
-    if (unavailable) throw new Error(`CI must run the quality test, but ${unavailable}`);
+    needs.check();
     let link: NamespaceLink | undefined;
     let server: RunningServer | undefined;
     const browsers: Browser[] = [];

@@ -6,6 +6,7 @@
  * @module
  */
 import puppeteer, { type Browser, type BrowserContext, type Page } from "puppeteer-core";
+import { IN_CI } from "./requirements.ts";
 
 /** Chromium flags that make WebRTC work headless, as root, offline (see ENVIRONMENT.md). */
 export const CHROMIUM_ARGS = [
@@ -80,7 +81,7 @@ async function executable(name: string, envVar: string, fallback: string): Promi
   } catch {
     // Reported below.
   }
-  const where = Deno.env.get("CI") === "true"
+  const where = IN_CI
     ? "CI must run the browser tests: .ci/run installs the browsers with apt-get"
     : "install it (apt-get install -y chromium firefox-esr)";
   throw new Error(`${name} not found at ${path} (set ${envVar} to its path, or ${where})`);

@@ -5,6 +5,7 @@
  * @module
  */
 import { type RunningServer, startServer, type StartServerOptions } from "./server.ts";
+import { IN_CI } from "./requirements.ts";
 
 /** A running redis-server that can be stopped and started again on the same port. */
 export interface Redis {
@@ -103,7 +104,7 @@ export const CLUSTER_ENV: Record<string, string> = {
 /** Fails (CI) or returns true to skip (a developer's machine) when `reason` is not null. */
 export function missing(reason: string | null): boolean {
   if (reason === null) return false;
-  if (Deno.env.get("CI") === "true") throw new Error(reason);
+  if (IN_CI) throw new Error(reason);
   console.warn(`skipped: ${reason}`);
   return true;
 }
