@@ -20,7 +20,7 @@ import { floorCall, type FloorTimes, installHooks } from "./page_hooks.ts";
 import { type PageWeight, visits } from "./page_weight.ts";
 import type { Settings } from "./results.ts";
 import { startTarget, type Target, TUTORIAL_DIR } from "./servers.ts";
-import { round, summarize, type Summary } from "./stats.ts";
+import { medianOf, round, summarize, type Summary } from "./stats.ts";
 
 /**
  * The steps of a Parley call: the name shown, the hooks' mark, the floor's matching figure. Each
@@ -58,14 +58,10 @@ export interface CallSeries {
 /** Summarizes `calls`. */
 export function series(name: string, calls: Call[]): CallSeries {
   const ok = calls.filter((call) => call.ok);
-  const median = (values: Array<number | null>) => {
-    const known = values.filter((v) => v != null) as number[];
-    return known.length ? summarize(known).p50 : null;
-  };
   const stepMedians = Object.fromEntries(
     Object.keys(ok[0]?.steps ?? {}).map((step) => [
       step,
-      [0, 1].map((side) => median(ok.map((call) => call.steps![step][side]))),
+      [0, 1].map((side) => medianOf(ok.map((call) => call.steps![step][side]))),
     ]),
   );
   const bothMs = summarize(ok.map((call) => call.bothMs!));

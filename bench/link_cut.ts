@@ -23,7 +23,7 @@ import { createNamespaceLink, namespacesUnavailable } from "../tests/helpers/net
 import { startServer } from "../tests/helpers/server.ts";
 import type { BenchResults, Settings } from "./results.ts";
 import { ms, num, ratio, table, times } from "./format.ts";
-import { sleep, summarize, type Summary } from "./stats.ts";
+import { medianOf, sleep, summarize, type Summary } from "./stats.ts";
 
 /** One cut: ms from link back, per side [A on the host, B in the namespace]; null: never. */
 export interface Cut {
@@ -81,18 +81,14 @@ export async function runLinkCuts(s: Settings, log: (line: string) => void): Pro
 /** Summarizes `cuts`. */
 export function cutSeries(name: string, cuts: Cut[], error?: string): CutSeries {
   const recovered = cuts.filter((cut) => cut.shown.every((t) => t !== null));
-  const median = (values: Array<number | null>) => {
-    const known = values.filter((v): v is number => v !== null);
-    return known.length ? summarize(known).p50 : null;
-  };
   return {
     name,
     cuts,
     bothMs: summarize(recovered.map((cut) => Math.max(...cut.shown as number[]))),
     sideMs: summarize(recovered.flatMap((cut) => cut.shown as number[])),
     lost: cuts.length - recovered.length,
-    receivedMs: median(cuts.flatMap((cut) => cut.received)),
-    answeredMs: median(cuts.map((cut) => cut.answered)),
+    receivedMs: medianOf(cuts.flatMap((cut) => cut.received)),
+    answeredMs: medianOf(cuts.map((cut) => cut.answered)),
     ...(error ? { error } : {}),
   };
 }

@@ -21,6 +21,12 @@ export function summarize(values: ArrayLike<number>): Summary {
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1), count: sorted.length };
 }
 
+/** The median (nearest rank) of the known `values`; null when none is known. */
+export function medianOf(values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v != null);
+  return known.length ? summarize(known).p50 : null;
+}
+
 /** `value` rounded to `digits` decimals; NaN stays NaN. */
 export function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
