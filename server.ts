@@ -5,7 +5,7 @@
  * network interfaces, for the startup line, and `prlimit`, to read the open-file limit); with
  * `TLS_CERT_FILE` and `TLS_KEY_FILE` the same port serves HTTPS and WSS. It
  * serves the site `deno task build` wrote into dist/ and refuses to start, saying what to run,
- * when that is missing or stale. Configuration in README.md ("Configuration").
+ * when that is missing or stale. Configuration in docs/configuration.md.
  *
  * @module
  */

@@ -57,7 +57,7 @@ export const PEER_ABSENCE: Record<string, string> = {
 /** Why the browsers could not connect, and what would fix it. */
 export const CONNECTION_FAILURE: Record<ConnectionFailure, string> = {
   "no-relay":
-    "No connection could be made: your two networks block a direct path, and this Parley server has no relay (TURN) to go around them. Whoever runs it can add one: see “Deploy it” in Parley's README.",
+    "No connection could be made: your two networks block a direct path, and this Parley server has no relay (TURN) to go around them. Whoever runs it can add one: see docs/deploy.md in Parley's source.",
   "relay-refused":
     "No connection could be made, and this server's relay (TURN) refused Parley's credentials. Whoever runs this server should check that TURN_SECRET matches the relay's secret.",
   "no-path":

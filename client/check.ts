@@ -14,7 +14,7 @@ type Result = "pending" | "ok" | "none" | "failed";
 type Row = "server" | "host" | "srflx" | "relay" | "roundtrip";
 
 const FIX_RELAY =
-  "The person who runs this server can add one: see “Deploy it” in Parley’s README.";
+  "The person who runs this server can add one: see docs/deploy.md in Parley’s source.";
 
 function show(row: Row, result: Result, text: string, ms?: number): void {
   const item = document.getElementById(`check-${row}`)!;

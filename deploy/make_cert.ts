@@ -102,5 +102,7 @@ if (import.meta.main) {
   console.log(`  TLS_CERT_FILE=${files.certFile} TLS_KEY_FILE=${files.keyFile} deno task start`);
   console.log("Then open, on this machine or a phone on the same Wi-Fi:");
   for (const ip of ["localhost", ...lan, ...ips]) console.log(`  https://${ip}:8000/`);
-  console.log("The browser warns that the certificate is not trusted; see README, “Deploy it”.");
+  console.log(
+    "The browser warns that the certificate is not trusted; see docs/deploy.md, “Trying it from a phone on the same Wi-Fi”.",
+  );
 }

@@ -4,7 +4,7 @@
  * transitions), so the pictures cannot drift from the code.
  *
  * `deno task machine` writes it between the `<!-- machine:start -->` and `<!-- machine:end -->`
- * markers of docs/call_machine.md and README.md; tests/machines/diagram_test.ts fails when what is
+ * markers of docs/call_machine.md and docs/architecture.md; tests/machines/diagram_test.ts fails when what is
  * written there is no longer what the machines give.
  *
  * @module
@@ -129,8 +129,8 @@ function fencedDiagram(machine: AnyStateMachine): string[] {
   return ["```mermaid", toMermaid(machine).trimEnd(), "```"];
 }
 
-/** What goes between the markers of README.md: the diagrams and where to read more. */
-export function readmeBlock(machines: readonly DrawnMachine[]): string {
+/** What goes between the markers of docs/architecture.md: the diagrams and where to read more. */
+export function overviewBlock(machines: readonly DrawnMachine[]): string {
   return [
     GENERATED_NOTE,
     ...machines.flatMap(({ title, file, machine }) => [
@@ -143,7 +143,7 @@ export function readmeBlock(machines: readonly DrawnMachine[]): string {
     // Wrapped as `deno fmt` wraps it.
     "What each state means, how to open the machines in the Stately editor, and how to watch a running",
     "call: add `?inspect` to a room link (`/r/<id>?inspect`) and the Stately inspector shows its states,",
-    "events and context live. All in [docs/call_machine.md](docs/call_machine.md).",
+    "events and context live. All in [call_machine.md](call_machine.md).",
   ].join("\n");
 }
 
@@ -242,16 +242,15 @@ async function writeBlock(path: string, block: string): Promise<boolean> {
 
 if (import.meta.main) {
   const root = new URL("../", import.meta.url);
-  const docs = new URL("docs/call_machine.md", root);
-  if (!await writeBlock(docs.pathname, docsBlock(MACHINES))) {
-    console.error(`docs/call_machine.md has no ${START_MARKER} ... ${END_MARKER} block`);
-    Deno.exit(1);
-  }
-  console.log("wrote docs/call_machine.md");
-  const readme = new URL("README.md", root);
-  if (await writeBlock(readme.pathname, readmeBlock(MACHINES))) {
-    console.log("wrote README.md");
-  } else {
-    console.log(`note: README.md has no ${START_MARKER} ... ${END_MARKER} block; left as it is`);
+  const targets = [
+    { file: "docs/call_machine.md", block: docsBlock(MACHINES) },
+    { file: "docs/architecture.md", block: overviewBlock(MACHINES) },
+  ];
+  for (const { file, block } of targets) {
+    if (!await writeBlock(new URL(file, root).pathname, block)) {
+      console.error(`${file} has no ${START_MARKER} ... ${END_MARKER} block`);
+      Deno.exit(1);
+    }
+    console.log(`wrote ${file}`);
   }
 }

@@ -29,7 +29,7 @@ export interface Config {
   iceTransportPolicy: IceTransportPolicy;
   /** HTTPS and WSS on the same port: `TLS_CERT_FILE` + `TLS_KEY_FILE` (PEM), default none. */
   tls: TlsFiles | null;
-  // --- Against hostile clients (README "Limits" and "Security") ---
+  // --- Against hostile clients (docs/security.md) ---
   /** Origins besides the page's own that may open signaling. `ALLOWED_ORIGINS`, comma-separated. */
   allowedOrigins: string[];
   /** Key that tags minted room ids. `ROOM_SECRET`; default derived from `TURN_SECRET`, or random. */
@@ -38,7 +38,7 @@ export interface Config {
   mintedRoomsOnly: boolean;
   /** Connection caps, queue bounds and rates, see {@linkcode ServerLimits}. */
   limits: ServerLimits;
-  // --- Many instances and operations (README "Deploy it: many instances", "Operations") ---
+  // --- Many instances and operations (docs/deploy.md, "Many instances", "Operations") ---
   /** Redis shared by every instance (rooms, seats, messages). `REDIS_URL`; default none: memory. */
   redisUrl: string | null;
   /** How long SIGTERM waits for clients to move before exiting. `SHUTDOWN_GRACE_SECONDS`, 10. */

@@ -4,7 +4,7 @@
  *
  * Why below the file limit: Deno's `node:http` stops accepting for good once `accept` fails for
  * lack of file descriptors, even after the connections close; `server.maxConnections` makes it
- * close extra connections itself before that point (README "Limits").
+ * close extra connections itself before that point (docs/security.md, "Limits").
  *
  * @module
  */

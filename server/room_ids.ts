@@ -2,7 +2,7 @@
  * Room ids this deployment minted (`POST /new`): 128 random bits followed by a 64-bit tag, a
  * truncated HMAC-SHA256 of them under the room key. Anyone can check a tag with the key and nobody
  * can make one without it, so the check survives a restart and holds across several instances
- * that share the key. Only minted rooms are given TURN credentials (README "Security").
+ * that share the key. Only minted rooms are given TURN credentials (docs/security.md).
  *
  * @module
  */

@@ -109,7 +109,7 @@ Deno.test({
       async () => {
         await internet.setNat("firewall");
         const tls = await world.certificate();
-        // As the README deploys it: Parley on 127.0.0.1:8000, only nginx reaches it.
+        // As docs/deploy.md deploys it: Parley on 127.0.0.1:8000, only nginx reaches it.
         await using _parley = await world.parley({ ...STUN_ENV, ...turn.env }, {
           host: "127.0.0.1",
         });

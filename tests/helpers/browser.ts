@@ -45,7 +45,7 @@ export const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
 export const LIVE = 10;
 
 /**
- * Saves a screenshot of `page` as `docs/<name>.png` for the README, only when asked
+ * Saves a screenshot of `page` as `docs/<name>.png` for the README and docs/, only when asked
  * (`UPDATE_SCREENSHOTS=1 deno task test`): a plain test run leaves the working tree as it was.
  */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Test helpers: HAProxy running deploy/haproxy.cfg (the file the README shows, unchanged) in front
+ * Test helpers: HAProxy running deploy/haproxy.cfg (the file docs/deploy.md shows, unchanged) in front
  * of two Parley instances, on a free port of 127.0.0.1.
  *
  * @module

@@ -335,7 +335,7 @@ async function startTurn(namespace: string): Promise<Turn> {
     "turnserver",
     "-c",
     `${ROOT_DIR}deploy/turnserver.conf`,
-    // Only what differs per site; everything else is the deployment file as the README gives it.
+    // Only what differs per site; everything else is the deployment file as docs/deploy.md gives it.
     `--static-auth-secret=${secret}`,
     `--listening-ip=${SERVER_ADDRESS}`,
     `--relay-ip=${SERVER_ADDRESS}`,

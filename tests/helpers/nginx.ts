@@ -1,6 +1,6 @@
 /**
  * Test helpers: nginx on the simulated internet's server host, serving deploy/nginx.conf (the
- * reverse proxy configuration the README gives) with only its certificate paths replaced, in a
+ * reverse proxy configuration docs/deploy.md gives) with only its certificate paths replaced, in a
  * throwaway prefix (pid, temp folders, logs) of its own.
  *
  * @module

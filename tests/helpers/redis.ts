@@ -90,7 +90,7 @@ export function startInstances(
 
 /**
  * Every instance sees the load balancer's or the test's one address: per-address limits off,
- * as the README says to do behind a proxy that is the only client.
+ * as docs/deploy.md says to do behind a proxy that is the only client.
  */
 export const CLUSTER_ENV: Record<string, string> = {
   MAX_CONNECTIONS_PER_ADDRESS: "0",

@@ -26,7 +26,7 @@ const CONFIG_VARS = [
   "PING_INTERVAL_MS",
   "PING_TIMEOUT_MS",
   "PARLEY_DEV",
-  // Limits against hostile clients (README "Limits").
+  // Limits against hostile clients (docs/security.md, "Limits").
   "ALLOWED_ORIGINS",
   "ROOM_SECRET",
   "MINTED_ROOMS_ONLY",

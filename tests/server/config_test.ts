@@ -7,7 +7,7 @@ function envOf(vars: Record<string, string>): (name: string) => string | undefin
   return (name) => vars[name];
 }
 
-/** The defaults of the limits against hostile clients (README "Limits"). */
+/** The defaults of the limits against hostile clients (docs/security.md, "Limits"). */
 const HOSTILE_DEFAULTS = {
   allowedOrigins: [],
   roomSecret: null,
