@@ -6,13 +6,13 @@
  */
 import { createActor } from "xstate";
 import { provideEffects } from "../machines/effects.ts";
-import { localMedia } from "./media.ts";
-import { peerConnection } from "./peer_connection.ts";
-import { warmPeer } from "./warm_peer.ts";
-import { screenShare } from "./screen_share.ts"; // extras (issue 11)
-import { mountExtrasWhenJoined } from "./extras_loader.ts"; // extras (issue 11)
-import { lobby, signaling } from "./signaling.ts";
-import { mountCallPage } from "./ui.ts";
+import { localMedia } from "./effects/media.ts";
+import { peerConnection } from "./effects/peer_connection.ts";
+import { warmPeer } from "./effects/warm_peer.ts";
+import { screenShare } from "./screen_share/screen_share.ts";
+import { mountCallToolsWhenJoined } from "./page/call_tools_loader.ts";
+import { lobby, signaling } from "./effects/signaling.ts";
+import { mountCallPage } from "./page/call_page.ts";
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
@@ -20,7 +20,7 @@ const actor = createActor(
   { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);
-mountExtrasWhenJoined(actor); // extras (issue 11)
+mountCallToolsWhenJoined(actor);
 actor.start();
 actor.send({ type: "user.start" });
 

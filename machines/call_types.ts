@@ -91,7 +91,7 @@ export type MediaEvent =
   | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
 
 /**
- * What the `screenShare` actor reports (issue 11): the screen's video `track` is being captured,
+ * What the `screenShare` actor reports: the screen's video `track` is being captured,
  * or sharing is over (declined, failed, or stopped from the browser's own bar).
  */
 /** Input of the `screenShare` actor: the microphone whose sound the tab's is mixed with. */

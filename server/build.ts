@@ -26,7 +26,7 @@ const ENTRIES: Readonly<Record<string, string>> = {
   // Built first: the call page learns where it went (`PARLEY_INSPECTOR_URL`).
   inspector: "client/inspector.ts",
   app: "client/main.ts",
-  check: "client/check.ts",
+  check: "client/check/check.ts",
 };
 /** Page templates and other files served as they are. */
 const STATIC = "static";

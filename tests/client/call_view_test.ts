@@ -1,11 +1,11 @@
 /**
- * The words and buttons of the call page (client/call_view.ts), for every screen a person can
+ * The words and buttons of the call page (client/page/call_view.ts), for every screen a person can
  * meet, computed from real machine snapshots (the call on fake effects).
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { mediaFailureText } from "../../client/call_words.ts";
+import { mediaFailureText } from "../../client/page/call_words.ts";
 import type { MediaFailure } from "../../machines/call_types.ts";
 import { connectedPair, createFakeCall, settle, toReady } from "../helpers/fake_call.ts";
 

@@ -1,12 +1,12 @@
 /**
- * Chat (client/chat.ts): messages both ways over the message bus, untrusted input dropped, and
+ * Chat (client/chat/chat.ts): messages both ways over the message bus, untrusted input dropped, and
  * links only for http and https addresses.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { createChat, linkParts, MAX_CHAT_CHARS } from "../../client/chat.ts";
-import type { PeerMessage, PeerMessages } from "../../client/peer_messages.ts";
+import { createChat, linkParts, MAX_CHAT_CHARS } from "../../client/chat/chat.ts";
+import type { PeerMessage, PeerMessages } from "../../client/effects/peer_messages.ts";
 
 function fakeBus() {
   const handlers = new Map<string, (message: PeerMessage) => void>();

@@ -1,5 +1,5 @@
 /**
- * The file protocol (client/file_transfer.ts) over an in-memory channel pair that buffers like a
+ * The file protocol (client/files/file_transfer.ts) over an in-memory channel pair that buffers like a
  * data channel: files arrive byte-identical, the sender waits for the buffer to drain, a file
  * over the limit is refused before a byte is sent, and what did not arrive whole (a byte changed,
  * bytes missing, the channel closed) is never offered for saving.
@@ -16,7 +16,7 @@ import {
   MAX_FILE_BYTES,
   parseHeader,
   type Transfer,
-} from "../../client/file_transfer.ts";
+} from "../../client/files/file_transfer.ts";
 
 /** One end of a channel pair: sends are buffered and delivered on a later task. */
 class FakeChannel extends EventTarget implements FileChannel {

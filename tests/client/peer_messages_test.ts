@@ -1,5 +1,5 @@
 /**
- * The data-channel message bus (client/peer_messages.ts): by type, one listener per channel,
+ * The data-channel message bus (client/effects/peer_messages.ts): by type, one listener per channel,
  * untrusted input dropped.
  *
  * @module
@@ -9,7 +9,7 @@ import {
   MAX_MESSAGE_BYTES,
   type MessageChannel,
   peerMessages,
-} from "../../client/peer_messages.ts";
+} from "../../client/effects/peer_messages.ts";
 
 class FakeChannel extends EventTarget implements MessageChannel {
   readyState = "connecting";

@@ -1,5 +1,5 @@
 /**
- * The quality indicator's judgement (client/quality.ts) on made-up seconds of a call: the right
+ * The quality indicator's judgement (client/quality/quality.ts) on made-up seconds of a call: the right
  * words for the right side, only after 3 bad seconds, gone only after 5 good ones, and nothing
  * while all is well.
  *
@@ -13,9 +13,9 @@ import {
   nextQuality,
   type QualityState,
   verdict,
-} from "../../client/quality.ts";
-import { sample, type StatsSample } from "../../client/stats_sample.ts";
-import type { StatsEntry } from "../../client/verification.ts";
+} from "../../client/quality/quality.ts";
+import { sample, type StatsSample } from "../../client/quality/stats_sample.ts";
+import type { StatsEntry } from "../../client/verification/verification.ts";
 
 const GOOD: StatsSample = {
   at: 0,

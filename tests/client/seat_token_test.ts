@@ -1,12 +1,12 @@
 /**
- * Where a tab keeps its seat's resume token (client/seat_token.ts), on Deno's own Web Storage:
+ * Where a tab keeps its seat's resume token (client/effects/seat_token.ts), on Deno's own Web Storage:
  * `sessionStorage` is this tab, `localStorage` the browser. A "new tab" is a cleared
  * sessionStorage with the same localStorage.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { seatToken } from "../../client/seat_token.ts";
+import { seatToken } from "../../client/effects/seat_token.ts";
 
 const ROOM = "room-for-seat-tokens-1";
 

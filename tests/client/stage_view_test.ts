@@ -1,13 +1,13 @@
 /**
  * What the stage says about the other person from what they sent over the data channel
- * (client/presence.ts, client/stage_view.ts): untrusted presence is checked, a camera off shows a
+ * (client/presence/presence.ts, client/page/stage_view.ts): untrusted presence is checked, a camera off shows a
  * placeholder with their initial, a muted microphone a badge, and the tab title tells arrivals.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { readPresence } from "../../client/presence.ts";
-import { clock, stageView } from "../../client/stage_view.ts";
+import { readPresence } from "../../client/presence/presence.ts";
+import { clock, stageView } from "../../client/page/stage_view.ts";
 import { connectedPair, settle } from "../helpers/fake_call.ts";
 
 Deno.test("presence from the other side: the expected shape only, names cut and cleaned", () => {

@@ -1,5 +1,5 @@
 /**
- * The verification code (client/verification.ts): the same on both sides (each sees its own
+ * The verification code (client/verification/verification.ts): the same on both sides (each sees its own
  * certificate as "local"), different when any certificate differs (someone in the middle).
  *
  * @module
@@ -11,7 +11,7 @@ import {
   type StatsEntry,
   verificationCode,
   WORDS,
-} from "../../client/verification.ts";
+} from "../../client/verification/verification.ts";
 
 const ALICE = "sha-256 AA:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
 const BOB = "sha-256 BB:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";

@@ -28,7 +28,7 @@ import type {
   WarmPeerInput,
 } from "../../machines/call_types.ts";
 import type { Description, Joined, Role, SignalMessage } from "../../protocol/signaling.ts";
-import { type CallView, callView } from "../../client/call_view.ts";
+import { type CallView, callView } from "../../client/page/call_view.ts";
 
 /** A track that remembers being stopped. */
 export class FakeTrack implements TrackLike {
@@ -159,7 +159,7 @@ export class FakePeerConnection {
     readonly send: (event: PeerEvent) => void,
   ) {
     this.sent = [...(input.stream?.getTracks() ?? [])];
-    // The connection made ahead whose offer went out with the join (client/warm_peer.ts).
+    // The connection made ahead whose offer went out with the join (client/effects/warm_peer.ts).
     if (input.offered) {
       this.localDescription = { type: "offer", sdp: `warm offer ${owner}` };
       this.signalingState = "have-local-offer";

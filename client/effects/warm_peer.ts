@@ -11,8 +11,8 @@
  * @module
  */
 import { fromCallback } from "xstate";
-import type { PeerInput, WarmPeerInput } from "../machines/call_types.ts";
-import type { Candidate, Description } from "../protocol/signaling.ts";
+import type { PeerInput, WarmPeerInput } from "../../machines/call_types.ts";
+import type { Candidate, Description } from "../../protocol/signaling.ts";
 
 /** The call's data channels, negotiated (fixed ids on both sides). */
 export interface CallChannels {

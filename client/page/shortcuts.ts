@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CallEvent } from "../machines/call_machine.ts";
+import type { CallEvent } from "../../machines/call_machine.ts";
 
 /** What a shortcut can act on. */
 export interface ShortcutTarget {

@@ -1,13 +1,13 @@
 /**
- * Test helpers for the call's extras (issue 11): a connected pair whose peer connections the test
- * can read, the verification code derived by the test itself from each side's `certificate`
- * stats, and waits on the chat and the panels.
+ * Test helpers for the call's features (chat, files, details, verification): a connected pair
+ * whose peer connections the test can read, the verification code derived by the test itself
+ * from each side's `certificate` stats, and waits on the chat and the panels.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
-import { WORDS } from "../../client/verification.ts";
+import { WORDS } from "../../client/verification/verification.ts";
 import {
   CONNECT_TIMEOUT_MS,
   LIVE,

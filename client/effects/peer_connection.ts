@@ -7,8 +7,8 @@
  * @module
  */
 import { fromCallback } from "xstate";
-import type { PeerCommand, PeerEvent, PeerInput } from "../machines/call_types.ts";
-import type { Candidate } from "../protocol/signaling.ts";
+import type { PeerCommand, PeerEvent, PeerInput } from "../../machines/call_types.ts";
+import type { Candidate } from "../../protocol/signaling.ts";
 import {
   addTransceivers,
   adoptWarm,
@@ -125,7 +125,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
     const ensureChannels = (made?: CallChannels | null) => {
       if (channels) return;
       channels = made ?? openChannels(pc);
-      // extras (issue 11): the page's quality indicator, panel and verification code read stats.
+      // The page's quality indicator, details panel and verification code read its stats.
       const sdp = () => [pc.localDescription?.sdp ?? "", pc.remoteDescription?.sdp ?? ""];
       send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats(), sdp } });
     };

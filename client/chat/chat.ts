@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PeerMessages } from "./peer_messages.ts";
+import type { PeerMessages } from "../effects/peer_messages.ts";
 
 /** The longest message, in characters; longer ones are cut when sent, dropped when received. */
 export const MAX_CHAT_CHARS = 4000;

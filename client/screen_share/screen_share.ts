@@ -7,7 +7,7 @@
  * @module
  */
 import { fromCallback } from "xstate";
-import type { ShareEvent, ShareInput } from "../machines/call_types.ts";
+import type { ShareEvent, ShareInput } from "../../machines/call_types.ts";
 
 /**
  * The tab's (or system's) sound mixed with the microphone into one track, so both go out on the

@@ -1,13 +1,13 @@
 /**
  * One second of a call, read from two successive `getStats()` reports: round-trip time, bitrates,
  * packet loss each way, the video received, and the path the call takes. The quality indicator
- * (`quality.ts`) and the connection panel (`connection_panel.ts`) both read these.
+ * (`quality.ts`) and the details panel (`details_panel.ts`) both read these.
  *
  * Pure: the reports come in as arrays of plain entries, so tests feed recorded or made-up ones.
  *
  * @module
  */
-import type { StatsEntry } from "./verification.ts";
+import type { StatsEntry } from "../verification/verification.ts";
 
 /** How the packets travel: straight between the two, through a NAT, or through a relay. */
 export type CallPath = "direct" | "nat" | "relay" | "unknown";

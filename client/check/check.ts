@@ -7,7 +7,7 @@
  * @module
  */
 import { io, type Socket } from "socket.io-client";
-import { type CheckAck, type CheckInfo, ClientEvent } from "../protocol/signaling.ts";
+import { type CheckAck, type CheckInfo, ClientEvent } from "../../protocol/signaling.ts";
 import { gatherCandidates, type Gathered, relayRoundTrip } from "./ice_probe.ts";
 
 type Result = "pending" | "ok" | "none" | "failed";

@@ -11,9 +11,9 @@
  * @module
  */
 import type { CallView } from "./call_view.ts";
-import type { MessageChannel } from "./peer_messages.ts";
-import { type Presence, presenceLink } from "./presence.ts";
-import { useSpeaker } from "./speaker.ts";
+import type { MessageChannel } from "../effects/peer_messages.ts";
+import { type Presence, presenceLink } from "../presence/presence.ts";
+import { useSpeaker } from "../devices/speaker.ts";
 import { clock, stageView } from "./stage_view.ts";
 
 /** What the stage is given from the first bundle. */

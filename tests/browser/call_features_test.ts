@@ -1,5 +1,5 @@
 /**
- * The call's extras (issue 11) as two people use them, in real browsers on the real server:
+ * The call's features as two people use them, in real browsers on the real server:
  * chat both ways (HTML shown as text, links safe, the unread badge), a 5 MB file that arrives
  * byte-identical with progress on both sides and one over the limit refused, the connection
  * panel, the verification code (equal on both sides, and equal to the code this test derives on
@@ -29,7 +29,7 @@ import {
   recordFileStatuses,
   sendChat,
   waitForMatch,
-} from "../helpers/extras.ts";
+} from "../helpers/joined_pair.ts";
 
 const XSS = `<img src=x onerror="globalThis.pwned=1"> see https://example.org/a?b=1.`;
 

@@ -17,7 +17,7 @@ import type {
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
-} from "../machines/call_types.ts";
+} from "../../machines/call_types.ts";
 import {
   ClientEvent,
   type IceServersRenewed,
@@ -27,7 +27,7 @@ import {
   ServerEvent,
   type ServerToClientEvents,
   type SignalMessage,
-} from "../protocol/signaling.ts";
+} from "../../protocol/signaling.ts";
 import { seatToken } from "./seat_token.ts";
 import { discardWarm, offerForJoin } from "./warm_peer.ts";
 import {

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { StatsFeed } from "./extras.ts";
+import type { StatsFeed } from "./stats_feed.ts";
 import type { CallPath, StatsSample } from "./stats_sample.ts";
-import { VERIFICATION_EXPLAINED } from "./verification.ts";
+import { VERIFICATION_EXPLAINED } from "../verification/verification.ts";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -77,7 +77,7 @@ const ROWS: Row[] = [
 ];
 
 /** Mounts the panel into `container` and keeps it up to date from `feed`. */
-export function mountConnectionPanel(container: HTMLElement, feed: StatsFeed): () => void {
+export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () => void {
   const heading = document.createElement("h2");
   heading.textContent = "Verification code";
   const code = document.createElement("p");

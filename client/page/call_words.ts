@@ -9,7 +9,7 @@ import {
   kindName,
   type MediaFailure,
   type MediaKind,
-} from "../machines/call_types.ts";
+} from "../../machines/call_types.ts";
 
 /** "camera and microphone", "camera", ... */
 function kinds(missing: MediaKind[]): string {

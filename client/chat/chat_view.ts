@@ -13,8 +13,8 @@ import {
   MAX_FILE_BYTES,
   tooLarge,
   type Transfer,
-} from "./file_transfer.ts";
-import type { PeerMessages } from "./peer_messages.ts";
+} from "../files/file_transfer.ts";
+import type { PeerMessages } from "../effects/peer_messages.ts";
 
 /** Options for {@linkcode mountChatPanel}. */
 export interface ChatPanelOptions {

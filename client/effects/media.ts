@@ -11,7 +11,12 @@
  * @module
  */
 import { fromCallback } from "xstate";
-import type { MediaCommand, MediaEvent, MediaFailure, MediaKind } from "../machines/call_types.ts";
+import type {
+  MediaCommand,
+  MediaEvent,
+  MediaFailure,
+  MediaKind,
+} from "../../machines/call_types.ts";
 
 const CONSTRAINTS: Record<MediaKind, MediaTrackConstraints | boolean> = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },

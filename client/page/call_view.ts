@@ -6,8 +6,8 @@
  * @module
  */
 import type { AnyActorRef, SnapshotFrom } from "xstate";
-import type { callMachine } from "../machines/call_machine.ts";
-import { hasKind } from "../machines/call_types.ts";
+import type { callMachine } from "../../machines/call_machine.ts";
+import { hasKind } from "../../machines/call_types.ts";
 import {
   CONNECTION_FAILURE,
   continueLabel,
@@ -15,9 +15,9 @@ import {
   occupancy,
   PEER_ABSENCE,
 } from "./call_words.ts";
-import type { linkMachine } from "../machines/link_machine.ts";
-import type { negotiationMachine } from "../machines/negotiation_machine.ts";
-import type { sessionMachine } from "../machines/session_machine.ts";
+import type { linkMachine } from "../../machines/link_machine.ts";
+import type { negotiationMachine } from "../../machines/negotiation_machine.ts";
+import type { sessionMachine } from "../../machines/session_machine.ts";
 
 /** A button the page can offer, and the machine event it sends. */
 export interface ViewAction {

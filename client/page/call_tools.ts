@@ -1,25 +1,19 @@
 /**
- * The call's extras (issue 11), mounted once the person joins (`extras_loader.ts` loads this
- * chunk then): buttons in `#call-tools` (Chat with its unread badge, Share screen, Details),
- * panels in `#side-panel` (chat and files, the connection details with the verification code),
- * and the quality indicator. Each part mounts its own DOM into the containers it is given; this
- * module finds (or makes) the containers, follows the call's current connection and reads its
- * stats once a second for the parts that need them.
+ * The call's tools, mounted once the person joins (`call_tools_loader.ts` loads this chunk then):
+ * buttons in `#call-tools` (Chat with its unread badge, Share screen, Details), panels in
+ * `#side-panel` (chat and files, the connection details with the verification code), and the
+ * quality indicator. Each part mounts its own DOM into the containers it is given; this module
+ * finds (or makes) the containers and follows the call's current connection: its data channels
+ * for chat and files, its stats for the indicator, the panel and the code.
  *
  * @module
  */
 import type { Actor, AnyActorRef } from "xstate";
-import type { callMachine, PeerChannels } from "../machines/call_machine.ts";
-import { mountChatPanel } from "./chat_view.ts";
-import { peerMessages } from "./peer_messages.ts";
-import { mountQualityView } from "./quality_view.ts";
-import { sample, type StatsSample } from "./stats_sample.ts";
-import {
-  certificateFingerprints,
-  sdpFingerprints,
-  type StatsEntry,
-  verificationCode,
-} from "./verification.ts";
+import type { callMachine, PeerChannels } from "../../machines/call_machine.ts";
+import { mountChatPanel } from "../chat/chat_view.ts";
+import { peerMessages } from "../effects/peer_messages.ts";
+import { mountQualityView } from "../quality/quality_view.ts";
+import { statsReader } from "../quality/stats_feed.ts";
 
 /**
  * The current connection's data channels (the session's negotiation's), read from the actor
@@ -32,22 +26,6 @@ function currentChannels(actor: Actor<typeof callMachine>): PeerChannels | null 
       ?.getSnapshot();
   const negotiation = child(child(actor.getSnapshot(), "session"), "negotiation");
   return (negotiation?.context?.channels ?? null) as PeerChannels | null;
-}
-
-/** How often the page looks for a new connection (after a reconnect) to speak over. */
-const FOLLOW_MS = 250;
-
-/** How often the connection's stats are read. */
-export const STATS_INTERVAL_MS = 1000;
-
-/** What a panel that shows the connection gets every second. */
-export interface StatsFeed {
-  /** The last minute of samples, oldest first (the newest is the current second). */
-  readonly history: readonly StatsSample[];
-  /** The verification code of the current connection, once DTLS is done. */
-  readonly code: string | null;
-  /** Calls `listener` after every new sample or code; returns a stop. */
-  subscribe(listener: () => void): () => void;
 }
 
 function container(id: string, className: string): HTMLElement {
@@ -68,16 +46,27 @@ function button(id: string, label: string): HTMLButtonElement {
   return made;
 }
 
-/** Mounts every extra for the call run by `actor`. */
-export function mountExtras(actor: Actor<typeof callMachine>): void {
+/** What the page gives the tools (passed in: importing it would split the entry). */
+export interface CallToolsHost {
+  /** Runs `onChange` after every change of the call or any of its children; returns a stop. */
+  watch(onChange: () => void): () => void;
+}
+
+/** Mounts every tool for the call run by `actor`. */
+export function mountCallTools(actor: Actor<typeof callMachine>, host: CallToolsHost): void {
   const style = document.createElement("link");
   style.rel = "stylesheet";
-  style.href = "/extras.css";
+  style.href = "/panels.css";
   document.head.append(style);
 
   const tools = container("call-tools", "call-tools");
   const side = container("side-panel", "side-panel");
+  const stats = statsReader();
   const quality = mountQualityView(container("quality", "quality"));
+  stats.subscribe((sample) => {
+    if (sample) quality.update(sample);
+    else if (sample === null) quality.clear();
+  });
 
   const chatButton = button("open-chat", "Chat");
   const badge = document.createElement("span");
@@ -118,8 +107,8 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
     if (!open || panelLoaded) return;
     panelLoaded = true;
     // Only the curious open it: its charts are a chunk of their own.
-    import("./connection_panel.ts").then(({ mountConnectionPanel }) =>
-      mountConnectionPanel(detailsPanel, feed)
+    import("../quality/details_panel.ts").then(({ mountDetailsPanel }) =>
+      mountDetailsPanel(detailsPanel, stats)
     );
   });
   shareButton.addEventListener("click", () =>
@@ -127,59 +116,8 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
       type: actor.getSnapshot().hasTag("sharing") ? "user.stopSharing" : "user.shareScreen",
     }));
 
-  // --- Stats, once a second, for the indicator, the panel and the code --------------------------
-  const listeners = new Set<() => void>();
-  const history: StatsSample[] = [];
-  const feed: StatsFeed = {
-    history,
-    code: null,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const changed = () => {
-    for (const listener of listeners) listener();
-  };
   let channels: PeerChannels | null = null;
   let detach: (() => void) | null = null;
-  let previous: StatsEntry[] | null = null;
-  let reading = false;
-  const readStats = async () => {
-    const stats = channels?.stats;
-    if (!stats || reading) return;
-    reading = true;
-    try {
-      const report = await stats() as RTCStatsReport;
-      const entries = [...report.values()] as StatsEntry[];
-      if (stats !== channels?.stats) return;
-      if (previous) {
-        const next = sample(previous, entries);
-        history.push(next);
-        if (history.length > 60) history.shift();
-        quality.update(next);
-      }
-      previous = entries;
-      if (!feed.code) {
-        const connected = entries.some((e) =>
-          e.type === "transport" && e.dtlsState === "connected"
-        ) ||
-          entries.some((e) => e.type === "candidate-pair" && e.state === "succeeded");
-        const fingerprints = certificateFingerprints(entries) ??
-          (connected && channels?.sdp ? sdpFingerprints(channels.sdp()) : null);
-        if (fingerprints) {
-          (feed as { code: string | null }).code = await verificationCode(fingerprints);
-        }
-      }
-      changed();
-    } catch {
-      // The connection closed between two reads: the next one will tell.
-    } finally {
-      reading = false;
-    }
-  };
-  setInterval(readStats, STATS_INTERVAL_MS);
-
   const follow = () => {
     const snapshot = actor.getSnapshot();
     const inCall = snapshot.matches({ live: "inCall" });
@@ -196,18 +134,15 @@ export function mountExtras(actor: Actor<typeof callMachine>): void {
     // A new connection (after a reconnect): chat and files go over its channels from now on.
     detach?.();
     channels = now;
-    previous = null;
-    (feed as { code: string | null }).code = null;
-    quality.clear();
+    stats.follow(channels);
     detach = channels
       ? chatPanel.attach(
         peerMessages(channels.control as RTCDataChannel),
         channels.files as RTCDataChannel,
       )
       : null;
-    changed();
   };
-  actor.subscribe(follow);
-  setInterval(follow, FOLLOW_MS);
+  // Every change of the call or its children: a reconnect brings a new negotiation's channels.
+  host.watch(follow);
   follow();
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { CallView } from "./call_view.ts";
-import type { Presence } from "./presence.ts";
+import type { Presence } from "../presence/presence.ts";
 
 /** The stage's words and switches. */
 export interface StageView {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type MessageChannel, type PeerMessage, peerMessages } from "./peer_messages.ts";
+import { type MessageChannel, type PeerMessage, peerMessages } from "../effects/peer_messages.ts";
 
 /** What one side says about itself. */
 export interface Presence {
@@ -20,7 +20,7 @@ export interface Presence {
 }
 
 /** The longest display name sent or accepted. */
-export const MAX_NAME_LENGTH = 40; // client/ui.ts keeps the same limit on its input.
+export const MAX_NAME_LENGTH = 40; // client/page/call_page.ts keeps the same limit on its input.
 
 /** `message` as a {@linkcode Presence}, or null when it is not one. */
 export function readPresence(message: PeerMessage): Presence | null {

@@ -10,7 +10,7 @@
  * @module
  */
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/signaling.ts";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../protocol/signaling.ts";
 
 /** The page's connection to the server, typed by the wire protocol. */
 export type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;

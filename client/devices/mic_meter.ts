@@ -1,6 +1,6 @@
 /**
  * The pre-join microphone meter: it moves with what the microphone hears, so a person sees it
- * works before joining. The stream's level comes from client/audio_level.ts.
+ * works before joining. The stream's level comes from `audio_level.ts`.
  *
  * @module
  */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { MediaKind } from "../machines/call_types.ts";
+import type { MediaKind } from "../../machines/call_types.ts";
 import { rememberSpeaker, speakerSupported } from "./speaker.ts";
 
 /** What the panel needs from the page. */

@@ -7,12 +7,12 @@
  * @module
  */
 import type { Actor } from "xstate";
-import type { callMachine, MediaKind, StreamLike } from "../machines/call_machine.ts";
-import { chime, readLevel } from "./audio_level.ts";
-import type { StageInput } from "./call_stage.ts";
+import type { callMachine, MediaKind, StreamLike } from "../../machines/call_machine.ts";
+import { chime, readLevel } from "../devices/audio_level.ts";
+import type { StageInput } from "./stage.ts";
 import { callSnapshots, callView, type ViewAction } from "./call_view.ts";
-import { micMeter } from "./mic_meter.ts";
-import type { MessageChannel } from "./peer_messages.ts";
+import { micMeter } from "../devices/mic_meter.ts";
+import type { MessageChannel } from "../effects/peer_messages.ts";
 import { listenForShortcuts, SHORTCUTS } from "./shortcuts.ts";
 import { watchTree } from "./watch.ts";
 
@@ -121,7 +121,7 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
 
   const openSettings = async () => {
     const [{ showSettings }] = await Promise.all([
-      import("./settings_panel.ts"),
+      import("../devices/devices_panel.ts"),
       loadCallStyles(),
     ]);
     showSettings({
@@ -161,7 +161,7 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
   const loadStage = async () => {
     if (stageLoading) return;
     stageLoading = true;
-    const [{ mountCallStage }] = await Promise.all([import("./call_stage.ts"), loadCallStyles()]);
+    const [{ mountCallStage }] = await Promise.all([import("./stage.ts"), loadCallStyles()]);
     stage = mountCallStage({ readLevel, chime }, soon);
     render();
   };

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { IceServer } from "../protocol/signaling.ts";
+import type { IceServer } from "../../protocol/signaling.ts";
 
 /** The ICE candidate kinds, as `RTCIceCandidate.type` names them. */
 export type CandidateKind = "host" | "srflx" | "relay";

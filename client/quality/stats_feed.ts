@@ -1,0 +1,116 @@
+/**
+ * The current connection's stats, read once a second while a connection is followed: the last
+ * minute of {@linkcode StatsSample}s for the quality indicator and the details panel, and the
+ * verification code once DTLS is done. One reader for all of them, so `getStats()` runs once a
+ * second however many views show it.
+ *
+ * @module
+ */
+import type { PeerChannels } from "../../machines/call_types.ts";
+import { sample, type StatsSample } from "./stats_sample.ts";
+import {
+  certificateFingerprints,
+  sdpFingerprints,
+  type StatsEntry,
+  verificationCode,
+} from "../verification/verification.ts";
+
+/** How often the connection's stats are read. */
+export const STATS_INTERVAL_MS = 1000;
+
+/** How many samples are kept: a minute. */
+const HISTORY = 60;
+
+/** What a view that shows the connection reads; it changes once a second. */
+export interface StatsFeed {
+  /** The last minute of samples, oldest first (the newest is the current second). */
+  readonly history: readonly StatsSample[];
+  /** The verification code of the current connection, once DTLS is done. */
+  readonly code: string | null;
+  /**
+   * Calls `listener` after every new sample (given) or code, and when the connection followed
+   * changes (`null`: everything was forgotten); returns a stop.
+   */
+  subscribe(listener: (sample?: StatsSample | null) => void): () => void;
+}
+
+/** The feed, and what the page tells it. */
+export interface StatsReader extends StatsFeed {
+  /** Reads the stats of `channels`' connection from now on (null: none; forgets the old one). */
+  follow(channels: PeerChannels | null): void;
+  /** Stops reading for good. */
+  stop(): void;
+}
+
+/** A feed that reads the followed connection's stats every second while there is one. */
+export function statsReader(): StatsReader {
+  const listeners = new Set<(sample?: StatsSample | null) => void>();
+  const history: StatsSample[] = [];
+  let code: string | null = null;
+  let channels: PeerChannels | null = null;
+  let previous: StatsEntry[] | null = null;
+  let reading = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const changed = (sample?: StatsSample | null) => {
+    for (const listener of listeners) listener(sample);
+  };
+
+  const read = async () => {
+    const stats = channels?.stats;
+    if (!stats || reading) return;
+    reading = true;
+    try {
+      const report = await stats() as RTCStatsReport;
+      const entries = [...report.values()] as StatsEntry[];
+      if (stats !== channels?.stats) return;
+      const next = previous ? sample(previous, entries) : undefined;
+      if (next) history.push(next);
+      if (history.length > HISTORY) history.shift();
+      previous = entries;
+      if (!code) {
+        const connected = entries.some((e) =>
+          e.type === "transport" && e.dtlsState === "connected"
+        ) ||
+          entries.some((e) => e.type === "candidate-pair" && e.state === "succeeded");
+        const fingerprints = certificateFingerprints(entries) ??
+          (connected && channels?.sdp ? sdpFingerprints(channels.sdp()) : null);
+        const derived = fingerprints ? await verificationCode(fingerprints) : null;
+        if (stats === channels?.stats) code = derived;
+      }
+      changed(next);
+    } catch {
+      // The connection closed between two reads: the next one will tell.
+    } finally {
+      reading = false;
+    }
+  };
+
+  return {
+    get history() {
+      return history;
+    },
+    get code() {
+      return code;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    follow(next) {
+      if (next === channels) return;
+      channels = next;
+      previous = null;
+      code = null;
+      history.length = 0;
+      clearInterval(timer);
+      timer = next ? setInterval(read, STATS_INTERVAL_MS) : undefined;
+      changed(null);
+    },
+    stop() {
+      clearInterval(timer);
+      channels = null;
+      listeners.clear();
+    },
+  };
+}
