@@ -43,10 +43,14 @@ const instance = randomToken(9);
 const redis = config.redisUrl
   ? await connectRedis(config.redisUrl, { instance, graceMs: config.seatGraceMs })
   : null;
+if (redis?.refusal) {
+  console.error(`Parley: ${redis.refusal}.`);
+  Deno.exit(1);
+}
 const metrics = createMetrics({
   store: redis ? "redis" : "memory",
   rooms: () => signaling.store.roomCount(),
-  ready: () => signaling.store.ready(),
+  ready: () => signaling.store.problem() === null,
 });
 const listener = toNodeListener(createHandler({
   site,

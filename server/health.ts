@@ -9,6 +9,5 @@ import type { Signaling } from "./signaling.ts";
 /** Why `signaling` cannot take calls now, or null when it can. */
 export function notReady(signaling: Pick<Signaling, "draining" | "store">): string | null {
   if (signaling.draining()) return "shutting down";
-  if (!signaling.store.ready()) return "Redis unreachable";
-  return null;
+  return signaling.store.problem();
 }

@@ -32,7 +32,7 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Rooms with a seat taken, read at each scrape. */
   rooms: () => Promise<number>;
-  /** Whether the store can serve joins (Redis reachable), read at each scrape. */
+  /** Whether the store can serve joins (Redis reachable and taking writes), at each scrape. */
   ready: () => boolean;
   /** `memory` or `redis`, as a constant label of `parley_info`. */
   store: string;
@@ -58,7 +58,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   new client.Gauge({
     name: "parley_rooms",
-    help: "Rooms with a seat taken by this instance's connections (memory: every room).",
+    help: "Rooms with a seat taken, on every instance sharing the store (the same on each).",
     registers,
     async collect() {
       this.set(await options.rooms().catch(() => 0));
@@ -66,7 +66,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   new client.Gauge({
     name: "parley_store_ready",
-    help: "1 when joins can be served (Redis reachable, when configured).",
+    help: "1 when joins can be served (Redis reachable, taking writes, not evicting).",
     registers,
     collect() {
       this.set(options.ready() ? 1 : 0);

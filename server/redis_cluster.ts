@@ -14,14 +14,19 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { ServerOptions } from "socket.io";
 import { log } from "./log.ts";
-import { type RedisClient, redisClient, RedisRoomStore } from "./redis_rooms.ts";
-import type { RoomStore } from "./rooms.ts";
-import type { StoreHooks } from "./signaling.ts";
+import { evictionProblem, memoryInfo, type RedisClient, redisClient } from "./redis_client.ts";
+import { RedisRoomStore } from "./redis_rooms.ts";
+import type { RoomStore, StoreHooks } from "./room_store.ts";
 
 /** The adapter and the room store of an instance on Redis. */
 export interface RedisCluster {
   adapter: ServerOptions["adapter"];
   store: (hooks: StoreHooks) => RoomStore;
+  /**
+   * Why this Redis must not keep Parley's rooms (an evicting `maxmemory-policy`), when it was
+   * reachable at startup; the server refuses to start then.
+   */
+  refusal: string | null;
   /** Closes the adapter's connections (the store closes its own). */
   close(): Promise<void>;
 }
@@ -41,8 +46,12 @@ export async function connectRedis(
       log("warn", "redis.unreachable", { error: error.message });
     })
   ));
+  const refusal = commands.isReady
+    ? await memoryInfo(commands).then(evictionProblem, () => null)
+    : null;
   let store: RedisRoomStore | null = null;
   return {
+    refusal,
     adapter: createAdapter(pub, sub),
     store: (hooks) => {
       store = new RedisRoomStore(commands, { ...options, ...hooks });

@@ -1,80 +1,74 @@
 /**
  * {@linkcode RoomStore} on Redis: rooms, seats, resume tokens and their grace periods shared by
  * every instance connected to the same Redis, so two people routed to two instances meet, and a
- * member whose instance died takes its seat back from another one.
+ * member whose instance died takes its seat back from another one. The rules are those of
+ * `server/room_store.ts`, kept by the Lua scripts of `server/redis_scripts.ts`.
  *
- * Each change is one Lua script (`server/redis_scripts.ts`), atomic in Redis. Every instance beats
- * once a second and sweeps: held seats whose grace ran out are freed (the member left behind is
- * told), and the seats of an instance that stopped beating are held as away.
+ * Every instance beats once a second and sweeps: held seats whose grace ran out are freed (the
+ * members left behind are told), and the seats of an instance that stopped beating are held as
+ * away. A beat is a write, so it also tells whether Redis takes writes now: while it is away,
+ * full (out of memory), paused or too slow, or set to evict keys, joins are refused at once
+ * (`unavailable`) and {@linkcode RedisRoomStore.problem} says why (`/readyz` answers 503).
  *
- * While Redis is unreachable, joins are refused at once (`unavailable`), calls in progress go on
- * (their media is peer to peer, their signaling between members of one instance too), and what
- * happened meanwhile is put right when Redis is back: seats of connections that closed are held
- * as away, seats of connections still here are written again.
+ * Calls in progress go on meanwhile (their media is peer to peer, their signaling between members
+ * of one instance too), and what happened is put right when Redis is back: seats of connections
+ * that closed are held as away, seats of connections still here are written again.
  *
  * @module
  */
-import { createClient, type RedisClientType } from "redis";
-import { randomToken, type Role } from "../protocol/signaling.ts";
+import { randomToken } from "../protocol/signaling.ts";
 import { log } from "./log.ts";
-import { HEARTBEAT, JOIN, RELEASE, RESTORE, SWEEP } from "./redis_scripts.ts";
-import type { RoomStore, SeatExpiry, SeatRef, StoreJoin } from "./rooms.ts";
+import {
+  evictionProblem,
+  memoryInfo,
+  type RedisClient,
+  redisClient,
+  timed,
+} from "./redis_client.ts";
+import {
+  HEARTBEAT,
+  JOIN,
+  RELEASE,
+  RESTORE,
+  ROOM_COUNT,
+  type ScriptSettings,
+  SWEEP,
+} from "./redis_scripts.ts";
+import {
+  type Member,
+  type Released,
+  type RoomStore,
+  SEAT_RULES,
+  type SeatExpiry,
+  type SeatRef,
+  type SeatRequest,
+  type StoreHooks,
+  type StoreJoin,
+} from "./room_store.ts";
 
-/** A node-redis client, as `createClient` makes it. */
-export type RedisClient = RedisClientType;
+export { type RedisClient, redisClient };
 
 /** How often an instance beats and sweeps. */
 const BEAT_MS = 1000;
+/** Without a beat Redis accepted for this long, Redis is taken as unable to serve joins. */
+const STALE_AFTER_MS = 3000;
 /** An instance silent this long is dead: its connections' seats are held as away. */
 const DEAD_AFTER_MS = 5000;
-/** A Redis call slower than this is taken as Redis being away. */
-const COMMAND_TIMEOUT_MS = 2000;
 /** Room hashes expire this long after their last join, whatever happens to the instances. */
 const ROOM_TTL_MS = 24 * 3600_000;
 const PREFIX = "parley:";
 
-/** Makes a node-redis client that fails fast while Redis is away and reconnects by itself. */
-export function redisClient(
-  url: string,
-  name: string,
-  options: { queueWhileAway?: boolean } = {},
-): RedisClient {
-  const client = createClient({
-    url,
-    // Commands fail at once while disconnected instead of piling up for later.
-    disableOfflineQueue: !options.queueWhileAway,
-    socket: {
-      connectTimeout: COMMAND_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
-    },
-  });
-  let up = false;
-  client.on("ready", () => {
-    up = true;
-    log("info", "redis.ready", { client: name });
-  });
-  client.on("error", (error: Error) => {
-    // node-redis reports each failed reconnection; one line per outage is enough.
-    if (!up) return;
-    up = false;
-    log("warn", "redis.lost", { client: name, error: error.message });
-  });
-  return client as unknown as RedisClient;
-}
-
 /** Options for {@linkcode RedisRoomStore}. */
-export interface RedisRoomStoreOptions {
+export interface RedisRoomStoreOptions extends StoreHooks {
   /** This instance's id (random per process). */
   instance: string;
   graceMs: number;
-  /** A held seat expired; tell the member left behind. */
-  onExpire: (expiry: SeatExpiry) => void;
-  /** An instance died; tell the members left behind that their peer is away. */
-  onPeerAway: (expiry: SeatExpiry) => void;
-  /** The seats this instance's connections hold now, to write back after an outage. */
-  localSeats: () => Iterable<{ socketId: string; seat: SeatRef }>;
-  /** A local connection whose seat could not be written back (taken meanwhile). */
-  onSeatLost: (socketId: string) => void;
+  /** Time for the rules instead of Redis's own (tests on simulated time). */
+  clock?: { now(): number };
+  /** At most this many expired tokens remembered; {@linkcode SEAT_RULES} by default. */
+  expiredMemoryEntries?: number;
+  /** Key prefix; `parley:` by default. */
+  prefix?: string;
 }
 
 /** The registry of rooms in Redis, see the module's documentation. */
@@ -82,21 +76,29 @@ export class RedisRoomStore implements RoomStore {
   readonly kind = "redis";
   #client: RedisClient;
   #options: RedisRoomStoreOptions;
+  #prefix: string;
   #shas = new Map<string, string>();
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When Redis last became reachable; dead instances are looked for a while after. */
-  #readySince = 0;
+  #readySince = Date.now();
   #everReady = false;
+  /** When Redis last took a beat, and why the last beat failed (null if it did not). */
+  #lastBeat = Date.now();
+  #beatError: string | null = null;
+  #beating: Promise<void> | null = null;
+  #eviction: string | null = null;
 
   constructor(client: RedisClient, options: RedisRoomStoreOptions) {
     this.#client = client;
     this.#options = options;
+    this.#prefix = options.prefix ?? PREFIX;
     client.on("ready", () => {
       this.#readySince = Date.now();
+      this.#lastBeat = Date.now();
       this.#shas.clear();
       if (this.#everReady) this.#repair().catch(() => {});
       this.#everReady = true;
-      this.#tick();
+      this.beat().catch(() => {});
     });
   }
 
@@ -104,68 +106,70 @@ export class RedisRoomStore implements RoomStore {
   start(): void {
     this.#readySince = Date.now();
     this.#everReady = this.#client.isReady;
-    this.#timer = setInterval(() => this.#tick(), BEAT_MS);
-    this.#tick();
+    this.#timer = setInterval(() => this.beat().catch(() => {}), BEAT_MS);
+    this.beat().catch(() => {});
   }
 
-  ready(): boolean {
-    return this.#client.isReady;
+  problem(): string | null {
+    if (!this.#client.isReady) return "Redis unreachable";
+    if (this.#eviction) return this.#eviction;
+    if (this.#beatError) return this.#beatError;
+    if (Date.now() - this.#lastBeat > STALE_AFTER_MS) return "Redis does not answer";
+    return null;
   }
 
-  async join(
-    socketId: string,
-    request: { room: string; session: string; resume?: string },
-  ): Promise<StoreJoin> {
-    if (!this.ready()) return { ok: false, reason: "unavailable" };
+  async join(socketId: string, request: SeatRequest): Promise<StoreJoin> {
+    if (this.problem()) return { ok: false, reason: "unavailable" };
     const resume = request.resume ?? "";
-    let raw: string;
+    let reply;
     try {
-      raw = await this.#run(JOIN, [
-        room(request.room),
-        `${PREFIX}away`,
-        `${PREFIX}instances`,
-        `${PREFIX}expired:${resume}`,
-      ], [
-        request.room,
-        socketId,
-        this.#options.instance,
-        request.session,
-        resume,
-        randomToken(18),
-        String(this.#options.graceMs),
-        String(DEAD_AFTER_MS),
-        PREFIX,
-        String(ROOM_TTL_MS),
-      ]) as string;
+      reply = JSON.parse(
+        await this.#run(JOIN, [
+          this.#room(request.room),
+          this.#key("away"),
+          this.#key("instances"),
+          this.#key("rooms"),
+          this.#key("expired"),
+          this.#key("expired-at"),
+        ], [
+          request.room,
+          socketId,
+          this.#options.instance,
+          request.session,
+          resume,
+          randomToken(18),
+          String(request.capacity),
+        ]) as string,
+      );
     } catch {
       return { ok: false, reason: "unavailable" };
     }
-    const reply = JSON.parse(raw);
     if (reply.full) return { ok: false, reason: "room-full" };
     return {
       ok: true,
       seat: {
         roomId: request.room,
-        role: reply.role,
+        index: reply.index,
+        capacity: request.capacity,
         resume: reply.resume,
         session: request.session,
       },
-      peer: reply.peer || null,
+      peers: list<Member>(reply.peers),
       outcome: reply.outcome,
       replacedSocketId: reply.replaced || null,
     };
   }
 
-  leave(socketId: string, seat: SeatRef): Promise<{ peerRole: Role | null } | null> {
+  leave(socketId: string, seat: SeatRef): Promise<Released | null> {
     return this.#release(socketId, seat, "leave");
   }
 
-  disconnect(socketId: string, seat: SeatRef): Promise<{ peerRole: Role | null } | null> {
-    return this.#release(socketId, seat, String(this.#options.graceMs));
+  disconnect(socketId: string, seat: SeatRef): Promise<Released | null> {
+    return this.#release(socketId, seat, "hold");
   }
 
   async status(roomId: string, resume?: string): Promise<{ members: number; yours: boolean }> {
-    const seats = await this.#timed(this.#client.hGetAll(room(roomId)));
+    const seats = await timed(this.#client.hGetAll(this.#room(roomId)));
     const values = Object.values(seats).map((raw) => JSON.parse(raw) as { r: string });
     return {
       members: values.length,
@@ -174,64 +178,86 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async roomCount(): Promise<number> {
-    // Counted from this instance's own seats: the metric is per instance, and summing is the
-    // monitoring system's job; a SCAN over every room each scrape would not scale.
-    const seats = await this.#timed(
-      this.#client.sMembers(`${PREFIX}inst:${this.#options.instance}`),
-    );
-    return new Set(seats.map((member) => member.split("\n")[0])).size;
+    return Number(await this.#run(ROOM_COUNT, [this.#key("rooms")], []));
+  }
+
+  /** How many expired tokens are remembered now, on every instance (tests, bounds). */
+  async expiredRemembered(): Promise<number> {
+    return await timed(this.#client.zCard(this.#key("expired-at")));
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#beating?.catch(() => {});
     if (this.#client.isReady) {
-      await this.#timed(this.#client.zRem(`${PREFIX}instances`, this.#options.instance)).catch(
+      await timed(this.#client.zRem(this.#key("instances"), this.#options.instance)).catch(
         () => {},
       );
     }
     await this.#client.close().catch(() => {});
   }
 
-  async #release(
-    socketId: string,
-    seat: SeatRef,
-    grace: string,
-  ): Promise<{ peerRole: Role | null } | null> {
-    const reply = await this.#run(RELEASE, [room(seat.roomId), `${PREFIX}away`], [
-      seat.roomId,
-      seat.role,
-      socketId,
-      grace,
-      PREFIX,
-    ]);
-    if (reply === null) return null;
-    return { peerRole: reply === "" ? null : reply as Role };
+  /**
+   * One beat: say this instance is alive, sweep expired seats and dead instances, and look at
+   * Redis's eviction policy. Runs every second after {@linkcode start}; one at a time.
+   */
+  beat(): Promise<void> {
+    if (!this.#client.isReady) return Promise.resolve();
+    this.#beating ??= this.#beatOnce().finally(() => this.#beating = null);
+    return this.#beating;
   }
 
-  /** One beat: say this instance is alive, then sweep expired seats and dead instances. */
-  #tick(): void {
-    if (!this.ready()) return;
-    const { instance, graceMs } = this.#options;
+  async #beatOnce(): Promise<void> {
+    const { instance } = this.#options;
     const lookForDead = Date.now() - this.#readySince > DEAD_AFTER_MS ? "1" : "0";
-    this.#run(HEARTBEAT, [`${PREFIX}instances`], [instance])
-      .then(() =>
-        this.#run(SWEEP, [`${PREFIX}away`, `${PREFIX}instances`], [
-          PREFIX,
-          String(graceMs),
-          String(DEAD_AFTER_MS),
-          lookForDead,
-          "500",
-        ])
-      )
-      .then((lines) => {
-        for (const line of lines as string[]) {
-          const [what, roomId, peerRole] = line.split("\n");
-          const expiry = { roomId, peerRole: peerRole as Role };
-          if (what === "left") this.#options.onExpire(expiry);
-          else this.#options.onPeerAway(expiry);
-        }
-      })
-      .catch(() => {});
+    try {
+      await this.#run(HEARTBEAT, [this.#key("instances")], [instance]);
+      const raw = await this.#run(SWEEP, [
+        this.#key("away"),
+        this.#key("instances"),
+        this.#key("expired"),
+        this.#key("expired-at"),
+      ], [lookForDead, "500"]);
+      this.#lastBeat = Date.now();
+      this.#setBeatError(null);
+      for (const event of list<SweepEvent>(JSON.parse(raw as string))) {
+        const expiry: SeatExpiry = {
+          roomId: event.room,
+          index: event.index,
+          peers: list(event.peers),
+        };
+        if (event.e === "left") this.#options.onExpire(expiry);
+        else this.#options.onPeerAway(expiry);
+      }
+    } catch (error) {
+      const message = String((error as Error).message);
+      this.#setBeatError(
+        /\bOOM\b/.test(message) ? "Redis is out of memory" : "Redis does not answer",
+      );
+      return;
+    }
+    const eviction = await memoryInfo(this.#client).then(evictionProblem, () => this.#eviction);
+    if (eviction !== this.#eviction) {
+      if (eviction) log("error", "redis.evicting", { problem: eviction });
+      this.#eviction = eviction;
+    }
+  }
+
+  #setBeatError(error: string | null): void {
+    if (error !== this.#beatError && error) log("warn", "redis.refusing", { problem: error });
+    this.#beatError = error;
+  }
+
+  async #release(socketId: string, seat: SeatRef, how: "leave" | "hold"): Promise<Released | null> {
+    const reply = await this.#run(RELEASE, [this.#room(seat.roomId), this.#key("away")], [
+      seat.roomId,
+      String(seat.index),
+      socketId,
+      seat.resume,
+      how,
+    ]);
+    if (reply === null) return null;
+    return { peers: list(JSON.parse(reply as string)) };
   }
 
   /**
@@ -241,23 +267,26 @@ export class RedisRoomStore implements RoomStore {
    */
   async #repair(): Promise<void> {
     const { instance } = this.#options;
-    await this.#run(HEARTBEAT, [`${PREFIX}instances`], [instance]);
+    await this.#run(HEARTBEAT, [this.#key("instances")], [instance]);
     const local = new Map<string, { socketId: string; seat: SeatRef }>();
     for (const entry of this.#options.localSeats()) {
-      local.set(`${entry.seat.roomId}\n${entry.seat.role}`, entry);
+      local.set(`${entry.seat.roomId}\n${entry.seat.index}`, entry);
     }
     let restored = 0, lost = 0, released = 0;
     for (const [key, { socketId, seat }] of local) {
-      const ok = await this.#run(RESTORE, [room(seat.roomId), `${PREFIX}away`], [
-        seat.roomId,
-        seat.role,
-        socketId,
-        instance,
-        seat.session,
-        seat.resume,
-        PREFIX,
-        String(ROOM_TTL_MS),
-      ]);
+      const ok = await this.#run(
+        RESTORE,
+        [this.#room(seat.roomId), this.#key("away"), this.#key("rooms")],
+        [
+          seat.roomId,
+          String(seat.index),
+          socketId,
+          instance,
+          seat.session,
+          seat.resume,
+          String(seat.capacity),
+        ],
+      );
       if (ok === 1) restored++;
       else {
         lost++;
@@ -265,33 +294,33 @@ export class RedisRoomStore implements RoomStore {
         this.#options.onSeatLost(socketId);
       }
     }
-    const bound = await this.#timed(this.#client.sMembers(`${PREFIX}inst:${instance}`));
+    const bound = await timed(this.#client.sMembers(this.#key(`inst:${instance}`)));
     for (const member of bound) {
       if (local.has(member)) continue;
-      const [roomId, role] = member.split("\n");
-      const raw = await this.#timed(this.#client.hGet(room(roomId), role));
-      const held = raw ? JSON.parse(raw) as { k: string; i: string } : null;
+      const [roomId, index] = member.split("\n");
+      const raw = await timed(this.#client.hGet(this.#room(roomId), index));
+      const held = raw ? JSON.parse(raw) as { k: string; i: string; r: string } : null;
       if (held && held.i === instance && held.k !== "") {
-        const seat = { roomId, role: role as Role, resume: "", session: "" };
-        await this.#release(held.k, seat, String(this.#options.graceMs));
+        const seat = { roomId, index: Number(index), capacity: 0, resume: held.r, session: "" };
+        await this.#release(held.k, seat, "hold");
         released++;
       } else {
-        await this.#timed(this.#client.sRem(`${PREFIX}inst:${instance}`, member));
+        await timed(this.#client.sRem(this.#key(`inst:${instance}`), member));
       }
     }
     log("info", "redis.repaired", { restored, lost, released });
   }
 
-  /** Runs a script by its hash, loading it first (again after a Redis restart). */
+  /** Runs a script by its hash (loading it first, again after a Redis restart). */
   async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
     let sha = this.#shas.get(script);
     if (!sha) {
-      sha = await this.#timed(this.#client.scriptLoad(script));
+      sha = await timed(this.#client.scriptLoad(script));
       this.#shas.set(script, sha);
     }
-    const command = ["EVALSHA", sha, String(keys.length), ...keys, ...args];
+    const command = ["EVALSHA", sha, String(keys.length), ...keys, this.#settings(), ...args];
     try {
-      return await this.#timed(this.#client.sendCommand(command));
+      return await timed(this.#client.sendCommand(command));
     } catch (error) {
       if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
       this.#shas.delete(script);
@@ -299,19 +328,37 @@ export class RedisRoomStore implements RoomStore {
     }
   }
 
-  /** `promise`, or a rejection when Redis takes longer than {@linkcode COMMAND_TIMEOUT_MS}. */
-  #timed<T>(promise: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error("Redis did not answer in time")),
-        COMMAND_TIMEOUT_MS,
-      );
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  /** The scripts' first argument: the rules' numbers, defined in TypeScript once. */
+  #settings(): string {
+    const settings: ScriptSettings = {
+      prefix: this.#prefix,
+      graceMs: this.#options.graceMs,
+      deadAfterMs: DEAD_AFTER_MS,
+      roomTtlMs: ROOM_TTL_MS,
+      expiredMs: SEAT_RULES.expiredMemoryMs,
+      expiredEntries: this.#options.expiredMemoryEntries ?? SEAT_RULES.expiredMemoryEntries,
+      now: this.#options.clock?.now(),
+    };
+    return JSON.stringify(settings);
+  }
+
+  #key(name: string): string {
+    return this.#prefix + name;
+  }
+
+  #room(roomId: string): string {
+    return `${this.#prefix}room:${roomId}`;
   }
 }
 
-function room(roomId: string): string {
-  return `${PREFIX}room:${roomId}`;
+interface SweepEvent {
+  e: "left" | "away";
+  room: string;
+  index: number;
+  peers: unknown;
+}
+
+/** A list from the scripts' JSON, where Lua's cjson writes an empty list as `{}`. */
+function list<T = number>(value: unknown): T[] {
+  return Array.isArray(value) ? value : [];
 }

@@ -8,7 +8,7 @@ import { Limits, parseRoomStatusRequest, type RoomStatusAck } from "../protocol/
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
 import { offersRelay } from "./ice_servers.ts";
-import type { RoomStore } from "./rooms.ts";
+import type { RoomStore } from "./room_store.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 
 /** What a room's status says besides its members: the same for every room of this server. */

@@ -16,6 +16,7 @@ import {
   type ClientToServerEvents,
   type IceServersRenewed,
   type JoinAck,
+  Limits,
   parseJoinRequest,
   parseSignal,
   type PeerAway,
@@ -33,7 +34,8 @@ import { log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { addressKey } from "./rate_limit.ts";
 import type { RoomIds } from "./room_ids.ts";
-import { MemoryRoomStore, type RoomStore, type SeatRef, type StoreHooks } from "./rooms.ts";
+import { MemoryRoomStore } from "./memory_rooms.ts";
+import type { RoomStore, SeatRef, StoreHooks } from "./room_store.ts";
 
 export type { StoreHooks };
 import { queuedBytes, SlowReaders, sweepSlowReaders } from "./send_queue.ts";
@@ -74,8 +76,20 @@ export interface Signaling {
 }
 
 /** The Socket.IO room of one seat: a member is addressed by seat, wherever it is connected. */
-function seatRoom(roomId: string, role: Role): string {
-  return `seat:${roomId}:${role}`;
+function seatRoom(roomId: string, index: number): string {
+  return `seat:${roomId}:${index}`;
+}
+
+/** The negotiation role of a seat in a room of two: the first seat is the impolite side. */
+function roleOf(index: number): Role {
+  return index === 0 ? "impolite" : "polite";
+}
+
+/** The Socket.IO rooms of the other seats of `seat`'s room. */
+function otherSeats(seat: SeatRef): string[] {
+  return Array.from({ length: seat.capacity }, (_, i) => i)
+    .filter((i) => i !== seat.index)
+    .map((i) => seatRoom(seat.roomId, i));
 }
 
 /** Attaches Parley's signaling to `httpServer`. */
@@ -126,17 +140,19 @@ export function attachSignaling(
     alsoLookAt: () => (options.adapter ? seated.keys() : []),
     everyMs: Math.max(1000, config.limits.slowReaderMs / 2),
   });
-  const toSeat = (roomId: string, role: Role) => io.to(seatRoom(roomId, role));
+  /** Every seat of `roomId` numbered in `indexes` (none: an empty broadcast, sent nowhere). */
+  const toSeats = (roomId: string, indexes: number[]) =>
+    io.to(indexes.map((index) => seatRoom(roomId, index)));
   const store = (options.store ?? memoryStore(config))({
-    onExpire: ({ roomId, peerRole }) => {
+    onExpire: ({ roomId, peers }) => {
       metrics?.seatsExpired.inc();
-      log("info", "seat.expired", { peerLeft: peerRole !== null });
-      if (peerRole) toSeat(roomId, peerRole).emit(ServerEvent.peerLeft, { reason: "timeout" });
+      log("info", "seat.expired", { peerLeft: peers.length > 0 });
+      if (peers.length) toSeats(roomId, peers).emit(ServerEvent.peerLeft, { reason: "timeout" });
     },
-    onPeerAway: ({ roomId, peerRole }) => {
-      if (!peerRole) return;
+    onPeerAway: ({ roomId, peers }) => {
+      if (!peers.length) return;
       const away: PeerAway = { reason: "lost", graceMs: config.seatGraceMs };
-      toSeat(roomId, peerRole).emit(ServerEvent.peerAway, away);
+      toSeats(roomId, peers).emit(ServerEvent.peerAway, away);
     },
     localSeats: () =>
       [...seated].filter(([id]) => io.sockets.sockets.has(id)).map(([socketId, seat]) => ({
@@ -147,7 +163,7 @@ export function attachSignaling(
       const seat = seated.get(socketId);
       seated.delete(socketId);
       const socket = io.sockets.sockets.get(socketId);
-      if (seat) socket?.leave(seatRoom(seat.roomId, seat.role));
+      if (seat) socket?.leave(seatRoom(seat.roomId, seat.index));
       socket?.disconnect(true);
     },
   });
@@ -160,19 +176,19 @@ export function attachSignaling(
     }, () => seated.has(socket.id));
   const stopRenewal = (id: string) => renewals.stop(id);
 
-  /** Relays `message` to the other member of `seat`'s room, unless it is not reading. */
+  /** Relays `message` to the other members of `seat`'s room, unless one is not reading. */
   const relay = (seat: SeatRef, message: SignalMessage): boolean => {
-    const target = seatRoom(seat.roomId, seat.role === "polite" ? "impolite" : "polite");
+    const targets = otherSeats(seat);
     // The receiver's queue can be read only when it is connected here; the sweep above looks
     // at every local receiver, whoever sends to it.
-    for (const id of io.sockets.adapter.rooms.get(target) ?? []) {
+    for (const id of targets.flatMap((target) => [...io.sockets.adapter.rooms.get(target) ?? []])) {
       const receiver = io.sockets.sockets.get(id);
       if (!receiver) continue;
       const state = slow.check(id, queuedBytes(receiver));
       if (state === "stalled") receiver.disconnect(true);
       if (state !== "ok") return false;
     }
-    io.to(target).emit(ServerEvent.signal, message);
+    io.to(targets).emit(ServerEvent.signal, message);
     metrics?.signalsRelayed.inc();
     return true;
   };
@@ -210,26 +226,28 @@ export function attachSignaling(
         // Charged before the store is asked: joins from many connections of one address wait for
         // the store together, and each must see the others' credentials counted.
         if (withTurn) limits.takeTurn(address);
-        const outcome = await store.join(socket.id, parsed.value);
+        const { room, session, resume } = parsed.value;
+        const capacity = Limits.roomCapacity;
+        const outcome = await store.join(socket.id, { room, session, resume, capacity });
         if (!outcome.ok) {
           if (outcome.reason === "unavailable") log("warn", "join.unavailable");
           return reply(failure(outcome.reason));
         }
-        const { seat, peer, replacedSocketId } = outcome;
+        const { seat, peers, replacedSocketId } = outcome;
         if (!socket.connected) {
           // Gone while the store answered: hold the seat as for any other disconnection.
           await store.disconnect(socket.id, seat);
           return;
         }
         seated.set(socket.id, seat);
-        socket.join(seatRoom(seat.roomId, seat.role));
+        socket.join(seatRoom(seat.roomId, seat.index));
         if (withTurn) scheduleRenewal(socket);
         if (outcome.outcome === "resumed") metrics?.reconnects.inc();
         if (replacedSocketId && replacedSocketId !== socket.id) {
           // The seat's previous connection (another tab, or one on an instance that died) goes.
           const replaced = io.sockets.sockets.get(replacedSocketId);
           seated.delete(replacedSocketId);
-          replaced?.leave(seatRoom(seat.roomId, seat.role));
+          replaced?.leave(seatRoom(seat.roomId, seat.index));
           io.to(replacedSocketId).emit(
             ServerEvent.seatTaken,
             { reason: "another-tab" } as SeatTaken,
@@ -238,16 +256,17 @@ export function attachSignaling(
         }
         reply({
           ok: true,
-          role: seat.role,
-          peer: peer ? { session: peer.session } : null,
+          role: roleOf(seat.index),
+          peer: peers.length ? { session: peers[0].session } : null,
           iceServers,
           resume: seat.resume,
           seat: outcome.outcome,
           seatGraceMs: config.seatGraceMs,
           iceTransportPolicy: config.iceTransportPolicy,
         });
-        if (peer) {
-          toSeat(seat.roomId, peer.role).emit(ServerEvent.peerJoined, { session: seat.session });
+        if (peers.length) {
+          toSeats(seat.roomId, peers.map((p) => p.index))
+            .emit(ServerEvent.peerJoined, { session: seat.session });
           // A member that is away misses it, as any signal: the offer is made again on its return.
           if (offer) relay(seat, { description: offer });
         }
@@ -280,13 +299,13 @@ export function attachSignaling(
         const seat = seated.get(socket.id);
         if (!seat) return reply(failure("not-joined"));
         seated.delete(socket.id);
-        socket.leave(seatRoom(seat.roomId, seat.role));
+        socket.leave(seatRoom(seat.roomId, seat.index));
         stopRenewal(socket.id);
         // Redis away: the seat stays bound to this connection until Redis is back, then it is
         // held as away and expires (server/redis_rooms.ts, repair).
         const left = await store.leave(socket.id, seat).catch(() => null);
-        if (left?.peerRole) {
-          toSeat(seat.roomId, left.peerRole).emit(
+        if (left?.peers.length) {
+          toSeats(seat.roomId, left.peers).emit(
             ServerEvent.peerLeft,
             { reason: "hang-up" } as PeerLeft,
           );
@@ -308,10 +327,10 @@ export function attachSignaling(
         // member so would make it drop a call whose media still flows peer to peer. Both
         // reconnect to the next server by themselves.
         if (reason === "server shutting down" || draining) return;
-        if (away?.peerRole) {
+        if (away?.peers.length) {
           // A closed page closes its socket; a network that vanished only stops answering pings.
           const silent = reason === "ping timeout";
-          toSeat(seat.roomId, away.peerRole).emit(
+          toSeats(seat.roomId, away.peers).emit(
             ServerEvent.peerAway,
             { reason: silent ? "lost" : "closed", graceMs: config.seatGraceMs } satisfies PeerAway,
           );

@@ -1,0 +1,76 @@
+/**
+ * Parley's connections to Redis: node-redis clients that fail fast while Redis is away, a time
+ * bound on every command, and the check that Redis will not evict what the seat rules keep.
+ *
+ * @module
+ */
+import { createClient, type RedisClientType } from "redis";
+import { log } from "./log.ts";
+
+/** A node-redis client, as `createClient` makes it. */
+export type RedisClient = RedisClientType;
+
+/** A Redis call slower than this is taken as Redis being away. */
+export const COMMAND_TIMEOUT_MS = 2000;
+
+/** Makes a node-redis client that fails fast while Redis is away and reconnects by itself. */
+export function redisClient(
+  url: string,
+  name: string,
+  options: { queueWhileAway?: boolean } = {},
+): RedisClient {
+  const client = createClient({
+    url,
+    // Commands fail at once while disconnected instead of piling up for later.
+    disableOfflineQueue: !options.queueWhileAway,
+    socket: {
+      connectTimeout: COMMAND_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+    },
+  });
+  let up = false;
+  client.on("ready", () => {
+    up = true;
+    log("info", "redis.ready", { client: name });
+  });
+  client.on("error", (error: Error) => {
+    // node-redis reports each failed reconnection; one line per outage is enough.
+    if (!up) return;
+    up = false;
+    log("warn", "redis.lost", { client: name, error: error.message });
+  });
+  return client as unknown as RedisClient;
+}
+
+/** `promise`, or a rejection when Redis takes longer than {@linkcode COMMAND_TIMEOUT_MS}. */
+export function timed<T>(promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("Redis did not answer in time")), COMMAND_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Why Redis's eviction policy puts seats at risk, or null when it does not (`noeviction`).
+ *
+ * Any other policy lets Redis delete keys when it is full: a room's hash among them (every room
+ * key has a time to live, so the `volatile-*` policies may take it too), and then a stranger
+ * joins into a seat someone holds. With `noeviction`, a full Redis refuses writes instead: joins
+ * are refused and `/readyz` says so, and nobody takes anyone's place.
+ */
+export function evictionProblem(info: { policy: string }): string | null {
+  // Refused even without a memory limit: one set later at run time would start evicting.
+  if (info.policy === "noeviction") return null;
+  return `Redis's maxmemory-policy is ${info.policy}: when full it would evict rooms and let a ` +
+    `stranger into someone's seat; set maxmemory-policy noeviction (redis.conf, or CONFIG SET)`;
+}
+
+/** Redis's memory settings, from `INFO memory` (readable where `CONFIG` is disabled). */
+export async function memoryInfo(
+  client: RedisClient,
+): Promise<{ policy: string; maxmemory: number }> {
+  const text = await timed(client.info("memory"));
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
+  return { policy: field("maxmemory_policy"), maxmemory: Number(field("maxmemory")) || 0 };
+}
