@@ -74,3 +74,35 @@ export async function memoryInfo(
   const field = (name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
   return { policy: field("maxmemory_policy"), maxmemory: Number(field("maxmemory")) || 0 };
 }
+
+/** Runs Lua scripts by their hash, loading each first (and again after a Redis restart). */
+export class ScriptRunner {
+  #client: RedisClient;
+  #shas = new Map<string, string>();
+
+  constructor(client: RedisClient) {
+    this.#client = client;
+  }
+
+  /** Forgets the loaded scripts (Redis may have restarted empty). */
+  reset(): void {
+    this.#shas.clear();
+  }
+
+  /** Runs `script` with `keys` and `args`, within {@linkcode COMMAND_TIMEOUT_MS}. */
+  async run(script: string, keys: string[], args: string[]): Promise<unknown> {
+    let sha = this.#shas.get(script);
+    if (!sha) {
+      sha = await timed(this.#client.scriptLoad(script));
+      this.#shas.set(script, sha);
+    }
+    const command = ["EVALSHA", sha, String(keys.length), ...keys, ...args];
+    try {
+      return await timed(this.#client.sendCommand(command));
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      this.#shas.delete(script);
+      return this.run(script, keys, args);
+    }
+  }
+}

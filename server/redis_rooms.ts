@@ -23,6 +23,7 @@ import {
   memoryInfo,
   type RedisClient,
   redisClient,
+  ScriptRunner,
   timed,
 } from "./redis_client.ts";
 import {
@@ -77,7 +78,7 @@ export class RedisRoomStore implements RoomStore {
   #client: RedisClient;
   #options: RedisRoomStoreOptions;
   #prefix: string;
-  #shas = new Map<string, string>();
+  #scripts: ScriptRunner;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When Redis last became reachable; dead instances are looked for a while after. */
   #readySince = Date.now();
@@ -92,10 +93,11 @@ export class RedisRoomStore implements RoomStore {
     this.#client = client;
     this.#options = options;
     this.#prefix = options.prefix ?? PREFIX;
+    this.#scripts = new ScriptRunner(client);
     client.on("ready", () => {
       this.#readySince = Date.now();
       this.#lastBeat = Date.now();
-      this.#shas.clear();
+      this.#scripts.reset();
       if (this.#everReady) this.#repair().catch(() => {});
       this.#everReady = true;
       this.beat().catch(() => {});
@@ -311,21 +313,9 @@ export class RedisRoomStore implements RoomStore {
     log("info", "redis.repaired", { restored, lost, released });
   }
 
-  /** Runs a script by its hash (loading it first, again after a Redis restart). */
-  async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
-    let sha = this.#shas.get(script);
-    if (!sha) {
-      sha = await timed(this.#client.scriptLoad(script));
-      this.#shas.set(script, sha);
-    }
-    const command = ["EVALSHA", sha, String(keys.length), ...keys, this.#settings(), ...args];
-    try {
-      return await timed(this.#client.sendCommand(command));
-    } catch (error) {
-      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
-      this.#shas.delete(script);
-      return this.#run(script, keys, args);
-    }
+  /** Runs a script with the settings as its first argument. */
+  #run(script: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.#scripts.run(script, keys, [this.#settings(), ...args]);
   }
 
   /** The scripts' first argument: the rules' numbers, defined in TypeScript once. */

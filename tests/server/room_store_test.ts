@@ -7,110 +7,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { SimulatedClock } from "xstate";
-import { MemoryRoomStore } from "../../server/memory_rooms.ts";
-import { redisClient, RedisRoomStore } from "../../server/redis_rooms.ts";
-import {
-  type RoomStore,
-  SEAT_RULES,
-  type SeatExpiry,
-  type StoreHooks,
-} from "../../server/room_store.ts";
-import { missing, redisUnavailable, startRedis } from "../helpers/redis.ts";
-import { randomToken } from "../../protocol/signaling.ts";
+import { type RoomStore, SEAT_RULES } from "../../server/room_store.ts";
+import { storeHarnesses } from "../helpers/room_stores.ts";
 
 const ROOM = "room-aaaaaaaaaaaa";
 const OTHER_ROOM = "room-bbbbbbbbbbbb";
-
-/** A store on simulated time, a second handle on the same rooms, and what they reported. */
-interface Harness {
-  store: RoomStore;
-  /** The same rooms seen from another instance (Redis), or the same store (memory). */
-  second: RoomStore;
-  /** Every expiry reported, by either handle. */
-  expired: SeatExpiry[];
-  /** Moves time on and lets the stores act on it. */
-  advance(ms: number): Promise<void>;
-  expiredRemembered(): Promise<number>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-interface HarnessOptions {
-  graceMs?: number;
-  expiredMemoryEntries?: number;
-}
-
-function memoryHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new SimulatedClock();
-  const expired: SeatExpiry[] = [];
-  const store = new MemoryRoomStore({
-    graceMs: options.graceMs ?? 60_000,
-    expiredMemoryEntries: options.expiredMemoryEntries,
-    onExpire: (expiry) => expired.push(expiry),
-    clock,
-  });
-  return Promise.resolve({
-    store,
-    second: store,
-    expired,
-    advance: (ms) => Promise.resolve(clock.increment(ms)),
-    expiredRemembered: () => Promise.resolve(store.expiredRemembered),
-    [Symbol.asyncDispose]: () => store.close(),
-  });
-}
-
-const skipRedis = missing(await redisUnavailable());
-const redis = skipRedis ? null : await startRedis();
-
-async function redisHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const time = { now: 1_000_000 };
-  const clock = { now: () => time.now };
-  const expired: SeatExpiry[] = [];
-  // A prefix of its own per test: the tests share one redis-server.
-  const prefix = `test-${randomToken(6)}:`;
-  const open = async (instance: string) => {
-    const client = redisClient(redis!.url, instance);
-    await client.connect();
-    const hooks: StoreHooks = {
-      onExpire: (expiry) => expired.push(expiry),
-      onPeerAway: () => {},
-      localSeats: () => [],
-      onSeatLost: () => {},
-    };
-    const store = new RedisRoomStore(client, {
-      ...hooks,
-      instance,
-      graceMs: options.graceMs ?? 60_000,
-      expiredMemoryEntries: options.expiredMemoryEntries,
-      clock,
-      prefix,
-    });
-    await store.beat();
-    return store;
-  };
-  const store = await open("one");
-  const second = await open("two");
-  return {
-    store,
-    second,
-    expired,
-    async advance(ms) {
-      time.now += ms;
-      await store.beat();
-      await second.beat();
-    },
-    expiredRemembered: () => store.expiredRemembered(),
-    async [Symbol.asyncDispose]() {
-      await store.close();
-      await second.close();
-    },
-  };
-}
-
-const STORES: { name: string; open: (options?: HarnessOptions) => Promise<Harness> }[] = [
-  { name: "memory", open: memoryHarness },
-  ...(skipRedis ? [] : [{ name: "redis", open: redisHarness }]),
-];
 
 async function seated(
   store: RoomStore,
@@ -133,7 +34,9 @@ async function refused(store: RoomStore, socketId: string, resume?: string, capa
 
 const FULL = { ok: false, reason: "room-full" };
 
-for (const { name, open } of STORES) {
+const { stores, redis } = await storeHarnesses();
+
+for (const { name, open } of stores) {
   const test = (title: string, fn: () => Promise<void>) =>
     Deno.test({
       name: `${name} store: ${title}`,
@@ -392,7 +295,6 @@ for (const { name, open } of STORES) {
 }
 
 if (redis) {
-  globalThis.addEventListener("unload", () => void redis.stop());
   Deno.test({
     name: "room store tests stop their redis-server",
     // Last in the file: the Redis harnesses above are done.
