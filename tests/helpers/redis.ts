@@ -36,13 +36,16 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts redis-server on a free port of 127.0.0.1. */
-export async function startRedis(): Promise<Redis> {
+/** Starts redis-server on a free port of 127.0.0.1, with `args` added (`["--maxmemory", "2mb"]`). */
+export async function startRedis(args: string[] = []): Promise<Redis> {
   const port = freePort();
   let child: Deno.ChildProcess | null = null;
   const start = async () => {
     child = new Deno.Command("redis-server", {
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      args: [
+        ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        ...args,
+      ],
       stdin: "null",
       stdout: "null",
       stderr: "null",
