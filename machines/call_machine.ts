@@ -36,6 +36,7 @@ export const callMachine = callSetup.createMachine({
     lobbyIceServers: null,
     hideAddress: false,
     autoJoin: false,
+    warm: null,
   }),
   initial: "idle",
   states: {
@@ -129,6 +130,7 @@ export const callMachine = callSetup.createMachine({
               },
               always: { guard: "autoJoin", target: "#inCall" },
               on: {
+                "warm.made": { actions: assign({ warm: ({ event }) => event.warm }) },
                 "user.join": "#inCall",
                 "user.toggleHideAddress": {
                   guard: "relayAvailable",
@@ -148,6 +150,7 @@ export const callMachine = callSetup.createMachine({
               roomId: context.roomId,
               stream: context.stream,
               relayOnly: context.hideAddress,
+              warm: context.warm,
             }),
             onDone: "#call.ended",
           },

@@ -123,6 +123,8 @@ export interface SignalingInput {
   roomId: string;
   /** The person hides their address: never send an offer made before joining. */
   relayOnly?: boolean;
+  /** The connection made on the pre-join screen, whose offer the first join may carry. */
+  warm?: WarmPeerLike | null;
 }
 
 /** What the `signaling` actor reports. */
@@ -176,6 +178,8 @@ export interface SessionInput {
   stream: StreamLike | null;
   /** The person chose to hide their network address: relayed candidates only. */
   relayOnly?: boolean;
+  /** The connection made on the pre-join screen (`warmPeer`), for the join and the call. */
+  warm?: WarmPeerLike | null;
 }
 
 /** What the call machine tells a session. */
@@ -218,6 +222,8 @@ export interface PeerInput {
   initiator: boolean;
   /** The first offer went out with the join: take the connection that made it (`warmPeer`). */
   offered?: boolean;
+  /** A connection made ahead (`warmPeer`), adopted when it fits; else one is made. */
+  warm?: WarmPeerLike | null;
 }
 
 /**
@@ -226,9 +232,25 @@ export interface PeerInput {
  * fits. `offer`: make the first offer at once, for the join to carry (its ICE servers carry no
  * credentials, so they are the ones the seat will bring).
  */
-export interface WarmPeerInput extends PeerInput {
+export interface WarmPeerInput extends Omit<PeerInput, "offered" | "warm"> {
   offer: boolean;
 }
+
+/**
+ * A peer connection made ahead, as the machines hand it on: the `warmPeer` actor that made it
+ * reports it (`warm.made`); the machines pass it to the signaling actor (whose first join may
+ * carry its offer) and to the next negotiation's `peerConnection` (which adopts it when it fits,
+ * once). They only carry it: what it holds is the browser's business.
+ */
+export interface WarmPeerLike {
+  /** The offer for the join to carry, if it has one (waiting a moment for one being made). */
+  offerForJoin(): Promise<Description | null>;
+  /** Lets the connection go, unless it was adopted (nobody took the offer it sent). */
+  discard(): void;
+}
+
+/** What the `warmPeer` actor reports: the connection it made, to be handed on. */
+export type WarmPeerEvent = { type: "warm.made"; warm: WarmPeerLike };
 
 /**
  * A data channel as the machines see it (an `RTCDataChannel` fits): they only hand it to the
@@ -299,6 +321,7 @@ export type CallEvent =
   | ShareEvent
   | MediaEvent
   | LobbyEvent
+  | WarmPeerEvent
   | SessionReport;
 
 /** What the call machine remembers; everything else is its state or its children's. */
@@ -324,6 +347,8 @@ export interface CallContext {
   hideAddress: boolean;
   /** Join as soon as the camera is ready (Rejoin after leaving: no second press). */
   autoJoin: boolean;
+  /** The connection the pre-join screen made ahead (`warmPeer`), handed to the session. */
+  warm: WarmPeerLike | null;
 }
 
 /** Input when the machine starts. */

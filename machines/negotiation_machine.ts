@@ -31,6 +31,7 @@ import type {
   PeerInput,
   StreamLike,
   TrackLike,
+  WarmPeerLike,
 } from "./call_types.ts";
 import { linkMachine, type LinkReport } from "./link_machine.ts";
 
@@ -48,6 +49,8 @@ export interface NegotiationInput {
   stream: StreamLike | null;
   /** Whether the other person is away from the server as this connection starts. */
   peerAway?: boolean;
+  /** A connection made ahead, which the peer connection adopts when it fits. */
+  warm?: WarmPeerLike | null;
 }
 
 /** What the session machine tells (or forwards to) a negotiation. */
@@ -84,6 +87,7 @@ interface NegotiationContext {
   /** The call's data channels, for the page to speak over. */
   channels: PeerChannels | null;
   peerAway: boolean;
+  warm: WarmPeerLike | null;
 }
 
 function description(event: NegotiationEvent, type: Description["type"]): Description | null {
@@ -160,6 +164,7 @@ export const negotiationMachine = setup({
     remoteStream: null,
     channels: null,
     peerAway: input.peerAway ?? false,
+    warm: input.warm ?? null,
   }),
   invoke: [
     {
@@ -171,6 +176,7 @@ export const negotiationMachine = setup({
         stream: context.stream,
         initiator: context.initiator,
         offered: context.offered,
+        warm: context.warm,
       }),
     },
     { id: "link", src: "link", input: ({ context }) => ({ peerAway: context.peerAway }) },

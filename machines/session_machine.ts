@@ -39,11 +39,16 @@ export const sessionMachine = sessionSetup.createMachine({
     attempts: 0,
     jitter: 1,
     connectionFailure: null,
+    warm: input.warm ?? null,
   }),
   invoke: {
     id: "signaling",
     src: "signaling",
-    input: ({ context }) => ({ roomId: context.roomId, relayOnly: context.relayOnly }),
+    input: ({ context }) => ({
+      roomId: context.roomId,
+      relayOnly: context.relayOnly,
+      warm: context.warm,
+    }),
   },
   initial: "active",
   states: {
@@ -121,6 +126,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 }),
               },
               on: {
+                "warm.made": { actions: assign({ warm: ({ event }) => event.warm }) },
                 "peer.joined": {
                   target: "talking",
                   actions: { type: "meetPeer", params: "answering" },
@@ -147,6 +153,7 @@ export const sessionMachine = sessionSetup.createMachine({
                   initiator: context.initiator,
                   offered: context.offered,
                   stream: context.stream,
+                  warm: context.warm,
                 }),
               },
               on: {

@@ -25,7 +25,9 @@ import type {
   SignalingEvent,
   SignalingInput,
   StreamLike,
+  WarmPeerEvent,
   WarmPeerInput,
+  WarmPeerLike,
 } from "./call_types.ts";
 import {
   type NegotiationCommand,
@@ -37,7 +39,7 @@ import {
 export const ATTEMPTS_BEFORE_UNREACHABLE = 3;
 
 /** Every event the session machine handles. */
-export type SessionEvent = SessionCommand | SignalingEvent | NegotiationReport;
+export type SessionEvent = SessionCommand | SignalingEvent | NegotiationReport | WarmPeerEvent;
 
 interface SessionContext {
   roomId: string;
@@ -62,6 +64,8 @@ interface SessionContext {
   jitter: number;
   /** Why the browsers could not connect, while the room says so. */
   connectionFailure: ConnectionFailure | null;
+  /** The newest connection made ahead, for the next negotiation to adopt if it fits. */
+  warm: WarmPeerLike | null;
 }
 
 function joinedInfo(event: SessionEvent): Joined | null {

@@ -2,7 +2,8 @@
  * The browser's `peerConnection` actor: one RTCPeerConnection for the life of one negotiation
  * (`machines/negotiation_machine.ts`). It runs the machine's commands one at a time, in order,
  * and reports what the connection does; the machine decides when to offer, answer, roll back or
- * restart. It adopts the connection made ahead of time (`warm_peer.ts`) when that one fits.
+ * restart. It adopts the connection made ahead of time (`warm_peer.ts`), which the machines hand it
+ * in its input, when that one fits.
  *
  * @module
  */
@@ -11,10 +12,10 @@ import type { PeerCommand, PeerEvent, PeerInput } from "../../machines/call_type
 import type { Candidate } from "../../protocol/signaling.ts";
 import {
   addTransceivers,
-  adoptWarm,
   type CallChannels,
   openChannels,
   START_SCALE_DOWN,
+  type WarmPeer,
 } from "./warm_peer.ts";
 
 /** How long after connecting the video goes from half to full resolution. */
@@ -24,7 +25,7 @@ const FULL_RESOLUTION_AFTER_MS = 2000;
 export const peerConnection = fromCallback<PeerCommand, PeerInput>(
   ({ input, sendBack, receive }) => {
     const send = (event: PeerEvent) => sendBack(event);
-    const adopted = adoptWarm(input);
+    const adopted = (input.warm as WarmPeer | null | undefined)?.adopt(input) ?? null;
     const pc = adopted?.pc ?? new RTCPeerConnection({
       iceServers: input.iceServers,
       iceTransportPolicy: input.iceTransportPolicy,

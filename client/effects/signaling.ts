@@ -29,7 +29,6 @@ import {
   type SignalMessage,
 } from "../../protocol/signaling.ts";
 import { seatToken } from "./seat_token.ts";
-import { discardWarm, offerForJoin } from "./warm_peer.ts";
 import {
   acquireSocket,
   CONNECT_TIMEOUT_MS as ATTEMPT_TIMEOUT_MS,
@@ -79,7 +78,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
 
     const join = async () => {
       // The first join carries the offer made on the pre-join screen, if there is one.
-      const offer = joinedOnce || input.relayOnly ? null : await offerForJoin();
+      const offer = joinedOnce || input.relayOnly ? null : await input.warm?.offerForJoin() ?? null;
       if (stopped || !socket.connected) return;
       const resume = seat.take();
       socket.timeout(ATTEMPT_TIMEOUT_MS).emit(
@@ -96,7 +95,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
             return send({ type: "signal.connectFailed", jitter: jitter() });
           }
           // Nobody took the offer: the connection that made it is of no more use.
-          if (offer && !(ack.ok && ack.peer)) discardWarm();
+          if (offer && !(ack.ok && ack.peer)) input.warm?.discard();
           if (!ack.ok) return send({ type: "signal.rejected", error: ack.error });
           seat.keep(ack.resume);
           const { ok: _, ...joined } = ack;
@@ -181,7 +180,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
       globalThis.removeEventListener("online", networkBack);
       globalThis.removeEventListener("pagehide", leaveSeatBehind);
       stopListening();
-      discardWarm();
+      input.warm?.discard();
       // A seat still held belongs to this call: its connection goes with it.
       releaseSocket(socket, { reusable: !inRoom && (left || !joinedOnce) });
     };

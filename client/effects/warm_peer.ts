@@ -5,13 +5,20 @@
  * connection for whoever comes is made. The next negotiation's `peerConnection` actor
  * (`peer_connection.ts`) adopts it when it fits, or makes its own.
  *
- * There is at most one, held here between the `warmPeer` actor that makes it and the actor that
- * adopts it: the `warmPeer` actor stops just before the negotiation starts.
+ * The `warmPeer` actor makes it and reports it to the machine that invoked it (`warm.made`); the
+ * machines hand it on, in their context and their children's input, to the signaling actor (the
+ * join) and to the next negotiation's peer connection, which adopts it once. The maker stops just
+ * before the negotiation starts, so an unadopted connection closes itself a little later.
  *
  * @module
  */
-import { fromCallback } from "xstate";
-import type { PeerInput, WarmPeerInput } from "../../machines/call_types.ts";
+import { type EventObject, fromCallback } from "xstate";
+import type {
+  PeerInput,
+  WarmPeerEvent,
+  WarmPeerInput,
+  WarmPeerLike,
+} from "../../machines/call_types.ts";
 import type { Candidate, Description } from "../../protocol/signaling.ts";
 
 /** The call's data channels, negotiated (fixed ids on both sides). */
@@ -29,20 +36,6 @@ export interface Adopted {
   /** It has transceivers but no offer yet, so its `negotiationneeded` went unheard. */
   needsOffer: boolean;
 }
-
-interface Warm {
-  pc: RTCPeerConnection;
-  input: WarmPeerInput;
-  channels: CallChannels | null;
-  candidates: Candidate[];
-  /** The SDP the join carried, once it did. */
-  sentSdp: string | null;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** Settles once the offer is made (or could not be). */
-  offerMade: Promise<void>;
-}
-
-let warm: Warm | null = null;
 
 /** How long a connection nobody adopted is kept after its maker stopped. */
 const UNCLAIMED_MS = 2000;
@@ -87,124 +80,128 @@ function configKey(input: Pick<PeerInput, "iceServers" | "iceTransportPolicy">):
   return JSON.stringify([input.iceServers, input.iceTransportPolicy]);
 }
 
-/** Closes the connection held, unless it was adopted. */
-export function discardWarm(): void {
-  if (!warm) return;
-  clearTimeout(warm.timer);
-  warm.pc.close();
-  warm = null;
-}
+/** A connection made ahead: what the machines carry, and what `peerConnection` adopts. */
+export class WarmPeer implements WarmPeerLike {
+  readonly pc: RTCPeerConnection;
+  readonly channels: CallChannels | null = null;
+  /** Candidates gathered after the offer was made. */
+  readonly #candidates: Candidate[] = [];
+  /** The SDP the join carried, once it did. */
+  #sentSdp: string | null = null;
+  /** Adopted, or let go: either way no longer this handle's to give. */
+  #gone = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles once the offer is made (or could not be). */
+  #offerMade: Promise<void> = Promise.resolve();
 
-function discardLater(ms: number): void {
-  if (!warm) return;
-  clearTimeout(warm.timer);
-  const mine = warm;
-  warm.timer = setTimeout(() => warm === mine && discardWarm(), ms);
-}
-
-/** Makes the connection `input` describes, replacing any held. */
-function makeWarm(input: WarmPeerInput): void {
-  discardWarm();
-  const pc = new RTCPeerConnection({
-    iceServers: input.iceServers,
-    iceTransportPolicy: input.iceTransportPolicy,
-  });
-  const made: Warm = {
-    pc,
-    input,
-    channels: null,
-    candidates: [],
-    sentSdp: null,
-    timer: undefined,
-    offerMade: Promise.resolve(),
-  };
-  warm = made;
-  // The answering side's channels come with the offer it takes; made now, they would need an
-  // offer of their own.
-  if (!input.initiator) return;
-  made.channels = openChannels(pc);
-  addTransceivers(pc, input.stream as MediaStream | null);
-  if (!input.offer) return;
-  pc.onicecandidate = ({ candidate }) => {
-    if (!candidate?.candidate) return;
-    const { sdpMid, sdpMLineIndex, usernameFragment } = candidate;
-    made.candidates.push({
-      candidate: candidate.candidate,
-      sdpMid,
-      sdpMLineIndex,
-      usernameFragment,
-    });
-  };
-  made.offerMade = pc.setLocalDescription().catch(() => {
-    if (warm === made) discardWarm();
-  });
-}
-
-/**
- * The offer for the join to carry, if there is one (waiting a moment for one being made): from
- * then on the connection is kept for the negotiation that follows a successful join (or
- * discarded by `discardWarm`).
- */
-export async function offerForJoin(): Promise<Description | null> {
-  const held = warm;
-  if (!held?.input.offer) return null;
-  await Promise.race([held.offerMade, new Promise((r) => setTimeout(r, OFFER_WAIT_MS))]);
-  const description = held.pc.localDescription;
-  if (warm !== held || description?.type !== "offer") return null;
-  held.sentSdp = description.sdp;
-  discardLater(SENT_UNCLAIMED_MS);
-  return { type: "offer", sdp: description.sdp };
-}
-
-/**
- * The connection held, if it fits `input`: the same role, and the offer sent with the join
- * exactly when `input.offered` says so. Anything else is discarded, and the caller makes its own.
- */
-export function adoptWarm(input: PeerInput): Adopted | null {
-  const held = warm;
-  if (!held) return null;
-  clearTimeout(held.timer);
-  warm = null;
-  const sent = held.sentSdp !== null;
-  const fits = held.input.initiator === input.initiator && sent === (input.offered ?? false) &&
-    // An offer made but not sent is of no use: its candidates may be ones the person hides.
-    (sent || !held.input.offer);
-  if (!fits || !(reconfigure(held, input) || sent)) {
-    held.pc.close();
-    return null;
-  }
-  return {
-    pc: held.pc,
-    channels: held.channels,
-    candidates: held.candidates.filter((c) => !held.sentSdp?.includes(c.candidate)),
-    needsOffer: held.input.initiator && !sent,
-  };
-}
-
-/**
- * Gives the connection the ICE servers of `input` (a seat's TURN credentials) where they differ
- * from those it was made with; false if the browser would not.
- */
-function reconfigure({ pc, input: made }: Warm, input: PeerInput): boolean {
-  if (configKey(made) === configKey(input)) return true;
-  try {
-    pc.setConfiguration({
-      ...pc.getConfiguration(),
+  constructor(readonly input: WarmPeerInput) {
+    this.pc = new RTCPeerConnection({
       iceServers: input.iceServers,
       iceTransportPolicy: input.iceTransportPolicy,
     });
-    return true;
-  } catch {
-    return false;
+    // The answering side's channels come with the offer it takes; made now, they would need an
+    // offer of their own.
+    if (!input.initiator) return;
+    this.channels = openChannels(this.pc);
+    addTransceivers(this.pc, input.stream as MediaStream | null);
+    if (!input.offer) return;
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (!candidate?.candidate) return;
+      const { sdpMid, sdpMLineIndex, usernameFragment } = candidate;
+      this.#candidates.push({
+        candidate: candidate.candidate,
+        sdpMid,
+        sdpMLineIndex,
+        usernameFragment,
+      });
+    };
+    this.#offerMade = this.pc.setLocalDescription().catch(() => this.discard());
+  }
+
+  /**
+   * The offer for the join to carry, if there is one (waiting a moment for one being made): from
+   * then on the connection is kept for the negotiation that follows a successful join (or
+   * discarded).
+   */
+  async offerForJoin(): Promise<Description | null> {
+    if (this.#gone || !this.input.offer) return null;
+    await Promise.race([this.#offerMade, new Promise((r) => setTimeout(r, OFFER_WAIT_MS))]);
+    const description = this.pc.localDescription;
+    if (this.#gone || description?.type !== "offer") return null;
+    this.#sentSdp = description.sdp;
+    this.#discardLater(SENT_UNCLAIMED_MS);
+    return { type: "offer", sdp: description.sdp };
+  }
+
+  /**
+   * The connection, if it fits `input`: the same role, and the offer sent with the join exactly
+   * when `input.offered` says so. Anything else is let go, and the caller makes its own. Once.
+   */
+  adopt(input: PeerInput): Adopted | null {
+    if (this.#gone) return null;
+    this.#gone = true;
+    clearTimeout(this.#timer);
+    const sent = this.#sentSdp !== null;
+    const fits = this.input.initiator === input.initiator && sent === (input.offered ?? false) &&
+      // An offer made but not sent is of no use: its candidates may be ones the person hides.
+      (sent || !this.input.offer);
+    if (!fits || !(this.#reconfigure(input) || sent)) {
+      this.pc.close();
+      return null;
+    }
+    return {
+      pc: this.pc,
+      channels: this.channels,
+      candidates: this.#candidates.filter((c) => !this.#sentSdp?.includes(c.candidate)),
+      needsOffer: this.input.initiator && !sent,
+    };
+  }
+
+  /** Closes the connection, unless it was adopted. */
+  discard(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    clearTimeout(this.#timer);
+    this.pc.close();
+  }
+
+  /** Its maker stopped: kept a moment for whoever adopts it (longer once its offer went out). */
+  released(): void {
+    if (this.#sentSdp === null) this.#discardLater(UNCLAIMED_MS);
+  }
+
+  #discardLater(ms: number): void {
+    if (this.#gone) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.discard(), ms);
+  }
+
+  /**
+   * Gives the connection the ICE servers of `input` (a seat's TURN credentials) where they differ
+   * from those it was made with; false if the browser would not.
+   */
+  #reconfigure(input: PeerInput): boolean {
+    if (configKey(this.input) === configKey(input)) return true;
+    try {
+      this.pc.setConfiguration({
+        ...this.pc.getConfiguration(),
+        iceServers: input.iceServers,
+        iceTransportPolicy: input.iceTransportPolicy,
+      });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
-/** The `warmPeer` actor the browser provides: makes the connection, lets it go when stopped. */
-export const warmPeer = fromCallback<{ type: string }, WarmPeerInput>(({ input }) => {
+/**
+ * The `warmPeer` actor the browser provides: makes the connection and reports it (`warm.made`)
+ * for the machines to hand on; when stopped, keeps it a moment for whoever adopts it.
+ */
+export const warmPeer = fromCallback<EventObject, WarmPeerInput>(({ input, sendBack }) => {
   if (typeof RTCPeerConnection !== "function") return;
-  makeWarm(input);
-  const mine = warm;
-  return () => {
-    if (warm === mine && warm?.sentSdp === null) discardLater(UNCLAIMED_MS);
-  };
+  const warm = new WarmPeer(input);
+  sendBack({ type: "warm.made", warm } satisfies WarmPeerEvent);
+  return () => warm.released();
 });

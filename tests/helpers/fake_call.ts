@@ -26,6 +26,7 @@ import type {
   StreamLike,
   TrackLike,
   WarmPeerInput,
+  WarmPeerLike,
 } from "../../machines/call_types.ts";
 import type { Description, Joined, Role, SignalMessage } from "../../protocol/signaling.ts";
 import { type CallView, callView } from "../../client/page/call_view.ts";
@@ -303,8 +304,11 @@ export interface FakeCall {
   peers: FakePeerConnection[];
   /** Every screen share, newest last. */
   shares: FakeScreenShare[];
-  /** Every peer connection made ahead (`warmPeer`), newest last. */
-  warmed: { input: WarmPeerInput; stopped: boolean }[];
+  /**
+   * Every peer connection made ahead (`warmPeer`), newest last: what it was made for, the handle
+   * it reported to the machines (`warm.made`), and whether its maker stopped.
+   */
+  warmed: { input: WarmPeerInput; handle: WarmPeerLike; stopped: boolean }[];
   /** The newest signaling connection. */
   readonly socket: FakeSignalingConnection;
   /** The newest peer connection. */
@@ -361,9 +365,14 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
         connection.stopped = true;
       };
     }),
-    warmPeer: fromCallback<EventObject, WarmPeerInput>(({ input }) => {
-      const made = { input, stopped: false };
+    warmPeer: fromCallback<EventObject, WarmPeerInput>(({ input, sendBack }) => {
+      const handle: WarmPeerLike = {
+        offerForJoin: () => Promise.resolve(null),
+        discard: () => {},
+      };
+      const made = { input, handle, stopped: false };
       warmed.push(made);
+      sendBack({ type: "warm.made", warm: handle });
       return () => void (made.stopped = true);
     }),
     peerConnection: fromCallback<PeerCommand, PeerInput>(({ input, sendBack, receive }) => {

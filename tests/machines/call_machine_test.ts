@@ -142,6 +142,10 @@ Deno.test("the newcomer's offer, made before Join, goes with the join: one offer
   await settle();
   assert.equal(a.warmed[1].stopped, true, "the waiting side's made-ahead one goes to the call");
   assert.equal(b.pc.input.offered, true);
+  // Handed over through the machines: the join got the pre-join one, each call its side's.
+  assert.equal(b.socket.input.warm, b.warmed[0].handle, "B's join may carry its offer");
+  assert.equal(b.pc.input.warm, b.warmed[0].handle, "B's call adopts what B made ahead");
+  assert.equal(a.pc.input.warm, a.warmed[1].handle, "A's call adopts what A made waiting");
   await room.pump();
   assert.deepEqual(b.pc.commands.filter((c) => c === "offer"), [], "no second offer");
   assert.deepEqual(room.relayed.map(({ from, message }) => [from, kindOf(message)]), [
