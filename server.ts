@@ -1,11 +1,11 @@
 /**
  * Parley's server: one process, one port, serving the app and relaying signaling.
  *
- * `deno task start` runs this with network, environment and read access only (plus the list of
- * network interfaces, for the startup line, and `prlimit`, to read the open-file limit); with
- * `TLS_CERT_FILE` and `TLS_KEY_FILE` the same port serves HTTPS and WSS. It
- * serves the site `deno task build` wrote into dist/ and refuses to start, saying what to run,
- * when that is missing or stale. Configuration in docs/configuration.md.
+ * `deno task start` (server/start.ts) runs this with network, environment and read access only
+ * (plus the list of network interfaces, for the startup lines, and `prlimit`, to read the
+ * open-file limit); with `TLS_CERT_FILE` and `TLS_KEY_FILE` the same port serves HTTPS and WSS. It
+ * serves the site the build wrote into dist/ and refuses to start, saying what to run, when that
+ * is missing or stale. Configuration in docs/configuration.md.
  *
  * @module
  */

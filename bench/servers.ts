@@ -2,7 +2,7 @@
  * The servers the benchmark compares, started as child processes on free loopback ports through
  * the tests' process helper:
  *
- * - Parley exactly as `deno task start` runs it (`tests/helpers/server.ts`, flags from deno.json);
+ * - Parley exactly as `deno task start` runs it (`tests/helpers/server.ts`, flags from server/start.ts);
  * - the tutorial's server, `node server.js` in bench/tutorial (npm packages installed on first use);
  * - the bare relay, `deno run bench/bare_relay.ts`.
  *

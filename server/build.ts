@@ -17,7 +17,9 @@ import {
   ENCODING_SUFFIX,
   type Manifest,
   MANIFEST_FILE,
+  readManifest,
   ROOT_DIR,
+  SiteNotBuilt,
   sourceHash,
 } from "./site.ts";
 
@@ -268,14 +270,45 @@ function file(body: Uint8Array<ArrayBuffer>, path: string, immutable: boolean): 
   return { body, type, immutable, encoded };
 }
 
+/**
+ * Why dist/ must be built for `dev`, or null when it is current (`--if-stale`, what
+ * `deno task start` runs before serving).
+ */
+export async function staleReason(
+  options: { dev: boolean; root?: string },
+): Promise<string | null> {
+  const root = options.root ?? ROOT_DIR;
+  try {
+    await readManifest({ dev: options.dev, dir: `${root}${DIST}/`, root });
+    return null;
+  } catch (error) {
+    if (error instanceof SiteNotBuilt) return error.reason;
+    throw error;
+  }
+}
+
 if (import.meta.main) {
   const dev = Deno.args.includes("--dev");
-  const site = await buildSite({ dev });
-  await writeSite(site);
-  const names = Object.keys(site.manifest.files).filter((p) => site.manifest.files[p].immutable);
+  const reason = Deno.args.includes("--if-stale") ? await staleReason({ dev }) : "asked";
+  if (reason === null) Deno.exit(0);
+  const started = performance.now();
+  try {
+    const site = await buildSite({ dev });
+    await writeSite(site);
+  } catch (error) {
+    // One line, no stack: a read-only project folder is the likely cause, and the fix is known.
+    const what = error instanceof Error ? error.message : String(error);
+    const readOnly = error instanceof Deno.errors.PermissionDenied ||
+      /read-only|EROFS/i.test(what);
+    console.error(
+      `Parley: could not build the client into ${DIST}/ (${what})` +
+        (readOnly ? ": build where the project can be written, then use `deno task serve`" : ""),
+    );
+    Deno.exit(1);
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
-    `Parley: built ${DIST}/${dev ? " for development (with source maps)" : ""}: ${
-      names.map((p) => p.slice(1)).join(", ")
-    }`,
+    `Parley: built the client into ${DIST}/${dev ? " for development (with source maps)" : ""}` +
+      ` in ${seconds} s${reason === "asked" ? "" : ` (${reason})`}`,
   );
 }

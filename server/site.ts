@@ -30,8 +30,8 @@ export const SOURCES: readonly string[] = [
   "protocol",
   "static",
   "server/build.ts",
-  "deno.json",
-  "deno.lock",
+  "deno.app.json",
+  "deno.app.lock",
 ];
 
 /** Content encodings the build precompresses into, best first. */
@@ -78,6 +78,13 @@ export interface Site {
 /** dist/ is missing, incomplete, stale or built for the other mode; the message says what to run. */
 export class SiteNotBuilt extends Error {
   override name = "SiteNotBuilt";
+  /** What is wrong with dist/, without what to run (e.g. `older than its sources`). */
+  readonly reason: string;
+
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 /** Options for {@linkcode loadSite}. */
@@ -96,28 +103,8 @@ export interface LoadSiteOptions {
  */
 export async function loadSite(options: LoadSiteOptions): Promise<Site> {
   const dir = options.dir ?? DIST_DIR;
+  const manifest = await readManifest(options);
   const build = options.dev ? "deno task dev" : "deno task build";
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await Deno.readTextFile(`${dir}${MANIFEST_FILE}`));
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new SiteNotBuilt(
-      `the client is not built (no ${DIST}/${MANIFEST_FILE}): run \`${build}\``,
-    );
-  }
-  if (manifest.dev !== options.dev) {
-    throw new SiteNotBuilt(
-      manifest.dev
-        ? `${DIST}/ holds a development build (with source maps): run \`deno task build\``
-        : `${DIST}/ holds a production build: start with \`deno task dev\` to build for development`,
-    );
-  }
-  if (manifest.sources !== await sourceHash(options.root ?? ROOT_DIR)) {
-    throw new SiteNotBuilt(
-      `the client bundle in ${DIST}/ is older than its sources: run \`${build}\``,
-    );
-  }
   const files = new Map<string, Asset>();
   for (const [path, entry] of Object.entries(manifest.files)) {
     try {
@@ -130,10 +117,53 @@ export async function loadSite(options: LoadSiteOptions): Promise<Site> {
       files.set(path, { ...entry, body: await Deno.readFile(`${dir}${path.slice(1)}`), encoded });
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      throw new SiteNotBuilt(`${DIST}/ is incomplete (${path} is missing): run \`${build}\``);
+      throw new SiteNotBuilt(
+        `incomplete: ${path} is missing`,
+        `${DIST}/ is incomplete (${path} is missing): run \`${build}\``,
+      );
     }
   }
   return { dev: manifest.dev, files };
+}
+
+/**
+ * The manifest of the built site when it is current: built for this mode from the sources as they
+ * are now. Throws {@linkcode SiteNotBuilt} otherwise.
+ */
+export async function readManifest(options: LoadSiteOptions): Promise<Manifest> {
+  const dir = options.dir ?? DIST_DIR;
+  const build = options.dev ? "deno task dev" : "deno task build";
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(`${dir}${MANIFEST_FILE}`));
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new SiteNotBuilt(
+        `${DIST}/${MANIFEST_FILE} is unreadable`,
+        `${DIST}/${MANIFEST_FILE} is unreadable: run \`${build}\``,
+      );
+    }
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new SiteNotBuilt(
+      `no ${DIST}/${MANIFEST_FILE} yet`,
+      `the client is not built (no ${DIST}/${MANIFEST_FILE}): run \`${build}\``,
+    );
+  }
+  if (manifest.dev !== options.dev) {
+    throw new SiteNotBuilt(
+      manifest.dev ? "it holds a development build" : "it holds a production build",
+      manifest.dev
+        ? `${DIST}/ holds a development build (with source maps): run \`deno task build\``
+        : `${DIST}/ holds a production build: start with \`deno task dev\` to build for development`,
+    );
+  }
+  if (manifest.sources !== await sourceHash(options.root ?? ROOT_DIR)) {
+    throw new SiteNotBuilt(
+      "its sources changed",
+      `the client bundle in ${DIST}/ is older than its sources: run \`${build}\``,
+    );
+  }
+  return manifest;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Test helpers: the real Parley server as a subprocess, and real Socket.IO clients talking to it.
  *
- * The server runs exactly as `deno task start` runs it (same permission flags, read from
- * deno.json), so tests see what users see: the check of the built site, the config parsing, the
+ * The server runs exactly as `deno task start` runs it (the same permission flags, from
+ * server/start.ts), so tests see what users see: the check of the built site, the config parsing, the
  * listen line. Like a deployment, it needs `deno task build` first: `deno task test` runs it, and
  * a test file run on its own builds once when dist/ is missing or stale.
  *
@@ -11,6 +11,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { fileURLToPath } from "node:url";
 import { loadSite, SiteNotBuilt } from "../../server/site.ts";
+import { serverArgs } from "../../server/start.ts";
 import { type ServerProcess, type SpawnResult, spawnServer } from "./process.ts";
 
 /** The repository root (where deno.json and server.ts live). */
@@ -76,21 +77,12 @@ export interface StartServerOptions {
 export type RunningServer = ServerProcess;
 
 /**
- * The `deno run` arguments of the `start` task (`deno run <flags> server.ts`), so tests run the
- * server with exactly the permissions users give it. Before the first start, `deno task build`
- * runs (once per test process) when the built site is missing or stale, as a developer would.
+ * The `deno` arguments the start task runs the server with (`serverArgs` of server/start.ts, for
+ * the certificate files in `env`), so tests run the server with exactly the permissions users give
+ * it. Before the first start, `deno task build` runs (once per test process) when the built site
+ * is missing or stale, as `deno task start` would.
  */
-async function startTaskArgs(): Promise<string[]> {
-  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT_DIR}deno.json`));
-  const steps = String(denoJson.tasks.start).split("&&").map((step) => step.trim().split(/\s+/));
-  const run = steps.at(-1)!;
-  if (run[0] !== "deno" || run[1] !== "run") {
-    throw new Error(`unexpected start task in deno.json: ${denoJson.tasks.start}`);
-  }
-  for (const step of steps.slice(0, -1)) {
-    if (step[0] !== "deno") throw new Error(`unexpected start step: ${step.join(" ")}`);
-    await runOnce(step.slice(1));
-  }
+async function startTaskArgs(env: Record<string, string>): Promise<string[]> {
   await runOnce(["task", "build"], async () => {
     try {
       await loadSite({ dev: false });
@@ -100,7 +92,7 @@ async function startTaskArgs(): Promise<string[]> {
       throw error;
     }
   });
-  return run.slice(1);
+  return serverArgs((name) => env[name]);
 }
 
 const preparations = new Map<string, Promise<void>>();
@@ -138,10 +130,9 @@ function runOnce(args: string[], needed = () => Promise.resolve(true)): Promise<
  * few seconds, so stop-then-restart on the same port works.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const args = await startTaskArgs();
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (let attempt = 1;; attempt++) {
-    const result = await spawnOnce(args, options, deadline);
+    const result = await spawnOnce(options, deadline);
     if (result.ok) return result.server;
     const retryable = options.port !== undefined && options.port !== 0 &&
       /AddrInUse|EADDRINUSE|address already in use/i.test(result.output) &&
@@ -155,8 +146,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
 }
 
-function spawnOnce(
-  args: string[],
+async function spawnOnce(
   options: StartServerOptions,
   deadline: number,
 ): Promise<SpawnResult> {
@@ -166,6 +156,7 @@ function spawnOnce(
     PORT: String(options.port ?? 0),
     HOST: options.host ?? "127.0.0.1",
   });
+  const args = await startTaskArgs(env);
 
   // With a file limit, bash sets it and then becomes deno (exec): same pid, same signals; in a
   // network namespace, `ip netns exec` execs the command likewise.

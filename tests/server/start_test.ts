@@ -1,11 +1,16 @@
 /**
- * `deno task start` on a copy of the project: without a build it refuses in one line that says
- * what to run; after `deno task build` it serves and writes nothing into the project.
+ * The two commands on a copy of the project as a fresh clone has it (no node_modules, no dist/):
+ * `deno task start` alone fetches the packages the server and the build use (never the tests'),
+ * builds the client, and serves, in a handful of lines; it builds again when a source changed. The
+ * read-only path: `deno task serve` refuses a stale build in one line, and once `deno task build`
+ * ran it serves without writing anything, even with the project folder mounted read-only.
  */
 import assert from "node:assert/strict";
+import { type Child, spawnChild } from "../helpers/process.ts";
+import { requirement } from "../helpers/requirements.ts";
 import { ROOT_DIR } from "../helpers/server.ts";
 
-/** What a deployment ships besides dist/: the server and what the build fingerprint reads. */
+/** What a clone holds that the server, the build and the tasks read. */
 const PROJECT = [
   "server.ts",
   "server",
@@ -15,7 +20,12 @@ const PROJECT = [
   "static",
   "deno.json",
   "deno.lock",
+  "deno.app.json",
+  "deno.app.lock",
 ];
+/** Packages only the tests and the benchmark use (deno.json has them, deno.app.json not). */
+const TEST_ONLY = ["puppeteer-core", "axe-core", "@xstate/graph"];
+const LISTENING = /Parley listening on (http:\/\/127\.0\.0\.1:\d+)\//;
 
 async function copy(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
@@ -26,77 +36,174 @@ async function copy(from: string, to: string): Promise<void> {
   }
 }
 
-/** Every file under `dir` but node_modules, with its size and modification time. */
+/** Every file under `dir`, node_modules included, with its size and modification time. */
 async function snapshot(dir: string, prefix = ""): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for await (const entry of Deno.readDir(`${dir}${prefix}`)) {
     const path = `${prefix}${entry.name}`;
-    if (path === "node_modules") continue;
+    const info = await Deno.lstat(`${dir}${path}`);
     if (entry.isDirectory) {
       for (const [p, v] of await snapshot(dir, `${path}/`)) files.set(p, v);
     } else {
-      const info = await Deno.lstat(`${dir}${path}`);
       files.set(path, `${info.size} ${info.mtime?.getTime()}`);
     }
   }
   return files;
 }
 
-function deno(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+function task(dir: string, name: string): Child {
+  return spawnChild(Deno.execPath(), ["task", name], {
+    cwd: dir,
+    env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1" },
   });
 }
 
-Deno.test("start task: refuses without a build, then serves and writes nothing", async (t) => {
-  const dir = `${await Deno.makeTempDir({ prefix: "parley-deploy-" })}/`;
+/** Waits for the listen line; returns the origin and every line printed before it. */
+async function listening(child: Child): Promise<{ origin: string; before: string[] }> {
+  const match = await child.waitFor(LISTENING, Date.now() + 120_000);
+  assert.ok(match, `no listen line:\n${child.output()}`);
+  const output = child.output();
+  const before = output.slice(0, output.indexOf(match[0])).split("\n").filter((l) => l.trim());
+  return { origin: match[1], before };
+}
+
+async function get(origin: string, path: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${origin}${path}`);
+  return { status: response.status, text: await response.text() };
+}
+
+async function stop(child: Child): Promise<Deno.CommandStatus> {
+  await child.terminate("SIGTERM");
+  return await child.exited;
+}
+
+Deno.test("deno task start on a fresh clone, then the read-only serve path", async (t) => {
+  const dir = `${await Deno.makeTempDir({ prefix: "parley-clone-" })}/`;
   try {
     for (const path of PROJECT) await copy(`${ROOT_DIR}${path}`, `${dir}${path}`);
-    await Deno.symlink(`${ROOT_DIR}node_modules`, `${dir}node_modules`);
 
-    await t.step("no build: exits non-zero with one line saying what to run", async () => {
-      const { code, stdout, stderr } = await deno(dir, ["task", "start"], { PORT: "0" }).output();
-      const said = new TextDecoder().decode(stderr).split("\n")
-        .filter((line) => line.startsWith("Parley:"));
-      assert.notEqual(code, 0);
-      assert.equal(said.length, 1, new TextDecoder().decode(stderr));
-      assert.match(said[0], /not built.*run `deno task build`/);
-      assert.doesNotMatch(new TextDecoder().decode(stdout), /listening/);
-      assert.ok(!(await snapshot(dir)).has("dist/manifest.json"), "start built the client");
-    });
-
-    await t.step("after deno task build: serves, and the project is left as it was", async () => {
-      const build = await deno(dir, ["task", "build"]).output();
-      assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
-      const before = await snapshot(dir);
-      const child = deno(dir, ["task", "start"], { PORT: "0", HOST: "127.0.0.1" }).spawn();
+    await t.step("first start: the server's packages only, a build, at most 15 lines", async () => {
+      const child = task(dir, "start");
       try {
-        let output = "";
-        const decoder = new TextDecoder();
-        for await (const chunk of child.stdout) {
-          output += decoder.decode(chunk, { stream: true });
-          if (/listening on http:\/\/127\.0\.0\.1:\d+\//.test(output)) break;
+        const { origin, before } = await listening(child);
+        console.log(`before "listening":\n  ${before.join("\n  ")}`);
+        assert.ok(before.length <= 15, `${before.length} lines before listening`);
+        assert.ok(before.some((l) => /built the client into dist\//.test(l)), child.output());
+        for (const name of TEST_ONLY) {
+          assert.ok(!child.output().includes(name), `${name} was fetched:\n${child.output()}`);
+          assert.ok(!await exists(`${dir}node_modules/${name}`), `${name} is in node_modules`);
         }
-        const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
-        assert.ok(origin, output);
-        for (const path of ["/", "/r/abcdefghijklmnopqrstuv", "/style.css"]) {
-          const response: Response = await fetch(`${origin}${path}`);
-          await response.body?.cancel();
-          assert.equal(response.status, 200, path);
+        for (const path of ["/", "/r/abcdefghijklmnopqrstuv", "/style.css", "/check"]) {
+          assert.equal((await get(origin, path)).status, 200, path);
         }
       } finally {
-        child.kill("SIGTERM");
-        await child.status;
-        await child.stderr.cancel().catch(() => {});
+        assert.equal((await stop(child)).code, 0, child.output());
       }
-      assert.deepEqual(await snapshot(dir), before, "the server wrote into the project");
+    });
+
+    await t.step(
+      "started again unchanged: straight to serving, the tests' packages left",
+      async () => {
+        // A developer's clone: `deno install` put the tests' packages in node_modules too.
+        const install = await new Deno.Command(Deno.execPath(), {
+          args: ["install", "--frozen", "--quiet"],
+          cwd: dir,
+          stdin: "null",
+        }).output();
+        assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
+        const child = task(dir, "start");
+        try {
+          const { before } = await listening(child);
+          assert.deepEqual(before.filter((l) => l.startsWith("Parley:")), [], child.output());
+        } finally {
+          await stop(child);
+        }
+        for (const name of TEST_ONLY) {
+          assert.ok(await exists(`${dir}node_modules/${name}`), `start removed ${name}`);
+        }
+      },
+    );
+
+    await Deno.writeTextFile(`${dir}static/style.css`, ".start-test-marker{color:red}\n", {
+      append: true,
+    });
+
+    await t.step("serve with a stale build: one line saying what to run, exit 1", async () => {
+      const child = task(dir, "serve");
+      const status = await child.exited;
+      const said = child.output().split("\n").filter((line) => line.startsWith("Parley:"));
+      assert.equal(status.code, 1, child.output());
+      assert.deepEqual(said.length, 1, child.output());
+      assert.match(said[0], /older than its sources: run `deno task build`/);
+      assert.doesNotMatch(child.output(), /listening|\n\s+at /);
+    });
+
+    await t.step("start after a source changed: builds first, serves the change", async () => {
+      const child = task(dir, "start");
+      try {
+        const { origin, before } = await listening(child);
+        assert.ok(
+          before.some((l) => /built the client.*\(its sources changed\)/.test(l)),
+          child.output(),
+        );
+        assert.match((await get(origin, "/style.css")).text, /start-test-marker/);
+      } finally {
+        await stop(child);
+      }
+    });
+
+    await t.step("serve after a build writes nothing, node_modules included", async () => {
+      const before = await snapshot(dir);
+      const child = task(dir, "serve");
+      try {
+        const { origin } = await listening(child);
+        assert.equal((await get(origin, "/")).status, 200);
+      } finally {
+        await stop(child);
+      }
+      assert.deepEqual(await snapshot(dir), before, "serve wrote into the project");
+    });
+
+    await t.step({
+      name: "serve in a project folder mounted read-only (as the service runs it)",
+      ignore: readOnlyMount.ignore,
+      fn: async () => {
+        readOnlyMount.check();
+        // A private mount namespace: the bind mount is seen by the server alone, and goes with it.
+        const child = spawnChild("unshare", [
+          "--mount",
+          "--propagation",
+          "private",
+          "sh",
+          "-c",
+          `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && cd "$0" && exec "$1" task serve`,
+          dir,
+          Deno.execPath(),
+        ], { env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1" } });
+        try {
+          const { origin } = await listening(child);
+          assert.equal((await get(origin, "/r/abcdefghijklmnopqrstuv")).status, 200);
+        } finally {
+          await stop(child);
+        }
+      },
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const readOnlyMount = requirement(
+  "tests/server/start_test.ts",
+  "the read-only serve test",
+  Deno.uid() === 0 ? null : "mounting the project read-only needs root",
+);
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
