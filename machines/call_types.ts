@@ -58,7 +58,14 @@ export type CallFailure =
  * credentials), `no-path` (none found in time), `lost` (it broke and could not be restored),
  * `error` (the browser's peer connection failed).
  */
-export type ConnectionFailure = "no-relay" | "relay-refused" | "no-path" | "lost" | "error";
+export type ConnectionFailure =
+  | "no-relay"
+  | "relay-refused"
+  | "no-path"
+  | "lost"
+  | "error"
+  /** The other side's description named more than one certificate: refused, never applied. */
+  | "unverifiable";
 
 /** What happened to the other person, for the page's notices. */
 export type PeerAbsence = "away" | "closed" | PeerLeft["reason"] | null;
@@ -286,7 +293,7 @@ export type PeerEvent =
   | { type: "pc.candidate"; candidate: Candidate }
   | { type: "pc.remoteStream"; stream: StreamLike }
   | { type: "pc.connection"; state: LinkState }
-  | { type: "pc.error"; message: string }
+  | { type: "pc.error"; message: string; reason?: "unverifiable" }
   /** The device lost every network, or has one again (the browser knows before ICE does). */
   | { type: "network.offline" }
   | { type: "network.online" };

@@ -199,7 +199,10 @@ export const negotiationMachine = setup({
     "pc.remoteStream": { actions: assign({ remoteStream: ({ event }) => event.stream }) },
     "pc.channels": { actions: assign({ channels: ({ event }) => event.channels }) },
     "pc.error": {
-      actions: { type: "report", params: { type: "negotiation.failed", reason: "error" } },
+      actions: {
+        type: "report",
+        params: ({ event }) => ({ type: "negotiation.failed", reason: event.reason ?? "error" }),
+      },
     },
     // The path's health is the link's business.
     "pc.connection": { actions: "toLink" },

@@ -10,6 +10,7 @@
 import { fromCallback } from "xstate";
 import type { PeerCommand, PeerEvent, PeerInput } from "../../machines/call_types.ts";
 import type { Candidate } from "../../protocol/signaling.ts";
+import { unverifiableDescription } from "../verification/fingerprints.ts";
 import {
   addTransceivers,
   type CallChannels,
@@ -37,9 +38,11 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
     let chain = Promise.resolve();
     const run = (step: () => Promise<void>) => {
       chain = chain.then(step).catch((error: unknown) => {
-        if (!closed) {
-          send({ type: "pc.error", message: String((error as Error)?.message ?? error) });
-        }
+        if (closed) return;
+        const message = String((error as Error)?.message ?? error);
+        if (error instanceof Unverifiable) {
+          send({ type: "pc.error", message, reason: "unverifiable" });
+        } else send({ type: "pc.error", message });
       });
     };
 
@@ -199,6 +202,13 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
      * that works again changes no state (it stays "connected"), so no event would tell the
      * machine that its restart succeeded.
      */
+    /** Applies the other side's description, unless it names more than one certificate. */
+    const setRemote = (description: RTCSessionDescriptionInit) => {
+      const refused = unverifiableDescription(description.sdp ?? "");
+      if (refused) throw new Unverifiable(refused);
+      return pc.setRemoteDescription(description);
+    };
+
     const reportConnection = () => send({ type: "pc.connection", state: pc.connectionState });
 
     const sendLocalDescription = (type: RTCSdpType) => {
@@ -219,7 +229,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
         case "acceptOffer":
           return run(async () => {
             // In have-local-offer this rolls our own offer back first (the polite side's glare).
-            await pc.setRemoteDescription(command.description);
+            await setRemote(command.description);
             afterRestart();
             ensureChannels();
             await attachLocalTracks();
@@ -231,7 +241,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
         case "acceptAnswer":
           return run(async () => {
             if (pc.signalingState !== "have-local-offer") return;
-            await pc.setRemoteDescription(command.description);
+            await setRemote(command.description);
             afterRestart();
             await applyEarlyCandidates();
             reportConnection();
@@ -291,3 +301,6 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
     };
   },
 );
+
+/** A description refused because the connection it would make could not be verified. */
+class Unverifiable extends Error {}

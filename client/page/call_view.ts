@@ -207,7 +207,9 @@ export function callView(snapshot: CallSnapshot): CallView {
         focus: "alert",
         screen: "message",
         inCall: true,
-        status: "The connection failed.",
+        status: connectionFailure === "unverifiable"
+          ? "This connection cannot be verified."
+          : "The connection failed.",
         alert: {
           text: CONNECTION_FAILURE[connectionFailure ?? "lost"],
           actions: [

@@ -66,6 +66,8 @@ export const CONNECTION_FAILURE: Record<ConnectionFailure, string> = {
     "The connection to the other person failed. A firewall or network change may be in the way.",
   error:
     "The connection to the other person failed. A firewall or network change may be in the way.",
+  unverifiable:
+    "This connection cannot be verified, so it was not made: the other side's connection details named more than one security certificate, as someone listening in between would. Try again; if it happens again, the server or network in between may not be trustworthy.",
 };
 
 /** Who is in the room, before joining, in words (null while unknown). */

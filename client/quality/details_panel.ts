@@ -116,7 +116,7 @@ export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () =
   container.replaceChildren(heading, code, explained, table);
 
   const render = () => {
-    code.textContent = feed.code ?? "Waiting for the connection…";
+    code.textContent = feed.unverifiable ?? feed.code ?? "Waiting for the connection…";
     const latest = feed.history.at(-1);
     if (!latest) return;
     for (const row of ROWS) {

@@ -9,9 +9,8 @@
 import type { PeerChannels } from "../../machines/call_types.ts";
 import { sample, type StatsSample } from "./stats_sample.ts";
 import {
-  certificateFingerprints,
-  sdpFingerprints,
   type StatsEntry,
+  verificationBasis,
   verificationCode,
 } from "../verification/verification.ts";
 
@@ -27,6 +26,8 @@ export interface StatsFeed {
   readonly history: readonly StatsSample[];
   /** The verification code of the current connection, once DTLS is done. */
   readonly code: string | null;
+  /** Why the current connection cannot be verified (then there is no code), or null. */
+  readonly unverifiable: string | null;
   /**
    * Calls `listener` after every new sample (given) or code, and when the connection followed
    * changes (`null`: everything was forgotten); returns a stop.
@@ -47,6 +48,8 @@ export function statsReader(): StatsReader {
   const listeners = new Set<(sample?: StatsSample | null) => void>();
   const history: StatsSample[] = [];
   let code: string | null = null;
+  let unverifiable: string | null = null;
+  let basisKey = "null";
   let channels: PeerChannels | null = null;
   let previous: StatsEntry[] | null = null;
   let reading = false;
@@ -68,15 +71,19 @@ export function statsReader(): StatsReader {
       if (next) history.push(next);
       if (history.length > HISTORY) history.shift();
       previous = entries;
-      if (!code) {
-        const connected = entries.some((e) =>
-          e.type === "transport" && e.dtlsState === "connected"
-        ) ||
-          entries.some((e) => e.type === "candidate-pair" && e.state === "succeeded");
-        const fingerprints = certificateFingerprints(entries) ??
-          (connected && channels?.sdp ? sdpFingerprints(channels.sdp()) : null);
-        const derived = fingerprints ? await verificationCode(fingerprints) : null;
-        if (stats === channels?.stats) code = derived;
+      // Looked at every second (a renegotiation may name other certificates); the code, which
+      // costs tens of milliseconds, only derived again when what it comes from changes.
+      const basis = verificationBasis(entries, channels?.sdp?.());
+      const key = JSON.stringify(basis);
+      if (key !== basisKey) {
+        basisKey = key;
+        const derived = basis && "fingerprints" in basis
+          ? await verificationCode(basis.fingerprints)
+          : null;
+        if (stats === channels?.stats) {
+          code = derived;
+          unverifiable = basis && "unverifiable" in basis ? basis.unverifiable : null;
+        }
       }
       changed(next);
     } catch {
@@ -93,6 +100,9 @@ export function statsReader(): StatsReader {
     get code() {
       return code;
     },
+    get unverifiable() {
+      return unverifiable;
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -102,6 +112,8 @@ export function statsReader(): StatsReader {
       channels = next;
       previous = null;
       code = null;
+      unverifiable = null;
+      basisKey = "null";
       history.length = 0;
       clearInterval(timer);
       timer = next ? setInterval(read, STATS_INTERVAL_MS) : undefined;

@@ -1,9 +1,22 @@
+import { wordlist } from "@scure/bip39/wordlists/english.js";
+import { descriptionFingerprints } from "./fingerprints.ts";
+
+export { descriptionFingerprints, unverifiableDescription } from "./fingerprints.ts";
+
 /**
- * The verification code: a few words both people see, derived from the two DTLS certificates
- * that actually secure this connection (their fingerprints as `getStats()` reports them, local
- * and remote, sorted, hashed with SHA-256). Each side computes it from what its own browser
- * negotiated; if anything in the middle terminated DTLS with its own certificate, each side would
- * see a different remote certificate, and the codes would differ.
+ * The verification code: six words both people see, derived from the two DTLS certificates that
+ * actually secure this connection. Each side computes it from what its own browser negotiated; if
+ * anything in the middle terminated DTLS with its own certificates, each side would see a
+ * different remote certificate, and the codes would differ, unless the forger found two
+ * certificates whose codes match. That search is what the code's length and cost are set against
+ * (docs/security.md, "The verification code"):
+ *
+ * - Only certificates in use count: getStats `certificate` entries where the browser reports
+ *   them, else the one fingerprint of each description. A description naming more than one
+ *   certificate is refused before it is applied (`client/effects/peer_connection.ts`), and the
+ *   code is withheld ("cannot be verified") when a description names another certificate than
+ *   getStats reports.
+ * - 66 bits (6 words of the 2,048-word BIP-39 list), each try stretched by PBKDF2.
  *
  * Pure functions (the stats come in as plain objects), so tests derive the code on their own.
  *
@@ -15,268 +28,23 @@ export const VERIFICATION_EXPLAINED =
   "If you both see the same words, nobody in between can see or hear this call: it is encrypted " +
   "end to end between your two browsers.";
 
-/** How many words a code has (8 bits each: 32 bits, 1 in 4 billion to match by chance). */
-export const CODE_WORDS = 4;
+/**
+ * How many words a code has: 6 words of 11 bits each, 66 bits. A forger who can make certificates
+ * at will must find one whose code matches: about 2^65 tries on average, out of reach (at 32 bits,
+ * 4 billion tries were within reach of one machine).
+ */
+export const CODE_WORDS = 6;
 
-/** 256 short, distinct, easy-to-say words; a byte of the hash picks one. Never reorder. */
-export const WORDS: readonly string[] = [
-  "acid",
-  "acorn",
-  "actor",
-  "agent",
-  "alarm",
-  "album",
-  "alley",
-  "amber",
-  "angel",
-  "ankle",
-  "apple",
-  "apron",
-  "arrow",
-  "atlas",
-  "attic",
-  "autumn",
-  "bacon",
-  "badge",
-  "bagel",
-  "baker",
-  "ball",
-  "bamboo",
-  "banjo",
-  "barn",
-  "basil",
-  "beach",
-  "beard",
-  "bell",
-  "bench",
-  "berry",
-  "bike",
-  "bird",
-  "blade",
-  "blanket",
-  "bloom",
-  "boat",
-  "bones",
-  "book",
-  "boots",
-  "bottle",
-  "bowl",
-  "brain",
-  "bread",
-  "brick",
-  "bridge",
-  "broom",
-  "brush",
-  "bucket",
-  "cabin",
-  "cactus",
-  "cake",
-  "camel",
-  "camera",
-  "candle",
-  "canoe",
-  "canyon",
-  "carpet",
-  "carrot",
-  "castle",
-  "cave",
-  "cello",
-  "chair",
-  "chalk",
-  "cheese",
-  "cherry",
-  "chess",
-  "chimney",
-  "cider",
-  "circle",
-  "clock",
-  "cloud",
-  "clover",
-  "coast",
-  "cobra",
-  "coconut",
-  "coffee",
-  "comet",
-  "copper",
-  "coral",
-  "cotton",
-  "cowboy",
-  "crab",
-  "crane",
-  "crayon",
-  "cricket",
-  "crown",
-  "cup",
-  "curtain",
-  "daisy",
-  "dance",
-  "desert",
-  "diamond",
-  "dinner",
-  "dolphin",
-  "donkey",
-  "door",
-  "dragon",
-  "dream",
-  "drum",
-  "duck",
-  "eagle",
-  "earth",
-  "echo",
-  "eel",
-  "elbow",
-  "engine",
-  "falcon",
-  "feather",
-  "fence",
-  "fern",
-  "ferry",
-  "fiddle",
-  "finger",
-  "fire",
-  "flag",
-  "flute",
-  "forest",
-  "fossil",
-  "fountain",
-  "fox",
-  "frog",
-  "garden",
-  "garlic",
-  "ghost",
-  "giant",
-  "ginger",
-  "glove",
-  "goat",
-  "gold",
-  "grape",
-  "guitar",
-  "hammer",
-  "harbor",
-  "harp",
-  "hat",
-  "hawk",
-  "helmet",
-  "hill",
-  "honey",
-  "horse",
-  "igloo",
-  "island",
-  "ivory",
-  "jacket",
-  "jelly",
-  "jewel",
-  "juice",
-  "kettle",
-  "key",
-  "kite",
-  "kitten",
-  "knight",
-  "koala",
-  "ladder",
-  "lake",
-  "lamp",
-  "lemon",
-  "lily",
-  "lion",
-  "lizard",
-  "lobster",
-  "magnet",
-  "mango",
-  "maple",
-  "marble",
-  "meadow",
-  "melon",
-  "mirror",
-  "monkey",
-  "moon",
-  "moose",
-  "mountain",
-  "mouse",
-  "mushroom",
-  "nest",
-  "noodle",
-  "oak",
-  "ocean",
-  "olive",
-  "onion",
-  "orange",
-  "otter",
-  "owl",
-  "paddle",
-  "palace",
-  "panda",
-  "paper",
-  "parrot",
-  "peach",
-  "peanut",
-  "pearl",
-  "pencil",
-  "pepper",
-  "piano",
-  "pillow",
-  "pilot",
-  "pine",
-  "planet",
-  "plum",
-  "pony",
-  "potato",
-  "puzzle",
-  "quilt",
-  "rabbit",
-  "radio",
-  "rainbow",
-  "raven",
-  "robot",
-  "rocket",
-  "rose",
-  "ruby",
-  "saddle",
-  "salmon",
-  "sand",
-  "scarf",
-  "shark",
-  "sheep",
-  "shell",
-  "ship",
-  "silver",
-  "skate",
-  "sled",
-  "snail",
-  "snow",
-  "socks",
-  "spider",
-  "spoon",
-  "squid",
-  "star",
-  "stone",
-  "storm",
-  "sugar",
-  "sun",
-  "swan",
-  "table",
-  "tea",
-  "tent",
-  "tiger",
-  "tomato",
-  "tower",
-  "tractor",
-  "train",
-  "tulip",
-  "turtle",
-  "umbrella",
-  "valley",
-  "violin",
-  "wagon",
-  "walrus",
-  "whale",
-  "wheat",
-  "window",
-  "wizard",
-  "wolf",
-  "yak",
-  "zebra",
-];
+/**
+ * The BIP-39 English list: 2,048 common words, each told apart by its first four letters, so a
+ * word read aloud is hard to mishear. Fixed by its standard: never reordered.
+ */
+export const WORDS: readonly string[] = wordlist;
+
+/** What the view says when the connection's certificates cannot be tied to one code. */
+export const UNVERIFIABLE_EXPLAINED =
+  "This connection cannot be verified: the other side's connection details do not name exactly " +
+  "the certificate its browser uses, which someone in the middle would do to fake the words.";
 
 /** One entry of an `RTCStatsReport`, as far as this module reads it. */
 export type StatsEntry = { type: string; id: string; [key: string]: unknown };
@@ -303,19 +71,57 @@ export function certificateFingerprints(entries: Iterable<StatsEntry>): Fingerpr
   return null;
 }
 
+/** Whether DTLS is done (or a path works), as a `getStats()` report says. */
+export function connected(entries: Iterable<StatsEntry>): boolean {
+  for (const entry of entries) {
+    if (entry.type === "transport" && entry.dtlsState === "connected") return true;
+    if (entry.type === "candidate-pair" && entry.state === "succeeded") return true;
+  }
+  return false;
+}
+
+/** The connection's verification: its code, or why it cannot be verified. */
+export type Verification = { code: string } | { unverifiable: string };
+
+/** What a connection's code is derived from, or why there can be none. */
+export type VerificationBasis = { fingerprints: Fingerprints } | { unverifiable: string };
+
 /**
- * The same from the local and remote descriptions' `a=fingerprint` lines, for browsers whose
- * stats have no `certificate` entries (Firefox): the browser checks that the certificate the
- * other side presents in the DTLS handshake has the fingerprint of its description. Null until
- * both descriptions are there.
+ * What the code of a connection is derived from, given its `getStats()` entries and its local and
+ * remote descriptions; null until it is known (DTLS not done yet). Cheap: read every second.
+ *
+ * The certificates the browser reports in use (getStats `certificate` entries) come first; where
+ * it reports none, the single fingerprint of each description, which the browser checked the DTLS
+ * handshake against. A description naming more than one certificate, or another one than getStats
+ * reports, cannot be verified.
  */
-export function sdpFingerprints([local, remote]: string[]): Fingerprints | null {
-  const of = (sdp: string | undefined) => {
-    const match = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp ?? "");
-    return match ? `${match[1].toLowerCase()} ${match[2].toUpperCase()}` : null;
-  };
-  const [mine, theirs] = [of(local), of(remote)];
-  return mine && theirs ? { local: mine, remote: theirs } : null;
+export function verificationBasis(
+  entries: Iterable<StatsEntry>,
+  sdp: readonly string[] = [],
+): VerificationBasis | null {
+  const list = [...entries];
+  const local = descriptionFingerprints(sdp[0] ?? "");
+  const remote = descriptionFingerprints(sdp[1] ?? "");
+  const refused = { unverifiable: UNVERIFIABLE_EXPLAINED };
+  if (local.length > 1 || remote.length > 1) return refused;
+  const inUse = certificateFingerprints(list);
+  if (inUse) {
+    const differs = (named: string[], actual: string) => named.length === 1 && named[0] !== actual;
+    if (differs(local, inUse.local) || differs(remote, inUse.remote)) return refused;
+    return { fingerprints: inUse };
+  }
+  if (!connected(list) || local.length !== 1 || remote.length !== 1) return null;
+  return { fingerprints: { local: local[0], remote: remote[0] } };
+}
+
+/** The verification of a connection (see {@linkcode verificationBasis}); null until known. */
+export async function verification(
+  entries: Iterable<StatsEntry>,
+  sdp: readonly string[] = [],
+): Promise<Verification | null> {
+  const basis = verificationBasis(entries, sdp);
+  if (!basis || "unverifiable" in basis) return basis;
+  return { code: await verificationCode(basis.fingerprints) };
 }
 
 function fingerprint(certificate: StatsEntry): string {
@@ -323,15 +129,42 @@ function fingerprint(certificate: StatsEntry): string {
   return `${algorithm} ${String(certificate.fingerprint).toUpperCase()}`;
 }
 
+/** PBKDF2 rounds: each of a forger's tries costs this many HMAC-SHA-256s (tens of milliseconds). */
+export const CODE_ROUNDS = 200_000;
+
 /**
  * The code for two fingerprints: both sorted (so each side, seeing its own as "local", gets the
- * same), joined by a newline, hashed with SHA-256; the first {@linkcode CODE_WORDS} bytes pick
- * words.
+ * same), joined by a newline, stretched with PBKDF2-SHA-256 ({@linkcode CODE_ROUNDS} rounds);
+ * the first 66 bits pick {@linkcode CODE_WORDS} words of 11 bits.
  */
 export async function verificationCode(fingerprints: Fingerprints): Promise<string> {
   const text = [fingerprints.local, fingerprints.remote].sort().join("\n");
-  const hash = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(text),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
   );
-  return [...hash.subarray(0, CODE_WORDS)].map((byte) => WORDS[byte]).join(" ");
+  const bits = new Uint8Array(
+    await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: SALT, iterations: CODE_ROUNDS },
+      key,
+      CODE_WORDS * 11 + 6,
+    ),
+  );
+  const words: string[] = [];
+  for (let i = 0; i < CODE_WORDS; i++) words.push(WORDS[readBits(bits, i * 11, 11)]);
+  return words.join(" ");
+}
+
+const SALT = new TextEncoder().encode("Parley verification code, 66 bits");
+
+/** `count` bits of `bytes` from bit `start` (most significant first), as a number. */
+function readBits(bytes: Uint8Array, start: number, count: number): number {
+  let value = 0;
+  for (let bit = start; bit < start + count; bit++) {
+    value = value * 2 + ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1);
+  }
+  return value;
 }

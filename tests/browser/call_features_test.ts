@@ -23,6 +23,7 @@ import {
 } from "../helpers/browser.ts";
 import {
   certificatesOf,
+  CODE_PATTERN,
   expectedCode,
   fileStatuses,
   joinedPair,
@@ -148,10 +149,9 @@ async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
 async function verificationCodes(a: Page, b: Page): Promise<void> {
   await a.click("#open-details");
   await b.click("#open-details");
-  const words = /^[a-z]+ [a-z]+ [a-z]+ [a-z]+$/;
   const [codeA, codeB] = [
-    await waitForMatch(a, "#verification-code", words),
-    await waitForMatch(b, "#verification-code", words),
+    await waitForMatch(a, "#verification-code", CODE_PATTERN),
+    await waitForMatch(b, "#verification-code", CODE_PATTERN),
   ];
   assert.equal(codeA, codeB, "both people see the same code");
   const [certsA, certsB] = [await certificatesOf(a), await certificatesOf(b)];

@@ -1,13 +1,14 @@
 /**
  * Test helpers for the call's features (chat, files, details, verification): a connected pair
  * whose peer connections the test can read, the verification code derived by the test itself
- * from each side's `certificate` stats, and waits on the chat and the panels.
+ * from each side's `certificate` stats (or, where the browser reports none, its descriptions), and
+ * waits on the chat and the panels.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
-import { WORDS } from "../../client/verification/verification.ts";
+import { wordlist } from "@scure/bip39/wordlists/english.js";
 import {
   CONNECT_TIMEOUT_MS,
   LIVE,
@@ -80,18 +81,33 @@ export async function certificatesOf(page: Page): Promise<{ local: string; remot
   return await found.jsonValue() as { local: string; remote: string };
 }
 
-/** The code as the test derives it on its own: both fingerprints sorted, SHA-256, 4 words. */
+/**
+ * The code as the test derives it on its own: both fingerprints sorted, PBKDF2-SHA-256 (200,000
+ * rounds, the code's salt), the first 66 bits as 6 words of 11 bits from the BIP-39 list.
+ */
 export async function expectedCode(certificates: { local: string; remote: string }) {
   const normal = (f: string) => {
     const [algorithm, value] = f.split(" ");
     return `${algorithm.toLowerCase()} ${value.toUpperCase()}`;
   };
   const text = [normal(certificates.local), normal(certificates.remote)].sort().join("\n");
-  const hash = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  const encode = (value: string) => new TextEncoder().encode(value);
+  const key = await crypto.subtle.importKey("raw", encode(text), "PBKDF2", false, ["deriveBits"]);
+  const salt = encode("Parley verification code, 66 bits");
+  const bytes = new Uint8Array(
+    await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt, iterations: 200_000 },
+      key,
+      72,
+    ),
   );
-  return [...hash.subarray(0, 4)].map((byte) => WORDS[byte]).join(" ");
+  const bits = [...bytes].map((byte) => byte.toString(2).padStart(8, "0")).join("");
+  return Array.from({ length: 6 }, (_, i) => wordlist[parseInt(bits.slice(i * 11, i * 11 + 11), 2)])
+    .join(" ");
 }
+
+/** A verification code as the page shows it: six lower-case words. */
+export const CODE_PATTERN = /^[a-z]+( [a-z]+){5}$/;
 
 /** Waits until `selector`'s text matches `pattern`; returns the text. */
 export async function waitForMatch(
