@@ -13,9 +13,10 @@ import { createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { attachCheck } from "./server/check.ts";
 import { ClientLimits } from "./server/client_limits.ts";
-import { loadConfig, readTlsFiles } from "./server/config.ts";
+import { readCertificates, watchCertificates } from "./server/certificates.ts";
+import { loadConfig } from "./server/config.ts";
 import { connectionCap, guardConnections, readOpenFileLimit } from "./server/connection_guard.ts";
-import { interfaceAddresses, listenUrls, startupLines } from "./server/listen_addresses.ts";
+import { interfaceAddresses, listenUrls } from "./server/listen_addresses.ts";
 import { toNodeListener } from "./server/node_adapter.ts";
 import { addressKey } from "./server/rate_limit.ts";
 import { roomIds, roomSecret } from "./server/room_ids.ts";
@@ -23,20 +24,22 @@ import { createHandler } from "./server/routes.ts";
 import { startSelfCheck } from "./server/self_check.ts";
 import { attachSignaling, type Signaling } from "./server/signaling.ts";
 import { loadSite, SiteNotBuilt } from "./server/site.ts";
+import { listenFailure, orRefuse, refuseToStart, startupLines } from "./server/startup.ts";
 import { randomToken } from "./protocol/signaling.ts";
 import { notReady } from "./server/health.ts";
 import { log } from "./server/log.ts";
 import { createMetrics } from "./server/metrics.ts";
 import { connectRedis } from "./server/redis_cluster.ts";
 
-const config = loadConfig((name) => Deno.env.get(name));
+// A bad setting, certificate or port ends the start in one line (`Parley: …`), exit code 1.
+const config = orRefuse(() => loadConfig((name) => Deno.env.get(name)));
+const certificates = config.tls ? await orRefuse(() => readCertificates(config.tls!)) : null;
 const limits = new ClientLimits(config.limits);
 const ids = roomIds(roomSecret(config.roomSecret ?? "", config.turn?.secret ?? null));
 
 const site = await loadSite({ dev: config.dev }).catch((error) => {
   if (!(error instanceof SiteNotBuilt)) throw error;
-  console.error(`Parley: ${error.message}, then start again.`);
-  Deno.exit(1);
+  refuseToStart(`${error.message}, then start again.`);
 });
 // Many instances share rooms through Redis when REDIS_URL is set; otherwise rooms stay in memory.
 const instance = randomToken(9);
@@ -62,10 +65,13 @@ const listener = toNodeListener(createHandler({
     contentType: metrics.registry.contentType,
   }),
 }));
-// With a certificate the same port speaks HTTPS, and Socket.IO's WebSocket becomes WSS.
-const http = config.tls
-  ? createHttpsServer(await readTlsFiles(config.tls), listener)
-  : createServer(listener);
+// With a certificate the same port speaks HTTPS, and Socket.IO's WebSocket becomes WSS; a renewed
+// certificate is picked up for new connections.
+const https = certificates
+  ? createHttpsServer({ cert: certificates.cert, key: certificates.key }, listener)
+  : null;
+if (https && config.tls) watchCertificates(https, config.tls);
+const http = https ?? createServer(listener);
 const fileLimit = readOpenFileLimit();
 const cap = connectionCap(config.limits.maxConnections, fileLimit);
 guardConnections(http, { cap, limits: config.limits });
@@ -78,14 +84,19 @@ const signaling: Signaling = attachSignaling(http, config, {
 });
 attachCheck(signaling.io, config);
 
+const refuseListen = (error: unknown) =>
+  refuseToStart(listenFailure(error, config.host, config.port));
+http.once("error", refuseListen);
 http.listen(config.port, config.host, () => {
+  http.off("error", refuseListen);
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   // One write, so whoever waits for the listen line has the rest with it.
   console.log(startupLines({
     urls: listenUrls(config.host, port, interfaceAddresses(), config.tls ? "https" : "http"),
+    certificates,
+    config,
     cap,
-    perAddress: config.limits.connectionsPerAddress,
     fileLimit,
     rooms: redis ? `on Redis, instance ${instance}` : "in memory (one instance)",
   }));
@@ -104,10 +115,15 @@ http.listen(config.port, config.host, () => {
 
 // SIGTERM: stop taking connections, tell clients to move (they reconnect through the load
 // balancer and take their seats back elsewhere), exit once they have gone or the grace is over.
-let stopping = false;
+let stopping = 0;
 async function shutdown() {
-  if (stopping) Deno.exit(0);
-  stopping = true;
+  // A second signal within a second is the first one again (a terminal signals the whole process
+  // group, and the start task passes it on too); a later one means "now".
+  if (stopping) {
+    if (Date.now() - stopping > 1000) Deno.exit(0);
+    return;
+  }
+  stopping = Date.now();
   http.close();
   const { left } = await signaling.drain(config.shutdownGraceMs);
   log("info", "drain.done", { left });

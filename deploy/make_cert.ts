@@ -1,8 +1,7 @@
 /**
  * `deno task cert`: a self-signed certificate for trying Parley over HTTPS on a home network (a
  * phone on the same Wi-Fi needs HTTPS for its camera). It names `localhost`, 127.0.0.1 and every
- * IPv4 address of this machine, and is written to `certs/` (ignored by git), where the start task
- * may read it:
+ * IPv4 address of this machine, and is written to `certs/` (ignored by git):
  *
  *   deno task cert
  *   TLS_CERT_FILE=certs/cert.pem TLS_KEY_FILE=certs/key.pem deno task start

@@ -186,7 +186,10 @@ function flag(env: (name: string) => string | undefined, name: string): boolean 
 
 // --- Network: TLS (HTTPS + WSS) and the ICE transport policy ------------------------------------
 
-/** Paths of the PEM certificate (chain) and private key the server serves HTTPS with. */
+/**
+ * Paths of the PEM certificate (chain) and private key the server serves HTTPS with; read and
+ * watched by server/certificates.ts.
+ */
 export interface TlsFiles {
   certFile: string;
   keyFile: string;
@@ -218,34 +221,6 @@ function hasRelay(env: (name: string) => string | undefined): boolean {
   return iceServers(env("ICE_SERVERS")).some((server) =>
     [server.urls].flat().some((url) => /^turns?:/i.test(url))
   );
-}
-
-/**
- * Reads the PEM files `tls` names; throws an Error naming the variable and the path when one
- * cannot be read (`deno task start` lets the server read only the project folder).
- */
-export async function readTlsFiles(tls: TlsFiles): Promise<{ cert: string; key: string }> {
-  const read = async (name: string, path: string) => {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (error) {
-      throw new Error(
-        `${name}: cannot read ${path} (${(error as Error).message}). The start task lets Parley ` +
-          "read only its own folder: put the PEM files under it, e.g. in certs/",
-      );
-    }
-  };
-  const [cert, key] = await Promise.all([
-    read("TLS_CERT_FILE", tls.certFile),
-    read("TLS_KEY_FILE", tls.keyFile),
-  ]);
-  if (!cert.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new Error(`TLS_CERT_FILE: ${tls.certFile} holds no PEM certificate`);
-  }
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
-    throw new Error(`TLS_KEY_FILE: ${tls.keyFile} holds no PEM private key`);
-  }
-  return { cert, key };
 }
 
 // --- Many instances and operations ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
- * The addresses a listening server is really reachable on, for its startup line: on every
- * interface (`0.0.0.0`, `::`), this machine's loopback first, then each interface's own address.
+ * The addresses a listening server is really reachable on, for its startup lines: on every
+ * interface (`0.0.0.0`, `::`), this machine's loopback first, then each interface's own address;
+ * and whether a browser there may use the camera.
  *
  * @module
  */
@@ -57,34 +58,39 @@ export function interfaceAddresses(): InterfaceAddress[] {
   }
 }
 
-/** The startup lines: "Parley listening on <first>", then one "also on" line per other address. */
-export function listenLines(urls: readonly ListenUrl[]): string[] {
-  const [first, ...others] = urls;
-  return [
-    `Parley listening on ${first.url} (${first.where})`,
-    ...others.map(({ url, where }) => `  also on ${url} (${where})`),
-  ];
+/**
+ * Whether a browser opening `url` may use the camera and microphone: only on a secure page, that
+ * is HTTPS, or plain http on this machine itself (localhost, 127.0.0.0/8, [::1]).
+ */
+export function cameraAllowed(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === "https:") return true;
+  const host = hostname.replace(/^\[(.*)\]$/, "$1");
+  return host === "localhost" || host.endsWith(".localhost") || isLoopback(host);
 }
 
 /**
- * What the server prints when it listens: where it is reachable, the connection caps and the
- * open-file limit they come from, and where rooms live.
+ * The startup lines about addresses: "Parley listening on <first>", then one "also on" line per
+ * other address, each saying whether a browser there can use the camera; when one cannot, a line
+ * saying how to fix it.
  */
-export function startupLines(options: {
-  urls: readonly ListenUrl[];
-  cap: number | null;
-  /** 0: no per-address cap. */
-  perAddress: number;
-  fileLimit: number | null;
-  rooms: string;
-}): string {
-  const { urls, cap, perAddress, fileLimit, rooms } = options;
-  return [
-    ...listenLines(urls),
-    `  connections: at most ${cap ?? "unlimited"}, ${perAddress || "unlimited"} per address; ` +
-    `open-file limit ${fileLimit ?? "unknown"}`,
-    `  rooms: ${rooms}`,
-  ].join("\n");
+export function listenLines(urls: readonly ListenUrl[]): string[] {
+  const said = ({ url, where }: ListenUrl) =>
+    `${url} (${where}, ${
+      cameraAllowed(url) ? "camera ok" : "no camera: browsers allow it only on https or localhost"
+    })`;
+  const [first, ...others] = urls;
+  const lines = [
+    `Parley listening on ${said(first)}`,
+    ...others.map((u) => `  also on ${said(u)}`),
+  ];
+  if (urls.some(({ url }) => !cameraAllowed(url))) {
+    lines.push(
+      "  for the camera from other devices, serve https: `deno task cert`, then start with " +
+        "TLS_CERT_FILE=certs/cert.pem TLS_KEY_FILE=certs/key.pem (docs/deploy.md)",
+    );
+  }
+  return lines;
 }
 
 function isLoopback(address: string): boolean {

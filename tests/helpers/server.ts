@@ -82,7 +82,7 @@ export type RunningServer = ServerProcess;
  * it. Before the first start, `deno task build` runs (once per test process) when the built site
  * is missing or stale, as `deno task start` would.
  */
-async function startTaskArgs(env: Record<string, string>): Promise<string[]> {
+export async function startTaskArgs(env: Record<string, string>): Promise<string[]> {
   await runOnce(["task", "build"], async () => {
     try {
       await loadSite({ dev: false });

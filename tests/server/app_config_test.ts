@@ -21,7 +21,8 @@ interface Lock {
 
 const read = async <T>(name: string): Promise<T> =>
   JSON.parse(await Deno.readTextFile(`${ROOT_DIR}${name}`));
-const FIX = "run `deno install --config deno.app.json` to bring deno.app.lock in line";
+const FIX =
+  "run `deno install --config deno.app.json` to bring deno.app.lock in line (then `deno install`, which puts the tests' packages back)";
 
 Deno.test("deno.app.json pins the packages of the server and the build as deno.json does", async () => {
   const dev = await read<Config>("deno.json");

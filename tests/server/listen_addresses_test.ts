@@ -3,7 +3,12 @@
  * server listening on every interface, each address it prints opened with a real request.
  */
 import assert from "node:assert/strict";
-import { type InterfaceAddress, listenLines, listenUrls } from "../../server/listen_addresses.ts";
+import {
+  cameraAllowed,
+  type InterfaceAddress,
+  listenLines,
+  listenUrls,
+} from "../../server/listen_addresses.ts";
 import { startServer } from "../helpers/server.ts";
 
 const INTERFACES: InterfaceAddress[] = [
@@ -44,12 +49,33 @@ Deno.test("listenUrls: where a listening server can be opened", async (t) => {
 
   await t.step("never 'localhost' for every interface; the first line as tests parse it", () => {
     const lines = listenLines(listenUrls("0.0.0.0", 8000, INTERFACES));
-    assert.deepEqual(lines, [
-      "Parley listening on http://127.0.0.1:8000/ (this machine)",
-      "  also on http://192.168.1.20:8000/ (eth0)",
-      "  also on http://10.0.0.7:8000/ (wlan0)",
+    assert.deepEqual(lines.slice(0, 3), [
+      "Parley listening on http://127.0.0.1:8000/ (this machine, camera ok)",
+      "  also on http://192.168.1.20:8000/ (eth0, no camera: browsers allow it only on https or localhost)",
+      "  also on http://10.0.0.7:8000/ (wlan0, no camera: browsers allow it only on https or localhost)",
     ]);
-    assert.ok(!lines.join("\n").includes("localhost"));
+    assert.ok(!lines.join("\n").includes("localhost:"));
+  });
+
+  await t.step("http off this machine: one more line says how to get the camera there", () => {
+    const lines = listenLines(listenUrls("0.0.0.0", 8000, INTERFACES));
+    assert.equal(lines.length, 4);
+    assert.match(lines[3], /serve https: `deno task cert`, then start with TLS_CERT_FILE=/);
+    assert.equal(listenLines(listenUrls("127.0.0.1", 8000, INTERFACES)).length, 1);
+  });
+
+  await t.step("a camera where the page is secure: https anywhere, http only on loopback", () => {
+    const camera = (url: string) => cameraAllowed(url);
+    assert.equal(camera("https://192.168.1.20:8000/"), true);
+    assert.equal(camera("http://127.0.0.1:8000/"), true);
+    assert.equal(camera("http://127.9.9.9:8000/"), true);
+    assert.equal(camera("http://[::1]:8000/"), true);
+    assert.equal(camera("http://localhost:8000/"), true);
+    assert.equal(camera("http://192.168.1.20:8000/"), false);
+    assert.equal(camera("http://[2001:db8::20]:8000/"), false);
+    const secure = listenLines(listenUrls("0.0.0.0", 8443, INTERFACES, "https"));
+    assert.equal(secure.length, 3, "no hint when every address can use the camera");
+    assert.ok(secure.every((line) => line.includes("camera ok")));
   });
 });
 
@@ -58,7 +84,7 @@ Deno.test("server on every interface: each address of its startup line answers",
   const printed = server.output();
   const urls = [...printed.matchAll(/(?:listening on|also on) (http:\/\/\S+\/)/g)].map((m) => m[1]);
   assert.equal(urls[0], `http://127.0.0.1:${server.port}/`, printed);
-  assert.doesNotMatch(printed, /localhost/);
+  assert.doesNotMatch(printed, /\/\/localhost/, "no URL names localhost");
   // Every non-loopback IPv4 address of this machine is printed, and nothing else.
   const expected = Deno.networkInterfaces()
     .filter((i) => i.family === "IPv4" && !i.address.startsWith("127."))
