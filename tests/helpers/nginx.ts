@@ -1,7 +1,7 @@
 /**
- * Test helpers: nginx on the simulated internet's server host, serving deploy/nginx.conf (the
- * reverse proxy configuration docs/deploy.md gives) with only its certificate paths replaced, in a
- * throwaway prefix (pid, temp folders, logs) of its own.
+ * Test helpers: nginx on the simulated internet's server host, serving deploy/nginx-http.conf and
+ * deploy/nginx.conf (the reverse proxy configuration docs/deploy.md gives) with only the
+ * certificate paths replaced, in a throwaway prefix (pid, temp folders, logs) of its own.
  *
  * @module
  */
@@ -27,8 +27,9 @@ export async function nginxUnavailable(): Promise<string | null> {
 }
 
 /**
- * Starts nginx with deploy/nginx.conf on the server host of `internet` (ports 443 and 80, in
- * front of Parley on 127.0.0.1:8000), with `tls` as its certificate; resolves once it listens.
+ * Starts nginx with deploy/nginx-http.conf and deploy/nginx.conf on the server host of `internet`
+ * (ports 80 and 443, in front of Parley on 127.0.0.1:8000), with `tls` as its certificate;
+ * resolves once it listens.
  */
 export async function startNginx(
   internet: Internet,
@@ -39,6 +40,7 @@ export async function startNginx(
     .replace(/ssl_certificate \S+;/, `ssl_certificate ${tls.certFile};`)
     .replace(/ssl_certificate_key \S+;/, `ssl_certificate_key ${tls.keyFile};`);
   await Deno.writeTextFile(`${prefix}/parley.conf`, site);
+  await Deno.copyFile(`${ROOT_DIR}deploy/nginx-http.conf`, `${prefix}/parley-http.conf`);
   // What /etc/nginx/nginx.conf gives a site on Debian, cut down and kept in the prefix.
   await Deno.writeTextFile(
     `${prefix}/nginx.conf`,
@@ -54,6 +56,7 @@ export async function startNginx(
       `  fastcgi_temp_path ${prefix}/fastcgi;`,
       `  uwsgi_temp_path ${prefix}/uwsgi;`,
       `  scgi_temp_path ${prefix}/scgi;`,
+      `  include ${prefix}/parley-http.conf;`,
       `  include ${prefix}/parley.conf;`,
       "}",
       "",

@@ -165,26 +165,38 @@ Deno.test("deno task start on a fresh clone, then the read-only serve path", asy
     });
 
     await t.step({
-      name: "serve in a project folder mounted read-only (as the service runs it)",
+      name: "serve as the service runs it: its own user, the project folder mounted read-only",
       ignore: readOnlyMount.ignore,
       fn: async () => {
         readOnlyMount.check();
-        // A private mount namespace: the bind mount is seen by the server alone, and goes with it.
+        // deploy/parley.service: a user of its own (here nobody), Deno's cache in a folder of
+        // its own, the project read-only. The bind mount lives in a private mount namespace: the
+        // server alone sees it, and it goes with it.
+        const cache = await Deno.makeTempDir({ prefix: "parley-cache-" });
+        await Deno.chown(cache, NOBODY, NOBODY);
+        await Deno.chmod(dir, 0o755);
         const child = spawnChild("unshare", [
           "--mount",
           "--propagation",
           "private",
           "sh",
           "-c",
-          `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && cd "$0" && exec "$1" task serve`,
+          `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && cd "$0" && ` +
+          `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups ` +
+          `env DENO_DIR="$2" HOME=/nonexistent "$1" task serve`,
           dir,
           Deno.execPath(),
+          cache,
         ], { env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1" } });
         try {
           const { origin } = await listening(child);
           assert.equal((await get(origin, "/r/abcdefghijklmnopqrstuv")).status, 200);
+          // unshare, sh, setpriv and env each became the next: this is the task itself.
+          const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+          assert.match(status, new RegExp(`^Uid:\\s+${NOBODY}\\s`, "m"), "the task runs as nobody");
         } finally {
           await stop(child);
+          await Deno.remove(cache, { recursive: true });
         }
       },
     });
@@ -192,6 +204,9 @@ Deno.test("deno task start on a fresh clone, then the read-only serve path", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The uid and gid of `nobody` on Debian: a user with no rights to the project but reading it. */
+const NOBODY = 65534;
 
 const readOnlyMount = requirement(
   "tests/server/start_test.ts",
