@@ -4,6 +4,7 @@
  * @module
  */
 import type { IceServer, IceTransportPolicy } from "../protocol/signaling.ts";
+import { TrustedProxies } from "./client_address.ts";
 
 /** Everything the server can be told from outside. */
 export interface Config {
@@ -38,11 +39,22 @@ export interface Config {
   mintedRoomsOnly: boolean;
   /** Connection caps, queue bounds and rates, see {@linkcode ServerLimits}. */
   limits: ServerLimits;
+  /**
+   * The reverse proxies in front, whose `X-Forwarded-For` names the client for every per-address
+   * limit. `TRUST_PROXY`: addresses or CIDRs, comma-separated; default none.
+   */
+  trustProxy: TrustedProxies;
   // --- Many instances and operations (docs/deploy.md, "Many instances", "Operations") ---
   /** Redis shared by every instance (rooms, seats, messages). `REDIS_URL`; default none: memory. */
   redisUrl: string | null;
   /** How long SIGTERM waits for clients to move before exiting. `SHUTDOWN_GRACE_SECONDS`, 10. */
   shutdownGraceMs: number;
+  /**
+   * Where `/metrics` is served, on a listener of its own (never the public port): `METRICS_HOST`
+   * (default 127.0.0.1) and `METRICS_PORT` (default 9464; 0 picks a free one); `METRICS_PORT=off`:
+   * no metrics.
+   */
+  metrics: { host: string; port: number } | null;
 }
 
 /** Every bound a client meets; rates are per minute (a whole minute's worth may come at once). */
@@ -88,6 +100,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     roomSecret: env("ROOM_SECRET") || null,
     mintedRoomsOnly: flag(env, "MINTED_ROOMS_ONLY"),
     limits: limits(env),
+    trustProxy: TrustedProxies.parse(env("TRUST_PROXY") ?? ""),
     ...transport(env),
     ...instances(env),
   };
@@ -227,15 +240,20 @@ function hasRelay(env: (name: string) => string | undefined): boolean {
 
 function instances(
   env: (name: string) => string | undefined,
-): Pick<Config, "redisUrl" | "shutdownGraceMs"> {
+): Pick<Config, "redisUrl" | "shutdownGraceMs" | "metrics"> {
   const redisUrl = env("REDIS_URL") || null;
   if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new Error(
       `REDIS_URL must look like redis://host:6379 or rediss://..., got "${redisUrl}"`,
     );
   }
+  const metricsPort = env("METRICS_PORT");
   return {
     redisUrl,
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 0, 3600) * 1000,
+    metrics: metricsPort === "off" ? null : {
+      host: env("METRICS_HOST") || "127.0.0.1",
+      port: integer(env, "METRICS_PORT", 9464, 0, 65535),
+    },
   };
 }

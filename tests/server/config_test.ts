@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { loadConfig } from "../../server/config.ts";
 import { iceServersFor } from "../../server/ice_servers.ts";
+import { TrustedProxies } from "../../server/client_address.ts";
 
 function envOf(vars: Record<string, string>): (name: string) => string | undefined {
   return (name) => vars[name];
@@ -27,6 +28,7 @@ const HOSTILE_DEFAULTS = {
     turnCredentialsPerAddress: 10,
     newRoomsPerAddress: 20,
   },
+  trustProxy: TrustedProxies.none(),
 };
 
 Deno.test("loadConfig", async (t) => {
@@ -45,6 +47,7 @@ Deno.test("loadConfig", async (t) => {
       tls: null,
       redisUrl: null,
       shutdownGraceMs: 10_000,
+      metrics: { host: "127.0.0.1", port: 9464 },
     });
   });
 
