@@ -17,7 +17,8 @@ import { readCertificates, watchCertificates } from "./server/certificates.ts";
 import { loadConfig } from "./server/config.ts";
 import { connectionCap, guardConnections, readOpenFileLimit } from "./server/connection_guard.ts";
 import { interfaceAddresses, listenUrls } from "./server/listen_addresses.ts";
-import { toNodeListener } from "./server/node_adapter.ts";
+import { closeSlowHeaders } from "./server/header_timeout.ts";
+import { refusal, toNodeListener } from "./server/node_adapter.ts";
 import { addressKey } from "./server/rate_limit.ts";
 import { roomIds, roomSecret } from "./server/room_ids.ts";
 import { createHandler } from "./server/routes.ts";
@@ -28,7 +29,7 @@ import { listenFailure, orRefuse, refuseToStart, startupLines } from "./server/s
 import { randomToken } from "./protocol/signaling.ts";
 import { notReady } from "./server/health.ts";
 import { log } from "./server/log.ts";
-import { createMetrics } from "./server/metrics.ts";
+import { createMetrics, serveMetrics } from "./server/metrics.ts";
 import { connectRedis } from "./server/redis_cluster.ts";
 
 // A bad setting, certificate or port ends the start in one line (`Parley: …`), exit code 1.
@@ -55,16 +56,21 @@ const metrics = createMetrics({
   rooms: () => signaling.store.roomCount(),
   ready: () => signaling.store.problem() === null,
 });
-const listener = toNodeListener(createHandler({
-  site,
-  mintRoomId: ids.mint,
-  newRoomWait: (address) => limits.newRoom(addressKey(address)),
-  notReady: () => notReady(signaling),
-  metrics: async () => ({
-    body: await metrics.registry.metrics(),
-    contentType: metrics.registry.contentType,
+const proxies = config.trustProxy;
+const listener = toNodeListener(
+  createHandler({
+    site,
+    mintRoomId: ids.mint,
+    newRoomWait: (address) => limits.newRoom(addressKey(address)),
+    notReady: () => notReady(signaling),
   }),
-}));
+  {
+    clientAddress: (req) =>
+      proxies.clientOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]),
+    admit: (req) => guard.admit(req),
+    tls: config.tls !== null,
+  },
+);
 // With a certificate the same port speaks HTTPS, and Socket.IO's WebSocket becomes WSS; a renewed
 // certificate is picked up for new connections.
 const https = certificates
@@ -74,13 +80,16 @@ if (https && config.tls) watchCertificates(https, config.tls);
 const http = https ?? createServer(listener);
 const fileLimit = readOpenFileLimit();
 const cap = connectionCap(config.limits.maxConnections, fileLimit);
-guardConnections(http, { cap, limits: config.limits });
+const guard = guardConnections(http, { cap, limits: config.limits, proxies });
+closeSlowHeaders(http, { tls: config.tls !== null });
 const signaling: Signaling = attachSignaling(http, config, {
   roomIds: ids,
   limits,
   metrics,
   store: redis?.store,
   adapter: redis?.adapter,
+  // An upgrade passes the same door as any request.
+  refuse: (req) => refusal(req)?.text ?? (guard.admit(req) ? null : "Too many connections"),
 });
 attachCheck(signaling.io, config);
 
@@ -91,6 +100,9 @@ http.listen(config.port, config.host, () => {
   http.off("error", refuseListen);
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  // Metrics on a listener of their own (loopback by default), never on the public port.
+  const metricsUrl = config.metrics &&
+    orRefuse(() => serveMetrics(metrics.registry, config.metrics!)).url;
   // One write, so whoever waits for the listen line has the rest with it.
   console.log(startupLines({
     urls: listenUrls(config.host, port, interfaceAddresses(), config.tls ? "https" : "http"),
@@ -99,6 +111,7 @@ http.listen(config.port, config.host, () => {
     cap,
     fileLimit,
     rooms: redis ? `on Redis, instance ${instance}` : "in memory (one instance)",
+    metrics: metricsUrl,
   }));
   if (config.limits.selfCheckMs > 0) {
     startSelfCheck({

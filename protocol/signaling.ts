@@ -80,10 +80,10 @@ export const Limits = {
   roomIdLength: 64,
   /** People in one room. */
   roomCapacity: 2,
-  /** `check` requests one address may make per minute. */
-  checksPerMinute: 10,
-  /** Lifetime of the TURN credentials a `check` hands out, in seconds. */
-  checkCredentialSeconds: 300,
+  /** `check` requests one address (IPv6: one /64) may make per minute. */
+  checksPerMinute: 5,
+  /** Lifetime of the TURN credentials a `check` hands out, in seconds (a check takes a few). */
+  checkCredentialSeconds: 60,
 } as const;
 
 /** Room ids: URL-safe base64, at least 16 characters (96 bits), at most 64. */

@@ -3,9 +3,10 @@
  * server hands out, so the page can gather candidates and make a call through the relay.
  *
  * It gives TURN credentials to whoever asks, not only to room members, so it is held short: each
- * address gets {@linkcode Limits.checksPerMinute} answers a minute, and the credentials expire
- * after {@linkcode Limits.checkCredentialSeconds} seconds (calls' credentials live
- * `TURN_TTL_SECONDS`).
+ * address (IPv6: each /64, and a network's many /64s share beyond a few, server/prefix_limiter.ts)
+ * gets {@linkcode Limits.checksPerMinute} answers a minute, and the credentials expire after
+ * {@linkcode Limits.checkCredentialSeconds} seconds (calls' credentials live `TURN_TTL_SECONDS`).
+ * They name the same TURN user as the address's calls, so they share its relay quota.
  *
  * @module
  */
@@ -15,34 +16,46 @@ import {
   ClientEvent,
   type ClientToServerEvents,
   Limits,
-  randomToken,
   type ServerToClientEvents,
 } from "../protocol/signaling.ts";
 import type { Config } from "./config.ts";
-import { iceServersFor, offersRelay } from "./ice_servers.ts";
+import { iceServersFor, offersRelay, turnUser } from "./ice_servers.ts";
+import { PrefixLimiter } from "./prefix_limiter.ts";
 
-/** Most addresses tracked at once; beyond it new addresses are refused until a minute passes. */
+/** Addresses tracked at once, and how many /64s of one /48 before the rest share. */
 const MAX_TRACKED_ADDRESSES = 10_000;
+const PER_NETWORK = 16;
 const WINDOW_MS = 60_000;
 
 /** Answers `check` requests on every connection of `io`. */
 export function attachCheck(
   io: Server<ClientToServerEvents, ServerToClientEvents>,
-  config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy">,
+  config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy" | "trustProxy">,
   now: () => number = Date.now,
 ): void {
-  const limiter = new RateLimiter(Limits.checksPerMinute, WINDOW_MS, now);
-  // Check credentials live a few minutes at most, whatever calls get.
+  const limiter = new PrefixLimiter({
+    limit: Limits.checksPerMinute,
+    windowMs: WINDOW_MS,
+    perGroup: PER_NETWORK,
+    maxKeys: MAX_TRACKED_ADDRESSES,
+    now,
+  });
+  // Check credentials live a minute at most, whatever calls get.
   const turn = config.turn && {
     ...config.turn,
     ttlSeconds: Math.min(config.turn.ttlSeconds, Limits.checkCredentialSeconds),
   };
   io.on("connection", (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => {
-    socket.on(ClientEvent.check, async (...args: unknown[]) => {
+    const { handshake } = socket;
+    const address = config.trustProxy.clientOf(
+      handshake.address,
+      handshake.headers["x-forwarded-for"],
+    );
+    socket.on(ClientEvent.check, (...args: unknown[]) => {
       const ack = args.at(-1);
       if (typeof ack !== "function") return;
       const reply = ack as (value: CheckAck) => void;
-      if (!limiter.allow(socket.handshake.address)) {
+      if (!limiter.allow(address)) {
         return reply({
           ok: false,
           error: {
@@ -53,9 +66,9 @@ export function attachCheck(
       }
       reply({
         ok: true,
-        iceServers: await iceServersFor(
+        iceServers: iceServersFor(
           { iceServers: config.iceServers, turn },
-          `check-${randomToken(6)}`,
+          turn ? turnUser(turn.secret, address) : "",
           now(),
         ),
         iceTransportPolicy: config.iceTransportPolicy,
@@ -63,40 +76,4 @@ export function attachCheck(
       });
     });
   });
-}
-
-/** At most `limit` hits per key in each fixed window of `windowMs`; bounded in keys. */
-export class RateLimiter {
-  #windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-    readonly now: () => number = Date.now,
-  ) {}
-
-  /** Counts a hit for `key`; whether it is within the limit. */
-  allow(key: string): boolean {
-    const at = this.now();
-    let window = this.#windows.get(key);
-    if (!window || at - window.start >= this.windowMs) {
-      if (!window && this.#windows.size >= MAX_TRACKED_ADDRESSES) this.#sweep(at);
-      if (!window && this.#windows.size >= MAX_TRACKED_ADDRESSES) return false;
-      window = { start: at, count: 0 };
-      this.#windows.set(key, window);
-    }
-    window.count += 1;
-    return window.count <= this.limit;
-  }
-
-  /** How many keys are tracked now (for tests). */
-  get size(): number {
-    return this.#windows.size;
-  }
-
-  #sweep(at: number): void {
-    for (const [key, window] of this.#windows) {
-      if (at - window.start >= this.windowMs) this.#windows.delete(key);
-    }
-  }
 }

@@ -1,8 +1,13 @@
 /**
- * The rate limits of signaling: per connection (joins, descriptions, candidates, signal bytes) and
- * per address (joins, TURN credentials, new rooms). Signals have no per-address bucket on purpose:
- * an address holds at most `MAX_CONNECTIONS_PER_ADDRESS` connections, which bounds its rate, and
- * people behind one NAT are not slowed by each other.
+ * The rate limits of signaling: per connection (joins, room-status questions, descriptions,
+ * candidates, signal bytes) and per address (joins, room-status questions, TURN credentials, new
+ * rooms). Signals have no per-address bucket on purpose: an address holds at most
+ * `MAX_CONNECTIONS_PER_ADDRESS` connections, which bounds its rate, and people behind one NAT are
+ * not slowed by each other.
+ *
+ * A connection is the transport connection (Engine.IO's, one WebSocket), not the Socket.IO
+ * namespace socket on it: leaving and joining the namespace again on the same WebSocket keeps the
+ * buckets it had (it did not, and made 1,500 room-status questions a second out of 60 a minute).
  *
  * @module
  */
@@ -17,10 +22,15 @@ export interface SignalCost {
 
 /** `room-status` questions per connection a minute: the pre-join screen asks every 3 s. */
 const STATUS_PER_MINUTE = 60;
+/** `room-status` questions per address a minute: five pre-join screens open at once. */
+const STATUS_PER_ADDRESS_PER_MINUTE = 300;
+/** Namespace connections per transport connection a minute (the client makes one). */
+const NAMESPACE_CONNECTS_PER_MINUTE = 10;
 
 interface ConnectionBuckets {
   joins: TokenBucket;
   status: TokenBucket;
+  namespace: TokenBucket;
   descriptions: TokenBucket;
   candidates: TokenBucket;
   bytes: TokenBucket;
@@ -32,6 +42,7 @@ export class ClientLimits {
   #clock?: NowClock;
   #connections = new Map<string, ConnectionBuckets>();
   #joins: KeyedBuckets;
+  #status: KeyedBuckets;
   #turn: KeyedBuckets;
   #newRooms: KeyedBuckets;
 
@@ -39,6 +50,7 @@ export class ClientLimits {
     this.#limits = limits;
     this.#clock = clock;
     this.#joins = new KeyedBuckets({ perMinute: limits.joinsPerAddress, clock });
+    this.#status = new KeyedBuckets({ perMinute: STATUS_PER_ADDRESS_PER_MINUTE, clock });
     this.#turn = new KeyedBuckets({ perMinute: limits.turnCredentialsPerAddress, clock });
     this.#newRooms = new KeyedBuckets({ perMinute: limits.newRoomsPerAddress, clock });
   }
@@ -51,9 +63,17 @@ export class ClientLimits {
     return 0;
   }
 
-  /** Takes a `room-status` question from the connection's allowance; else the wait in ms. */
-  status(connection: string): number {
+  /** Takes a `room-status` question from the connection's and the address's allowance. */
+  status(connection: string, address: string): number {
     const own = this.#of(connection).status;
+    if (!own.take()) return own.waitMs();
+    if (!this.#status.take(address)) return this.#status.waitMs(address);
+    return 0;
+  }
+
+  /** Takes a namespace connection from the transport connection's allowance; else the wait. */
+  namespaceConnect(connection: string): number {
+    const own = this.#of(connection).namespace;
     return own.take() ? 0 : own.waitMs();
   }
 
@@ -96,6 +116,7 @@ export class ClientLimits {
       buckets = {
         joins: new TokenBucket(limits.joinsPerConnection, this.#clock),
         status: new TokenBucket(STATUS_PER_MINUTE, this.#clock),
+        namespace: new TokenBucket(NAMESPACE_CONNECTS_PER_MINUTE, this.#clock),
         descriptions: new TokenBucket(limits.descriptionsPerConnection, this.#clock),
         candidates: new TokenBucket(limits.candidatesPerConnection, this.#clock),
         bytes: new TokenBucket(limits.signalBytesPerConnection, this.#clock),

@@ -8,8 +8,9 @@
  *
  * @module
  */
-import type { Server as HttpServer } from "node:http";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Socket } from "node:net";
+import type { TrustedProxies } from "./client_address.ts";
 import type { ServerLimits } from "./config.ts";
 import { addressKey, KeyedBuckets, type NowClock } from "./rate_limit.ts";
 
@@ -51,45 +52,78 @@ export function connectionCap(configured: number | null, fileLimit: number | nul
   return Math.max(1, fileLimit - headroom(fileLimit));
 }
 
-/** What {@linkcode guardConnections} counts. */
+/** What {@linkcode guardConnections} counts, and its door for requests that came via a proxy. */
 export interface ConnectionGuard {
   /** Open connections now. */
   readonly open: number;
-  /** Connections closed at once since start (over a cap or rate). */
+  /** Connections closed at once or requests refused since start (over a cap or rate). */
   readonly refused: number;
+  /**
+   * Whether the client behind `req` may go on. A connection from a trusted proxy is not counted
+   * when it is accepted (every client would share the proxy's address) but here, on its first
+   * request, against the client the proxy names; a refusal is the caller's to answer.
+   */
+  admit(req: Pick<IncomingMessage, "socket" | "headers">): boolean;
 }
 
 /** Applies the caps to `http`; returns live counters. */
 export function guardConnections(
   http: HttpServer,
-  options: { cap: number | null; limits: ServerLimits; clock?: NowClock },
+  options: { cap: number | null; limits: ServerLimits; proxies: TrustedProxies; clock?: NowClock },
 ): ConnectionGuard {
-  const { cap, limits } = options;
+  const { cap, limits, proxies } = options;
   if (cap !== null) http.maxConnections = cap;
   const perAddress = new Map<string, number>();
   const handshakes = new KeyedBuckets({
     perMinute: limits.connectionsPerAddressPerMinute,
     clock: options.clock,
   });
+  const admitted = new WeakSet<Socket>();
   const counters = { open: 0, refused: 0 };
 
-  http.on("connection", (socket: Socket) => {
-    const key = addressKey(socket.remoteAddress);
+  /** Counts `socket` against `key` until it closes; false when `key` is over a cap or rate. */
+  const take = (key: string, socket: Socket): boolean => {
     const count = perAddress.get(key) ?? 0;
     const overCap = limits.connectionsPerAddress > 0 && count >= limits.connectionsPerAddress;
     if (overCap || !handshakes.take(key)) {
       counters.refused++;
-      socket.destroy();
-      return;
+      return false;
     }
-    counters.open++;
     perAddress.set(key, count + 1);
     socket.once("close", () => {
-      counters.open--;
       const left = (perAddress.get(key) ?? 1) - 1;
       if (left <= 0) perAddress.delete(key);
       else perAddress.set(key, left);
     });
+    return true;
+  };
+
+  http.on("connection", (socket: Socket) => {
+    const proxied = proxies.trusts(socket.remoteAddress);
+    if (!proxied && !take(addressKey(socket.remoteAddress), socket)) {
+      socket.destroy();
+      return;
+    }
+    counters.open++;
+    socket.once("close", () => counters.open--);
   });
-  return counters;
+
+  return {
+    get open() {
+      return counters.open;
+    },
+    get refused() {
+      return counters.refused;
+    },
+    admit(req) {
+      const socket = req.socket;
+      if (!proxies.trusts(socket.remoteAddress) || admitted.has(socket)) return true;
+      // A proxy opens a connection per request (nginx without upstream keepalive, HAProxy with
+      // http-server-close), so a connection is one client's.
+      const client = proxies.clientOf(socket.remoteAddress, req.headers["x-forwarded-for"]);
+      if (!take(addressKey(client), socket)) return false;
+      admitted.add(socket);
+      return true;
+    },
+  };
 }

@@ -10,20 +10,33 @@
 import { createHmac } from "node:crypto";
 import type { IceServer } from "../protocol/signaling.ts";
 import type { Config } from "./config.ts";
+import { addressKey } from "./rate_limit.ts";
 
 /**
- * ICE servers for one client, `id` naming it in the TURN username. `withTurn: false` leaves TURN
- * out (a room that was not minted by this deployment, or a client over its credential allowance).
+ * The TURN user of a client at `address`: a pseudonym of its address key (an IPv6 /64), the same
+ * for every credential it is given. coturn counts `user-quota` per user, whatever the expiry
+ * before the colon (`expiry:user`), so however many credentials one address collects, together
+ * they hold at most `user-quota` allocations (deploy/turnserver.conf).
+ */
+export function turnUser(secret: string, address: string): string {
+  return createHmac("sha256", secret).update(`parley turn user\0${addressKey(address)}`)
+    .digest("base64url").slice(0, 16);
+}
+
+/**
+ * ICE servers for one client, `user` naming it in the TURN username ({@linkcode turnUser}).
+ * `withTurn: false` leaves TURN out (a room that was not minted by this deployment, or a client
+ * over its credential allowance).
  */
 export function iceServersFor(
   config: Pick<Config, "iceServers" | "turn">,
-  id: string,
+  user: string,
   now: number = Date.now(),
   withTurn = true,
 ): IceServer[] {
   if (!config.turn || !withTurn) return config.iceServers;
   const { urls, secret, ttlSeconds } = config.turn;
-  const username = `${Math.floor(now / 1000) + ttlSeconds}:${id}`;
+  const username = `${Math.floor(now / 1000) + ttlSeconds}:${user}`;
   const credential = createHmac("sha1", secret).update(username).digest("base64");
   return [...config.iceServers, { urls, username, credential }];
 }

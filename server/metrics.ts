@@ -3,11 +3,16 @@
  * (it runs under Deno; its default process metrics do not: Deno has no `monitorEventLoopDelay`
  * and the start task may not read /proc, so the event-loop lag is measured here by a timer).
  *
+ * They are served on a listener of their own (`METRICS_HOST`:`METRICS_PORT`, loopback by
+ * default), never on the public port, and a scrape changes nothing: the worst lag is the worst of
+ * the last minute, whoever asked and however often.
+ *
  * Labels are small fixed sets (outcomes, reasons): never a room id, session id or address.
  *
  * @module
  */
 import client from "prom-client";
+import { log } from "./log.ts";
 
 /** The counters and gauges signaling moves, and the registry that renders them. */
 export interface Metrics {
@@ -40,6 +45,8 @@ export interface MetricsOptions {
 
 /** How often the event loop's lag is sampled. */
 const LAG_SAMPLE_MS = 500;
+/** The samples `parley_event_loop_lag_max_seconds` is the largest of: the last minute's. */
+const LAG_WINDOW = 60_000 / LAG_SAMPLE_MS;
 
 /** Makes Parley's metrics in a registry of their own (so tests can make several). */
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -104,23 +111,24 @@ export function createMetrics(options: MetricsOptions): Metrics {
     help: "How late the last event-loop sample timer fired.",
     registers,
   });
-  const lagMax = new client.Gauge({
+  // The last minute's samples, oldest overwritten first.
+  const samples = new Float64Array(LAG_WINDOW);
+  let next = 0;
+  new client.Gauge({
     name: "parley_event_loop_lag_max_seconds",
-    help: "Largest event-loop lag sampled since the last scrape.",
+    help: "Largest event-loop lag sampled in the last minute.",
     registers,
     collect() {
-      this.set(worst / 1000);
-      worst = 0;
+      this.set(Math.max(...samples) / 1000);
     },
   });
-  void lagMax;
-  let worst = 0;
   let expected = performance.now() + LAG_SAMPLE_MS;
   const timer = setInterval(() => {
     const late = Math.max(0, performance.now() - expected);
     expected = performance.now() + LAG_SAMPLE_MS;
     lag.set(late / 1000);
-    worst = Math.max(worst, late);
+    samples[next] = late;
+    next = (next + 1) % LAG_WINDOW;
   }, LAG_SAMPLE_MS);
   Deno.unrefTimer(timer);
   return {
@@ -133,4 +141,43 @@ export function createMetrics(options: MetricsOptions): Metrics {
     seatsExpired,
     close: () => clearInterval(timer),
   };
+}
+
+/** Where the metrics listener listens. */
+export interface MetricsListener {
+  /** e.g. `http://127.0.0.1:9464/metrics` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `registry` at `GET /metrics` on `host`:`port` (a listener of its own: the public port
+ * answers 404 there); anything else is 404. Throws an Error saying what to change when the
+ * address cannot be had.
+ */
+export function serveMetrics(
+  registry: client.Registry,
+  where: { host: string; port: number },
+): MetricsListener {
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({ hostname: where.host, port: where.port, onListen() {} }, async (req) => {
+      const { pathname } = new URL(req.url);
+      if (pathname !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
+        return new Response("Not found", { status: 404 });
+      }
+      return new Response(await registry.metrics(), {
+        headers: { "content-type": registry.contentType, "cache-control": "no-store" },
+      });
+    });
+  } catch (error) {
+    throw new Error(
+      `METRICS_PORT: cannot listen on ${where.host}:${where.port} ` +
+        `(${(error as Error).message}); set METRICS_PORT to a free port, or off`,
+    );
+  }
+  server.finished.catch((error) => log("error", "metrics.failed", { error: String(error) }));
+  const { hostname, port } = server.addr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return { url: `http://${shown}:${port}/metrics`, close: () => server.shutdown() };
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { format, parseAddress } from "./client_address.ts";
 
 /** Where the buckets' time comes from (milliseconds). */
 export interface NowClock {
@@ -122,19 +123,24 @@ export class KeyedBuckets {
 
 /**
  * The address a limit counts against: IPv4 as is, IPv6 by its /64 (one home or host usually gets
- * a whole /64, so counting single IPv6 addresses would let one client be thousands).
+ * a whole /64, so counting single IPv6 addresses would let one client be thousands). What is not
+ * an address at all counts as itself.
  */
 export function addressKey(address: string | undefined): string {
+  return prefixKey(address, 64);
+}
+
+/**
+ * The IPv6 prefix of `bits` that `address` lies in (`2001:db8:0:ab00::/56`); IPv4 as is. Tables
+ * that must not be filled from one network (a home is given a /56, a site a /48) group by it.
+ */
+export function prefixKey(address: string | undefined, bits: 48 | 56 | 64): string {
   if (!address) return "unknown";
-  const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (v4mapped) return v4mapped[1];
-  if (!address.includes(":")) return address;
-  const [head, tail = ""] = address.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::")
-    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
-    : left;
-  return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":") +
-    "::/64";
+  const bytes = parseAddress(address);
+  if (!bytes) return address.slice(0, 64);
+  const v4 = format(bytes);
+  if (!v4.includes(":")) return v4;
+  const prefix = new Uint8Array(16);
+  prefix.set(bytes.subarray(0, bits / 8));
+  return `${format(prefix)}/${bits}`;
 }

@@ -2,12 +2,17 @@
  * The `room-status` request: how many people are in a room, asked by the pre-join screen without
  * taking a seat (and before the camera prompt), with what that page needs to prepare its call.
  *
+ * Only rooms this deployment minted (`POST /new`, server/room_ids.ts) are answered: a made-up id
+ * gets `unknown-room`, so asking cannot find the rooms people made up names for. Questions are
+ * limited per connection and per address (server/client_limits.ts).
+ *
  * @module
  */
 import { Limits, parseRoomStatusRequest, type RoomStatusAck } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
 import { offersRelay } from "./ice_servers.ts";
+import type { RoomIds } from "./room_ids.ts";
 import type { RoomStore } from "./room_store.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 
@@ -18,23 +23,25 @@ export function serverPart(config: Pick<Config, "iceServers" | "turn">) {
   return { capacity: Limits.roomCapacity, relay, iceServers: relay ? null : config.iceServers };
 }
 
-/** Answers one connection's `room-status` requests. */
+/** Answers the `room-status` requests of one connection, from `client.address`. */
 export function roomStatusHandler(
-  socketId: string,
-  { store, limits, config }: {
+  client: { connection: string; address: string },
+  { store, limits, config, roomIds }: {
     store: RoomStore;
     limits: ClientLimits;
     config: Pick<Config, "iceServers" | "turn">;
+    roomIds: Pick<RoomIds, "isMinted">;
   },
 ) {
   const server = serverPart(config);
   return (payload: unknown, ack: unknown) => {
     const reply = replier<RoomStatusAck>(payload, ack);
-    const wait = limits.status(socketId);
+    const wait = limits.status(client.connection, client.address);
     if (wait > 0) return reply(rateLimited(wait));
     const parsed = parseRoomStatusRequest(payload);
     if (!parsed.ok) return reply({ ok: false, error: parsed.error });
     const { room, resume } = parsed.value;
+    if (!roomIds.isMinted(room)) return reply(failure("unknown-room"));
     store.status(room, resume).then(
       ({ members, yours }) =>
         reply({ ok: true, members, yours, ...server } satisfies RoomStatusAck),

@@ -36,16 +36,17 @@ export interface HandlerOptions {
   newRoomWait?: (address: string) => number;
   /** Why this instance cannot take calls now (`/readyz` answers 503 with it), or null: ready. */
   notReady?: () => string | null;
-  /** The Prometheus text `/metrics` answers with; without it, `/metrics` is not served. */
-  metrics?: () => Promise<{ body: string; contentType: string }>;
 }
 
-/** Who sent a request (the TCP peer). */
+/** Who sent a request: the TCP peer, or the client a trusted proxy names. */
 export interface ClientInfo {
   address: string;
 }
 
-/** The HTTP handler: landing page, new rooms, room pages, static assets, health. */
+/**
+ * The HTTP handler: landing page, new rooms, room pages, static assets, health. Metrics are not
+ * here: they have a listener of their own (server/metrics.ts), never the public port.
+ */
 export function createHandler(
   options: HandlerOptions,
 ): (request: Request, client?: ClientInfo) => Response | Promise<Response> {
@@ -84,11 +85,6 @@ export function createHandler(
     if (pathname === "/readyz") {
       const reason = notReady();
       return reason === null ? text(200, "ready") : text(503, `not ready: ${reason}`);
-    }
-    if (pathname === "/metrics" && options.metrics) {
-      return options.metrics().then(({ body, contentType }) =>
-        respond(body, 200, { "content-type": contentType, "cache-control": "no-store" })
-      );
     }
     if (pathname === "/check") return file(request, "/check.html");
     if (pathname.startsWith("/r/")) {

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { Server as HttpServer } from "node:http";
-import { Server, type ServerOptions, type Socket } from "socket.io";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { ServerOptions, Socket } from "socket.io";
 import {
   type Ack,
   ClientEvent,
@@ -29,7 +29,7 @@ import {
 } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
-import { iceServersFor } from "./ice_servers.ts";
+import { iceServersFor, turnUser } from "./ice_servers.ts";
 import { log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { addressKey } from "./rate_limit.ts";
@@ -41,6 +41,7 @@ export type { StoreHooks };
 import { queuedBytes, SlowReaders, sweepSlowReaders } from "./send_queue.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
+import { connectionId, createIo, type ParleyIo } from "./socket_io.ts";
 import { roomStatusHandler } from "./room_status.ts";
 import { TurnRenewals } from "./turn_renewal.ts";
 
@@ -57,13 +58,15 @@ export interface SignalingOptions {
   /** Socket.IO adapter carrying messages between instances (Redis); default: this process. */
   adapter?: ServerOptions["adapter"];
   metrics?: Metrics;
+  /** Why the HTTP request opening a connection is refused, or null (server/node_adapter.ts). */
+  refuse?: (req: IncomingMessage) => string | null;
 }
 
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** Signaling attached to an HTTP server, see {@linkcode attachSignaling}. */
 export interface Signaling {
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  io: ParleyIo;
   store: RoomStore;
   /** Whether SIGTERM's drain started (joins are refused, readiness fails). */
   draining(): boolean;
@@ -99,22 +102,17 @@ export function attachSignaling(
   options: SignalingOptions,
 ): Signaling {
   const { roomIds, limits, metrics } = options;
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
-    serveClient: false,
-    maxHttpBufferSize: 128 * 1024,
-    pingInterval: config.pingIntervalMs,
-    pingTimeout: config.pingTimeoutMs,
-    cors: undefined,
-    // WebSocket only: no long-polling buffers to fill, no JSONP. The client uses nothing else.
-    transports: ["websocket"],
-    // A connection that never says which namespace it wants is dropped after 10 s, not 45.
-    connectTimeout: 10_000,
-    allowRequest: (req, callback) =>
-      originAllowed(req, config.allowedOrigins)
-        ? callback(null, true)
-        : callback("This origin may not use this server's signaling.", false),
-    ...(options.adapter ? { adapter: options.adapter } : {}),
+  const io = createIo(httpServer, config, {
+    limits,
+    refuse: options.refuse,
+    adapter: options.adapter,
   });
+  /** The client's address: its own, or the one a trusted proxy names (TRUST_PROXY). */
+  const addressOf = (socket: ParleySocket) =>
+    config.trustProxy.clientOf(
+      socket.handshake.address,
+      socket.handshake.headers["x-forwarded-for"],
+    );
   const slow = new SlowReaders({
     boundBytes: config.limits.sendQueueBytes,
     stallMs: config.limits.slowReaderMs,
@@ -168,10 +166,13 @@ export function attachSignaling(
     },
   });
 
+  /** The TURN user of a client (one per address, so coturn's user-quota bounds the address). */
+  const userOf = (address: string) => (config.turn ? turnUser(config.turn.secret, address) : "");
+
   /** Pushes fresh TURN credentials to a seated member before its current ones expire. */
-  const scheduleRenewal = (socket: ParleySocket) =>
+  const scheduleRenewal = (socket: ParleySocket, address: string) =>
     renewals.schedule(socket.id, () => {
-      const renewed = { iceServers: iceServersFor(config, socket.id) };
+      const renewed = { iceServers: iceServersFor(config, userOf(address)) };
       socket.emit(ServerEvent.iceServers, renewed satisfies IceServersRenewed);
     }, () => seated.has(socket.id));
   const stopRenewal = (id: string) => renewals.stop(id);
@@ -194,7 +195,10 @@ export function attachSignaling(
   };
 
   io.on("connection", (socket: ParleySocket) => {
-    const address = addressKey(socket.handshake.address);
+    const client = addressOf(socket);
+    const address = addressKey(client);
+    // Limits belong to the WebSocket, not to this namespace socket on it.
+    const connection = connectionId(socket.conn);
     metrics?.connections.inc();
 
     // One join at a time per connection, and its leave or disconnect only after it: the peer is
@@ -211,18 +215,18 @@ export function attachSignaling(
         const minted = roomIds.isMinted(parsed.value.room);
         if (config.mintedRoomsOnly && !minted) return reply(failure("unknown-room"));
         if (draining) return reply(failure("unavailable"));
-        const joinWait = limits.join(socket.id, address);
+        const joinWait = limits.join(connection, address);
         if (joinWait > 0) return reply(rateLimited(joinWait));
         const { offer } = parsed.value;
         const offerWait = offer
-          ? limits.signal(socket.id, { kind: "description", bytes: offer.sdp.length })
+          ? limits.signal(connection, { kind: "description", bytes: offer.sdp.length })
           : 0;
         if (offerWait > 0) return reply(rateLimited(offerWait));
         // TURN only for members of rooms this deployment minted, a few per address a minute.
         const withTurn = config.turn !== null && minted;
         const turnWait = withTurn ? limits.turnWait(address) : 0;
         if (turnWait > 0) return reply(rateLimited(turnWait));
-        const iceServers = iceServersFor(config, socket.id, Date.now(), withTurn);
+        const iceServers = iceServersFor(config, userOf(client), Date.now(), withTurn);
         // Charged before the store is asked: joins from many connections of one address wait for
         // the store together, and each must see the others' credentials counted.
         if (withTurn) limits.takeTurn(address);
@@ -241,7 +245,7 @@ export function attachSignaling(
         }
         seated.set(socket.id, seat);
         socket.join(seatRoom(seat.roomId, seat.index));
-        if (withTurn) scheduleRenewal(socket);
+        if (withTurn) scheduleRenewal(socket, client);
         if (outcome.outcome === "resumed") metrics?.reconnects.inc();
         if (replacedSocketId && replacedSocketId !== socket.id) {
           // The seat's previous connection (another tab, or one on an instance that died) goes.
@@ -284,14 +288,17 @@ export function attachSignaling(
       const kind = isDescription(payload) ? "description" : "candidate";
       const parsed = parseSignal(payload);
       const bytes = parsed.ok ? signalBytes(parsed.value) : 0;
-      const wait = limits.signal(socket.id, { kind, bytes });
+      const wait = limits.signal(connection, { kind, bytes });
       if (wait > 0) return refuse(rateLimited(wait));
       if (!parsed.ok) return refuse({ ok: false, error: parsed.error });
       if (!relay(seat, parsed.value)) return refuse(failure("peer-behind"));
       reply({ ok: true });
     });
 
-    socket.on(ClientEvent.roomStatus, roomStatusHandler(socket.id, { store, limits, config }));
+    socket.on(
+      ClientEvent.roomStatus,
+      roomStatusHandler({ connection, address }, { store, limits, config, roomIds }),
+    );
 
     socket.on(ClientEvent.leave, (...args: unknown[]) =>
       serial(socket.id, async () => {
@@ -316,7 +323,6 @@ export function attachSignaling(
     socket.on("disconnect", (reason: string) => {
       metrics?.connections.dec();
       stopRenewal(socket.id);
-      limits.forget(socket.id);
       slow.forget(socket.id);
       serial(socket.id, async () => {
         const seat = seated.get(socket.id);

@@ -58,12 +58,17 @@ export interface StartupReport {
   urls: readonly ListenUrl[];
   /** The certificate served, when the server speaks HTTPS. */
   certificates: Pick<Certificates, "names" | "validTo"> | null;
-  config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy" | "seatGraceMs" | "limits">;
+  config: Pick<
+    Config,
+    "iceServers" | "turn" | "iceTransportPolicy" | "seatGraceMs" | "limits" | "trustProxy"
+  >;
   /** The global connection cap in force, null: none. */
   cap: number | null;
   fileLimit: number | null;
   /** Where rooms live, e.g. "in memory (one instance)". */
   rooms: string;
+  /** Where `/metrics` is served (a listener of its own), or null: nowhere (`METRICS_PORT=off`). */
+  metrics: string | null;
 }
 
 /** The startup lines, one string (written at once, so whoever waits for the first has them all). */
@@ -87,7 +92,14 @@ export function startupLines(report: StartupReport): string {
       `${rate(limits.connectionsPerAddressPerMinute, "new connections")}, ` +
       `${rate(limits.joinsPerAddress, "joins")}; seats held ${config.seatGraceMs / 1000} s`,
   );
+  if (config.trustProxy.any) {
+    lines.push(
+      `  client addresses: X-Forwarded-For of connections from ${config.trustProxy.describe()} ` +
+        "(TRUST_PROXY); everyone else's own",
+    );
+  }
   lines.push(`  rooms: ${report.rooms}`);
+  lines.push(`  metrics: ${report.metrics ?? "off (METRICS_PORT=off)"}`);
   return lines.join("\n");
 }
 

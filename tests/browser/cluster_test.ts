@@ -27,7 +27,13 @@ import {
 import { haproxyUnavailable, startHaproxy } from "../helpers/haproxy.ts";
 import { peerConnectionsOf, watchPeerConnections } from "../helpers/peer_watch.ts";
 import { missing, redisUnavailable, startInstances, startRedis } from "../helpers/redis.ts";
-import { closeClient, connectClient, emitWithAck } from "../helpers/server.ts";
+import {
+  closeClient,
+  connectClient,
+  emitWithAck,
+  metricsUrl,
+  type RunningServer,
+} from "../helpers/server.ts";
 
 const skip = missing(await redisUnavailable()) || missing(await haproxyUnavailable());
 
@@ -72,8 +78,8 @@ async function framesDuring(users: User[], ms: number): Promise<number[]> {
   return after.map((n, i) => n - before[i]);
 }
 
-async function connectionsOn(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function connectionsOn(server: RunningServer): Promise<number> {
+  const text = await (await fetch(metricsUrl(server))).text();
   return Number(/^parley_connections (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
@@ -91,8 +97,8 @@ Deno.test({
       browser = await launchChromium();
       const room = new URL(await newRoomUrl(one.url)).pathname;
       const [a, b] = await callBetween(browser, [one.url, two.url], room);
-      assert.equal(await connectionsOn(one.url), 1);
-      assert.equal(await connectionsOn(two.url), 1);
+      assert.equal(await connectionsOn(one), 1);
+      assert.equal(await connectionsOn(two), 1);
       assert.deepEqual([...a.errors, ...b.errors], []);
     } finally {
       await closeBrowser(browser);
@@ -116,9 +122,9 @@ Deno.test({
       browser = await launchChromium();
       const room = new URL(await newRoomUrl(lb.url)).pathname;
       const users = await callBetween(browser, [lb.url, lb.url], room);
-      const serving = (await connectionsOn(one.url)) === 2 ? one : two;
+      const serving = (await connectionsOn(one)) === 2 ? one : two;
       const other = serving === one ? two : one;
-      assert.equal(await connectionsOn(serving.url), 2, "both on one instance (balance source)");
+      assert.equal(await connectionsOn(serving), 2, "both on one instance (balance source)");
 
       // SIGKILL: no shutdown code runs; the clients reconnect through HAProxy to the other one.
       const killed = performance.now();
@@ -126,7 +132,7 @@ Deno.test({
       await Promise.all(users.map((user) => waitForRejoined(user.page, 15_000)));
       const recovered = Math.round(performance.now() - killed);
       console.log(`  [sigkill] both back in the call on the other instance after ${recovered} ms`);
-      assert.equal(await connectionsOn(other.url), 2);
+      assert.equal(await connectionsOn(other), 2);
       for (const [i, frames] of (await framesDuring(users, 1000)).entries()) {
         assert.ok(frames >= LIVE, `${users[i].name}'s video keeps moving (${frames} frames)`);
       }

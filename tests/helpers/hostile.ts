@@ -6,8 +6,16 @@
  */
 import assert from "node:assert/strict";
 import type { Socket } from "socket.io-client";
-import type { Ack, Candidate } from "../../protocol/signaling.ts";
 import {
+  type Ack,
+  type Candidate,
+  type JoinAck,
+  type Joined,
+  newRoomId,
+  randomToken,
+} from "../../protocol/signaling.ts";
+import {
+  type ClientGroup,
   closeClient,
   connectClient,
   emitWithAck,
@@ -60,8 +68,12 @@ export function percentile(values: number[], p: number): number {
 
 /** The server's resident memory in MB, from /proc. */
 export async function rssMb(server: RunningServer): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${server.pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+  const status = await Deno.readTextFile(`/proc/${server.pid}/status`).catch(() => "");
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  if (kb === undefined) {
+    throw new Error(`the server (pid ${server.pid}) is gone; it printed:\n${server.output()}`);
+  }
+  return Number(kb) / 1024;
 }
 
 /** Prints one case's figures on one line. */
@@ -73,27 +85,45 @@ export function report(name: string, figures: Record<string, unknown>): void {
 }
 
 /** Runs tests/helpers/connection_flood.ts with a file limit well above the server's. */
-export async function connectionFlood(url: string, count: number) {
-  const script = `${ROOT_DIR}tests/helpers/connection_flood.ts`;
+export function connectionFlood(url: string, count: number) {
+  return floodProcess<{ connected: number; closedByServer: number; failedToConnect: number }>(
+    "connection_flood.ts",
+    [url, String(count)],
+  );
+}
+
+/**
+ * Runs tests/helpers/attachment_flood.ts: `count` connections from `addresses` (this machine's
+ * loopback addresses, 127.0.0.2 and on), each announcing two binary attachments and sending one
+ * of `bytes`, then answering pings for `holdMs`.
+ */
+export function attachmentFlood(
+  url: string,
+  options: { count: number; addresses: string[]; holdMs: number; bytes: number },
+) {
+  const { count, addresses, holdMs, bytes } = options;
+  return floodProcess<{ connected: number; closedByServer: number; failed: number }>(
+    "attachment_flood.ts",
+    [url, String(count), addresses.join(","), String(holdMs), String(bytes)],
+  );
+}
+
+/** Runs a flood script of tests/helpers with a file limit of its own; its last line, parsed. */
+async function floodProcess<T>(script: string, args: string[]): Promise<T> {
   const { stdout, stderr, code } = await new Deno.Command("bash", {
     args: [
       "-c",
       `ulimit -n 4096 && exec "$0" run --allow-net "$@"`,
       Deno.execPath(),
-      script,
-      url,
-      String(count),
+      `${ROOT_DIR}tests/helpers/${script}`,
+      ...args,
     ],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(stdout);
   assert.equal(code, 0, new TextDecoder().decode(stderr));
-  return JSON.parse(text.trim().split("\n").at(-1)!) as {
-    connected: number;
-    closedByServer: number;
-    failedToConnect: number;
-  };
+  return JSON.parse(text.trim().split("\n").at(-1)!) as T;
 }
 
 /** Time until a Socket.IO client gets in (ms), trying until `deadlineMs`. */
@@ -109,4 +139,27 @@ export async function timeToConnect(url: string, deadlineMs: number): Promise<nu
     }
   }
   return Infinity;
+}
+
+/** Asks to join `room` with a fresh session. */
+export function join(socket: Socket, room: string): Promise<JoinAck> {
+  return emitWithAck<JoinAck>(socket, "join", { room, session: randomToken(9) });
+}
+
+/** Joins `room`, failing the test when refused. */
+export async function joined(socket: Socket, room: string): Promise<Joined> {
+  const ack = await join(socket, room);
+  assert.equal(ack.ok, true, `join failed: ${JSON.stringify(ack)}`);
+  return ack as { ok: true } & Joined;
+}
+
+/** Two clients seated in one room. */
+export async function honestPair(clients: ClientGroup, room = newRoomId()) {
+  const a = await clients.connect();
+  const b = await clients.connect();
+  await joined(a, room);
+  const arrived = nextEvent(b, "peer-joined").catch(() => {});
+  await joined(b, room);
+  await arrived;
+  return { a, b };
 }

@@ -52,6 +52,8 @@ export interface RawClient {
   send(packet: string): Promise<void>;
   /** Reads (frames and all, unparsed) until what came includes `text`; false after `timeoutMs`. */
   readUntil(text: string, timeoutMs?: number): Promise<boolean>;
+  /** Reads until what came matches `until`; resolves with all it read (null: closed, or late). */
+  collectUntil(until: string | RegExp, timeoutMs?: number): Promise<string | null>;
   /** Sends an Engine.IO pong (`3`) every `ms`, without reading the pings: a live-looking client. */
   keepAlive(ms: number): void;
   close(): void;
@@ -84,6 +86,8 @@ export async function rawSocketIo(
   }
   let timer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  // What came with the head and was not read yet.
+  let leftover = head.slice(head.indexOf("\r\n\r\n") + 4);
   const client = {
     conn,
     status: head.split("\r\n")[0],
@@ -92,15 +96,22 @@ export async function rawSocketIo(
       if (!closed) await conn.write(clientFrame(packet));
     },
     async readUntil(text: string, timeoutMs = 5000) {
-      const buffer = new Uint8Array(4096);
+      return (await client.collectUntil(text, timeoutMs)) !== null;
+    },
+    async collectUntil(until: string | RegExp, timeoutMs = 5000) {
+      const buffer = new Uint8Array(64 * 1024);
       const deadline = Date.now() + timeoutMs;
-      let seen = head.slice(head.indexOf("\r\n\r\n") + 4);
-      while (!seen.includes(text) && Date.now() < deadline) {
-        const n = await conn.read(buffer);
-        if (n === null) return false;
-        seen += decoder.decode(buffer.subarray(0, n));
+      const done = (seen: string) =>
+        typeof until === "string" ? seen.includes(until) : until.test(seen);
+      let seen = leftover;
+      leftover = "";
+      // Between reads: a server that sends nothing holds the read (the test's own timeout ends it).
+      while (!done(seen) && Date.now() < deadline) {
+        const n = await conn.read(buffer).catch(() => null);
+        if (n === null) return null;
+        seen += decoder.decode(buffer.subarray(0, n), { stream: true });
       }
-      return seen.includes(text);
+      return done(seen) ? seen : null;
     },
     keepAlive(ms: number) {
       timer = setInterval(() => client.send("3").catch(() => {}), ms);
@@ -119,14 +130,64 @@ export async function rawSocketIo(
   return client;
 }
 
-/** Sends `request` as is over a new TCP connection; resolves with the whole answer. */
-export async function rawHttp(url: string, request: string, timeoutMs = 5000): Promise<string> {
-  const { hostname, port } = new URL(url);
-  const conn = await Deno.connect({ hostname, port: Number(port) });
+/** A TCP connection to `url`'s host, over TLS for https (trusting `caCert`, PEM). */
+function connectTo(url: string, caCert?: string): Promise<Deno.Conn> {
+  const { hostname, port, protocol } = new URL(url);
+  return protocol === "https:"
+    ? Deno.connectTls({ hostname, port: Number(port), caCerts: caCert ? [caCert] : undefined })
+    : Deno.connect({ hostname, port: Number(port) });
+}
+
+/** Sends `request` as is over a new connection; resolves with the answer's head (and more). */
+export async function rawHttp(
+  url: string,
+  request: string,
+  options: { timeoutMs?: number; caCert?: string } = {},
+): Promise<string> {
+  const conn = await connectTo(url, options.caCert);
   try {
     await conn.write(encoder.encode(request));
-    return await readHead(conn, timeoutMs);
+    return await readHead(conn, options.timeoutMs ?? 5000);
   } finally {
     conn.close();
+  }
+}
+
+/**
+ * Slowloris: sends a request head one header line every `everyMs`, never finishing it, until the
+ * server closes the connection or `giveUpMs` passes; resolves with how long it stayed open (ms),
+ * or Infinity, and what the server sent.
+ */
+export async function trickleHeaders(
+  url: string,
+  options: { everyMs: number; giveUpMs: number; caCert?: string },
+): Promise<{ openMs: number; answer: string }> {
+  const conn = await connectTo(url, options.caCert);
+  const started = performance.now();
+  let answer = "";
+  let closed = false;
+  const reading = (async () => {
+    const buffer = new Uint8Array(1024);
+    for (;;) {
+      const n = await conn.read(buffer).catch(() => null);
+      if (n === null) break;
+      answer += decoder.decode(buffer.subarray(0, n));
+    }
+    closed = true;
+  })();
+  try {
+    await conn.write(encoder.encode(`GET / HTTP/1.1\r\nHost: ${new URL(url).host}\r\n`));
+    for (let line = 0; !closed && performance.now() - started < options.giveUpMs; line++) {
+      await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+      await conn.write(encoder.encode(`X-Trickle-${line}: a\r\n`)).catch(() => {});
+    }
+    return { openMs: closed ? performance.now() - started : Infinity, answer };
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed by the server.
+    }
+    await reading;
   }
 }

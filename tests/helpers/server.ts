@@ -44,12 +44,15 @@ const CONFIG_VARS = [
   "RATE_SIGNAL_BYTES_PER_CONNECTION",
   "RATE_TURN_CREDENTIALS_PER_ADDRESS",
   "RATE_NEW_ROOMS_PER_ADDRESS",
+  "TRUST_PROXY",
   "ICE_TRANSPORT_POLICY",
   "TLS_CERT_FILE",
   "TLS_KEY_FILE",
   // Many instances and operations.
   "REDIS_URL",
   "SHUTDOWN_GRACE_SECONDS",
+  "METRICS_HOST",
+  "METRICS_PORT",
 ];
 
 const LISTENING = /Parley listening on (https?:\/\/[^\s/]+:\d+)\//;
@@ -152,6 +155,8 @@ async function spawnOnce(
 ): Promise<SpawnResult> {
   const env: Record<string, string> = { NO_COLOR: "1" };
   for (const name of CONFIG_VARS) env[name] = "";
+  // Metrics on a free port of their own: servers of several tests run side by side.
+  env.METRICS_PORT = "0";
   Object.assign(env, options.env, {
     PORT: String(options.port ?? 0),
     HOST: options.host ?? "127.0.0.1",
@@ -183,6 +188,13 @@ async function spawnOnce(
     deadline,
     echo: Boolean(Deno.env.get("PARLEY_TEST_SERVER_LOG")),
   });
+}
+
+/** Where `server` serves `/metrics` (its own listener, from the startup lines). */
+export function metricsUrl(server: RunningServer): string {
+  const url = /metrics: (https?:\/\/\S+\/metrics)/.exec(server.output())?.[1];
+  if (!url) throw new Error(`no metrics line in the server's output:\n${server.output()}`);
+  return url;
 }
 
 /** Options for {@linkcode connectClient}: Socket.IO client options, plus a connect timeout. */

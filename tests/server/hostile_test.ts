@@ -1,14 +1,13 @@
 /**
  * Hostile clients against the real server subprocess: each case does what an attacker would (never
  * read, flood, race, malform), bounded in count and time, prints its figures, and checks what the
- * people in honest calls beside it would notice.
+ * people in honest calls beside it would notice. More in hostile_http_test.ts (requests) and
+ * hostile_signaling_test.ts (TURN credentials, binary packets, room scanning).
  */
 import assert from "node:assert/strict";
-import type { Socket } from "socket.io-client";
 import {
   type Ack,
   type JoinAck,
-  type Joined,
   newRoomId,
   randomToken,
   type SignalMessage,
@@ -25,6 +24,8 @@ import {
 import {
   candidate,
   connectionFlood,
+  honestPair,
+  joined,
   measureRelays,
   percentile,
   report,
@@ -32,28 +33,7 @@ import {
   sleep,
   timeToConnect,
 } from "../helpers/hostile.ts";
-import { rawHttp, rawSocketIo } from "../helpers/raw_socket_io.ts";
-
-function join(socket: Socket, room: string): Promise<JoinAck> {
-  return emitWithAck<JoinAck>(socket, "join", { room, session: randomToken(9) });
-}
-
-async function joined(socket: Socket, room: string): Promise<Joined> {
-  const ack = await join(socket, room);
-  assert.equal(ack.ok, true, `join failed: ${JSON.stringify(ack)}`);
-  return ack as { ok: true } & Joined;
-}
-
-/** Two clients seated in one room. */
-async function honestPair(clients: ClientGroup, room = newRoomId()) {
-  const a = await clients.connect();
-  const b = await clients.connect();
-  await joined(a, room);
-  const arrived = nextEvent(b, "peer-joined").catch(() => {});
-  await joined(b, room);
-  await arrived;
-  return { a, b };
-}
+import { rawSocketIo } from "../helpers/raw_socket_io.ts";
 
 Deno.test("hostile: a member that never reads cannot grow the server or slow other calls", async () => {
   // Rate limits off, so the send-queue bound alone is what holds.
@@ -234,96 +214,6 @@ Deno.test("hostile: connection floods", async (t) => {
   );
 });
 
-Deno.test("hostile: TURN credentials only for members of minted rooms, a few per address", async (t) => {
-  const env = {
-    TURN_URLS: "turn:127.0.0.1:3478",
-    TURN_SECRET: "hostile-test-secret",
-    TURN_TTL_SECONDS: "10",
-  };
-  const server = await startServer({ env });
-  const clients = new ClientGroup(server.url);
-  const hasTurn = (ack: JoinAck) =>
-    ack.ok && ack.iceServers.some((s) => typeof s.username === "string");
-  const minted: string[] = [];
-
-  await t.step("made-up room ids get no TURN credential", async () => {
-    const socket = await clients.connect();
-    let credentials = 0;
-    let joins = 0;
-    for (let i = 0; i < 5; i++) {
-      const ack = await join(socket, newRoomId());
-      joins++;
-      if (hasTurn(ack)) credentials++;
-      await emitWithAck(socket, "leave");
-    }
-    report("made-up rooms", { joins, credentials });
-    assert.equal(credentials, 0);
-  });
-
-  await t.step("POST /new opens at most its per-minute allowance", async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const response = await fetch(`${server.url}/new`, { method: "POST", redirect: "manual" });
-      await response.body?.cancel();
-      statuses.push(response.status);
-      if (response.status === 303) {
-        minted.push(response.headers.get("location")!.slice(3));
-      }
-    }
-    const limited = statuses.filter((s) => s === 429).length;
-    report("new rooms", { tried: 40, opened: minted.length, refused429: limited });
-    assert.equal(minted.length, 20);
-    assert.equal(limited, 20);
-  });
-
-  await t.step("a credential flood from one address yields a handful", async () => {
-    let tried = 0;
-    let credentials = 0;
-    let limited = 0;
-    const sockets = await Promise.all(Array.from({ length: 20 }, () => clients.connect()));
-    await Promise.all(sockets.map(async (socket, i) => {
-      for (let n = 0; n < 10; n++) {
-        const ack = await join(socket, minted[(i + n) % minted.length]);
-        tried++;
-        if (hasTurn(ack)) {
-          credentials++;
-          await emitWithAck(socket, "leave");
-        } else if (!ack.ok && ack.error.code === "rate-limited") limited++;
-        else if (ack.ok) await emitWithAck(socket, "leave");
-      }
-    }));
-    report("TURN flood", { joinsTried: tried, credentials, rateLimited: limited });
-    assert.ok(credentials >= 1 && credentials <= 10, `${credentials} credentials`);
-  });
-
-  await t.step(
-    "the minted rooms survive a restart; calls in progress get fresh credentials",
-    async () => {
-      await server.stop();
-      await using again = await startServer({
-        env: { ...env, RATE_TURN_CREDENTIALS_PER_ADDRESS: "0" },
-        port: server.port,
-      });
-      await using fresh = new ClientGroup(again.url);
-      const socket = await fresh.connect();
-      const ack = await join(socket, minted[0]);
-      assert.ok(hasTurn(ack), "a room minted before the restart still gets TURN");
-      const first = (ack as Joined).iceServers.at(-1)!;
-      const started = performance.now();
-      const renewed = await nextEvent<{ iceServers: { username?: string }[] }>(
-        socket,
-        "ice-servers",
-        9000,
-      );
-      const next = renewed.iceServers.at(-1)!;
-      report("renewal", { ttlSeconds: 10, renewedAfterMs: performance.now() - started });
-      assert.ok(Number(next.username!.split(":")[0]) > Number(first.username!.split(":")[0]));
-    },
-  );
-  await clients.close();
-  await server.stop();
-});
-
 Deno.test("hostile: the join/leave race never leaves a ghost (50 times each)", async () => {
   await using server = await startServer({
     env: {
@@ -380,59 +270,4 @@ Deno.test("hostile: the join/leave race never leaves a ghost (50 times each)", a
     stories: JSON.stringify(Object.fromEntries(stories)),
   });
   assert.equal(ghosts, 0);
-});
-
-Deno.test("hostile: HTTP that cannot be parsed gets 400/405 and no stack trace", async (t) => {
-  await using server = await startServer({ env: { ALLOWED_ORIGINS: "https://embed.example.org" } });
-  const status = (answer: string) => Number(answer.split(" ")[1]);
-
-  await t.step("malformed Host, TRACE and a bad path encoding", async () => {
-    const cases: [string, string, number][] = [
-      ["Host with a space", "GET / HTTP/1.1\r\nHost: exa mple.org\r\n\r\n", 400],
-      ["Host with a path", "GET / HTTP/1.1\r\nHost: example.org/x\r\n\r\n", 400],
-      ["Host unclosed IPv6", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400],
-      ["Host with a user", "GET / HTTP/1.1\r\nHost: a@b\r\n\r\n", 400],
-      ["TRACE", "TRACE / HTTP/1.1\r\nHost: localhost\r\n\r\n", 405],
-      ["unknown method", "TRACK / HTTP/1.1\r\nHost: localhost\r\n\r\n", 400],
-      ["bad percent-encoding", "GET /%E0%A4%A HTTP/1.1\r\nHost: localhost\r\n\r\n", 400],
-      ["room.html in disguise", "GET /room.htm%6c HTTP/1.1\r\nHost: localhost\r\n\r\n", 404],
-      [
-        "long-polling",
-        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost\r\n\r\n",
-        400,
-      ],
-    ];
-    const before = server.output().length;
-    const seen: Record<string, number> = {};
-    for (let round = 0; round < 10; round++) {
-      for (const [name, request, expected] of cases) {
-        const answer = await rawHttp(server.url, request);
-        seen[name] = status(answer);
-        assert.equal(status(answer), expected, `${name}: ${answer.split("\r\n")[0]}`);
-      }
-    }
-    const log = server.output().slice(before);
-    report("HTTP hygiene", { requests: cases.length * 10, ...seen, logBytes: log.length });
-    assert.doesNotMatch(log, /\n\s+at /, "no stack trace");
-    assert.ok(log.split("\n").filter(Boolean).length <= cases.length * 10, "at most a line each");
-    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-  });
-
-  await t.step("signaling from another origin is refused", async () => {
-    const results: Record<string, string> = {};
-    for (
-      const [origin, expected] of [
-        ["https://evil.example", / 400 /],
-        [server.url, / 101 /],
-        ["https://embed.example.org", / 101 /],
-      ] as const
-    ) {
-      const client = await rawSocketIo(server.url, { origin });
-      results[origin] = client.status;
-      client.close();
-      assert.match(client.status, expected, origin);
-      if (origin.includes("evil")) assert.match(client.head, /origin may not use/);
-    }
-    report("origins", results);
-  });
 });

@@ -77,8 +77,8 @@ Deno.test("addressKey: IPv4 as is, IPv6 by /64", () => {
   assert.equal(addressKey("::ffff:192.0.2.7"), "192.0.2.7");
   assert.equal(addressKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
   assert.equal(addressKey("2001:0db8:0001:0002:ffff:1:2:3"), "2001:db8:1:2::/64");
-  assert.equal(addressKey("2001:db8::1"), "2001:db8:0:0::/64");
-  assert.equal(addressKey("::1"), "0:0:0:0::/64");
+  assert.equal(addressKey("2001:db8::1"), "2001:db8::/64");
+  assert.equal(addressKey("::1"), "::/64");
   assert.equal(addressKey(undefined), "unknown");
 });
 

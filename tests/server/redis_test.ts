@@ -22,6 +22,7 @@ import {
   closeClient,
   connectClient,
   emitWithAck,
+  metricsUrl,
   nextEvent,
 } from "../helpers/server.ts";
 
@@ -253,7 +254,7 @@ Deno.test({ name: "redis: /metrics moves with a call; SIGTERM drains", ignore: s
   await using redis = await startRedis();
   const [one, two] = await startInstances(redis, 2, { env: { SHUTDOWN_GRACE_SECONDS: "5" } });
   await using _two = two;
-  const scrape = async () => parseMetrics(await (await fetch(`${one.url}/metrics`)).text());
+  const scrape = async () => parseMetrics(await (await fetch(metricsUrl(one))).text());
   const before = await scrape();
   assert.equal(before.get('parley_info{store="redis"}'), 1);
   for (const name of before.keys()) {

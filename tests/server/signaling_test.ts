@@ -217,7 +217,9 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const watcher = await clients.connect();
     const status = (room: unknown, resume?: string) =>
       emitWithAck<RoomStatusAck>(watcher, "room-status", { room, ...(resume ? { resume } : {}) });
-    const room = newRoomId();
+    const minted = await fetch(`${server.url}/new`, { method: "POST", redirect: "manual" });
+    await minted.body?.cancel();
+    const room = minted.headers.get("location")!.slice("/r/".length);
     assert.deepEqual(await status(room), {
       ok: true,
       members: 0,
@@ -261,6 +263,11 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const bad = await status("no");
     assert.equal(bad.ok, false);
     assert.equal(!bad.ok && bad.error.code, "invalid-room");
+    // Only rooms this server minted are answered: made-up names cannot be found by asking.
+    const madeUp = newRoomId();
+    await joined(await clients.connect(), madeUp);
+    const unknown = await status(madeUp);
+    assert.equal(!unknown.ok && unknown.error.code, "unknown-room");
     // Asking took no seat: the watcher can still join another room, and nobody heard of it.
     await joined(watcher, newRoomId());
   });

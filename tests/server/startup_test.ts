@@ -24,6 +24,7 @@ function report(env: Record<string, string>, options: { https?: boolean } = {}) 
     cap: 768,
     fileLimit: 1024,
     rooms: "in memory (one instance)",
+    metrics: "http://127.0.0.1:9464/metrics",
   }).split("\n");
 }
 
@@ -50,6 +51,18 @@ Deno.test("startup lines: the camera at each address, the relay, the limits", as
         "300 new connections, 120 joins; seats held 30 s",
     );
     assert.equal(lines[5], "  rooms: in memory (one instance)");
+    assert.equal(lines[6], "  metrics: http://127.0.0.1:9464/metrics");
+  });
+
+  await t.step("behind a proxy: whose X-Forwarded-For names the client", () => {
+    const lines = report({ TRUST_PROXY: "127.0.0.1, ::1" });
+    assert.ok(
+      lines.includes(
+        "  client addresses: X-Forwarded-For of connections from 127.0.0.1, ::1 (TRUST_PROXY); " +
+          "everyone else's own",
+      ),
+      lines.join("\n"),
+    );
   });
 
   await t.step("https, a TURN relay, relay only: the certificate and the policy said", () => {
@@ -92,7 +105,14 @@ async function startWith(env: Record<string, string>) {
       return value === undefined ? [] : [[name, value]];
     }),
   );
-  const full = { ...inherited, NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1", ...env };
+  const full = {
+    ...inherited,
+    NO_COLOR: "1",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    METRICS_PORT: "0",
+    ...env,
+  };
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: await startTaskArgs(full),
     cwd: ROOT_DIR,
@@ -144,12 +164,22 @@ Deno.test("bad input at startup: one line, exit code 1, no stack trace", async (
         TLS_KEY_FILE: b.keyFile,
       }, /TLS_KEY_FILE: \S+ is not the key of the certificate in \S+/],
     ];
+    cases.push([
+      "a proxy list that does not parse",
+      { TRUST_PROXY: "127.0.0.1, 10.0.0/8" },
+      /TRUST_PROXY must list the proxies' addresses or CIDRs .*got "10\.0\.0\/8"/,
+    ]);
     using holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = String((holder.addr as Deno.NetAddr).port);
     cases.push([
       "a port already in use",
       { PORT: port },
       new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use .*set PORT to a free port`),
+    ]);
+    cases.push([
+      "a metrics port already in use",
+      { METRICS_PORT: port },
+      new RegExp(`METRICS_PORT: cannot listen on 127\\.0\\.0\\.1:${port} .*METRICS_PORT`),
     ]);
     // Started together: each is a whole server start, and they do not meet.
     const results = await Promise.all(cases.map(([, env]) => startWith(env)));
