@@ -35,6 +35,9 @@ import {
 } from "../helpers/hostile.ts";
 import { rawSocketIo } from "../helpers/raw_socket_io.ts";
 
+/** An honest relay slower than this was held up by the attack, however loaded the machine. */
+const STALLED_MS = 1000;
+
 Deno.test("hostile: a member that never reads cannot grow the server or slow other calls", async () => {
   // Rate limits off, so the send-queue bound alone is what holds.
   await using server = await startServer({
@@ -112,7 +115,8 @@ Deno.test("hostile: a member that never reads cannot grow the server or slow oth
   assert.ok(Number.isFinite(awayAt), "the reader that stayed behind was disconnected");
   assert.equal(refused, 0);
   assert.ok(latencies.length > 20, `only ${latencies.length} honest relays`);
-  assert.ok(p95 < 100, `honest relay p95 ${p95} ms`);
+  // Not a speed measure (that is `deno task bench`, as a ratio): the pair was never stalled.
+  assert.ok(p95 < STALLED_MS, `honest relay p95 ${p95} ms`);
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
 });
 
@@ -160,7 +164,8 @@ Deno.test("hostile: a signal flood is rate-limited, the honest pair beside it is
   assert.ok(accepted <= 600 + Math.ceil(elapsed * 10) + 5, `${accepted} relayed`);
   assert.ok(retryAfterMs > 0, "rate-limited says when to retry");
   assert.equal(refused, 0, "the honest pair was never limited");
-  assert.ok(p95 < 100, `honest relay p95 ${p95} ms`);
+  // Not a speed measure (that is `deno task bench`, as a ratio): the pair was never stalled.
+  assert.ok(p95 < STALLED_MS, `honest relay p95 ${p95} ms`);
 });
 
 Deno.test("hostile: connection floods", async (t) => {
@@ -169,7 +174,7 @@ Deno.test("hostile: connection floods", async (t) => {
       fileLimit: 1024,
       env: { MAX_CONNECTIONS_PER_ADDRESS: "0", RATE_CONNECTIONS_PER_ADDRESS: "0" },
     });
-    const cap = Number(/at most (\d+)/.exec(server.output())?.[1]);
+    const cap = Number(/limits: (\d+) connections/.exec(server.output())?.[1]);
     assert.ok(cap > 0 && cap < 1024, `the startup line says the cap: ${server.output()}`);
     const flood = await connectionFlood(server.url, 1100);
     const ms = await timeToConnect(server.url, 5000);

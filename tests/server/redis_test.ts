@@ -272,7 +272,7 @@ Deno.test({ name: "redis: /metrics moves with a call; SIGTERM drains", ignore: s
   assert.equal(moved("parley_signals_relayed_total"), 1);
   assert.equal(after.get("parley_connections"), 2);
   assert.equal(after.get("parley_rooms"), 1);
-  const second = parseMetrics(await (await fetch(`${two.url}/metrics`)).text());
+  const second = parseMetrics(await (await fetch(metricsUrl(two))).text());
   assert.equal(second.get("parley_rooms"), 1, "every instance counts every room");
   assert.ok((after.get("parley_event_loop_lag_seconds") ?? -1) >= 0);
 
