@@ -1,4 +1,3 @@
-import { wordlist } from "@scure/bip39/wordlists/english.js";
 import { descriptionFingerprints } from "./fingerprints.ts";
 
 export { descriptionFingerprints, unverifiableDescription } from "./fingerprints.ts";
@@ -37,9 +36,12 @@ export const CODE_WORDS = 6;
 
 /**
  * The BIP-39 English list: 2,048 common words, each told apart by its first four letters, so a
- * word read aloud is hard to mishear. Fixed by its standard: never reordered.
+ * word read aloud is hard to mishear. Fixed by its standard: never reordered. Loaded when the
+ * first code is derived (13 KB), not with the page.
  */
-export const WORDS: readonly string[] = wordlist;
+export async function words(): Promise<readonly string[]> {
+  return (await import("@scure/bip39/wordlists/english.js")).wordlist;
+}
 
 /** What the view says when the connection's certificates cannot be tied to one code. */
 export const UNVERIFIABLE_EXPLAINED =
@@ -153,9 +155,10 @@ export async function verificationCode(fingerprints: Fingerprints): Promise<stri
       CODE_WORDS * 11 + 6,
     ),
   );
-  const words: string[] = [];
-  for (let i = 0; i < CODE_WORDS; i++) words.push(WORDS[readBits(bits, i * 11, 11)]);
-  return words.join(" ");
+  const list = await words();
+  const picked: string[] = [];
+  for (let i = 0; i < CODE_WORDS; i++) picked.push(list[readBits(bits, i * 11, 11)]);
+  return picked.join(" ");
 }
 
 const SALT = new TextEncoder().encode("Parley verification code, 66 bits");
