@@ -1,14 +1,19 @@
 /**
  * Chat between the two people: text messages over the call's `control` data channel (type
  * "chat", through {@linkcode peerMessages}), peer to peer, kept in memory for this call only
- * (never stored, gone when the page closes).
+ * (never stored, gone when the page closes; the chat keeps the last `MAX_CHAT_MESSAGES`).
  *
- * What arrives is plain text: {@linkcode linkParts} splits it into text and http(s) links, which
- * the view renders with `textContent` and `href` only, never as HTML.
+ * What arrives is plain text, made safe to show by `visibleText` (no bidi overrides, invisible
+ * characters, stacks of marks or line breaks); {@linkcode linkParts} splits it into text and
+ * http(s) links, which the view renders with `textContent` and `href` only, never as HTML. A
+ * peer sending faster than `PEER_LIMITS.chat` has the surplus left out, and the person is told
+ * how many were ({@linkcode ChatOptions.onLeftOut}).
  *
  * @module
  */
+import { PEER_LIMITS, rateLimiter } from "../effects/peer_limits.ts";
 import type { PeerMessages } from "../effects/peer_messages.ts";
+import { visibleText } from "../text/safe_text.ts";
 
 /** The longest message, in characters; longer ones are cut when sent, dropped when received. */
 export const MAX_CHAT_CHARS = 4000;
@@ -25,36 +30,41 @@ export type MessagePart = { text: string } | { text: string; href: string };
 
 /** The conversation of this call. */
 export interface Chat {
-  readonly messages: readonly ChatMessage[];
-  /** Sends `text` (trimmed; nothing when empty); false when there is no open channel. */
+  /** Sends `text` (made safe, trimmed; nothing when empty); false when there is no open channel. */
   send(text: string): boolean;
   /** Speaks over `bus` from now on (a new connection after a reconnect); returns a stop. */
   attach(bus: PeerMessages): () => void;
 }
 
-/** A chat that calls `onChange` whenever a message is added. */
-export function createChat(onChange: (message: ChatMessage) => void): Chat {
-  const messages: ChatMessage[] = [];
+/** What a chat tells its page. */
+export interface ChatOptions {
+  /** A message to show, sent or received. */
+  onMessage(message: ChatMessage): void;
+  /** A message of theirs was left out: it came faster than `PEER_LIMITS.chat`. */
+  onLeftOut?(): void;
+}
+
+/** A chat; its messages go to `options.onMessage`. */
+export function createChat(options: ChatOptions): Chat {
   let bus: PeerMessages | null = null;
-  const add = (message: ChatMessage) => {
-    messages.push(message);
-    onChange(message);
-  };
   return {
-    messages,
     send(text) {
-      const trimmed = text.trim().slice(0, MAX_CHAT_CHARS);
-      if (!trimmed) return true;
-      if (!bus?.send({ type: "chat", text: trimmed })) return false;
-      add({ from: "me", text: trimmed, at: Date.now() });
+      const clean = visibleText(text).trim().slice(0, MAX_CHAT_CHARS);
+      if (!clean) return true;
+      if (!bus?.send({ type: "chat", text: clean })) return false;
+      options.onMessage({ from: "me", text: clean, at: Date.now() });
       return true;
     },
     attach(next) {
       bus = next;
+      // This connection's allowance: one remote person's.
+      const limit = rateLimiter(PEER_LIMITS.chat);
       const stop = next.on("chat", (message) => {
         const { text } = message;
-        if (typeof text !== "string" || !text.trim() || text.length > MAX_CHAT_CHARS) return;
-        add({ from: "them", text, at: Date.now() });
+        if (typeof text !== "string" || text.length > MAX_CHAT_CHARS) return;
+        if (!limit.take()) return options.onLeftOut?.();
+        const clean = visibleText(text).trim();
+        if (clean) options.onMessage({ from: "them", text: clean, at: Date.now() });
       });
       return () => {
         stop();

@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { type Chat, type ChatMessage, createChat, linkParts } from "./chat.ts";
+import { type Chat, createChat, linkParts } from "./chat.ts";
+import { conversation, type Entry } from "./conversation.ts";
+import { renderBatch } from "./render_batch.ts";
 import {
   type FileChannel,
   type FileTransfers,
@@ -14,7 +16,9 @@ import {
   tooLarge,
   type Transfer,
 } from "../files/file_transfer.ts";
+import { offerQuestion, transferStatus } from "../files/transfer_words.ts";
 import type { PeerMessages } from "../effects/peer_messages.ts";
+import { readPresence } from "../presence/presence.ts";
 
 /** Options for {@linkcode mountChatPanel}. */
 export interface ChatPanelOptions {
@@ -35,6 +39,30 @@ function make<K extends keyof HTMLElementTagNameMap>(
   props: Partial<HTMLElementTagNameMap[K]> = {},
 ): HTMLElementTagNameMap[K] {
   return Object.assign(document.createElement(tag), props);
+}
+
+/** `text` in an element of its own direction: right-to-left text cannot reorder what is around. */
+function bidi(text: string): HTMLElement {
+  return make("bdi", { textContent: text });
+}
+
+function fileLabel(name: string): HTMLElement {
+  return make("bdi", { className: "file-name", textContent: name });
+}
+
+function action(label: string, transfer: Transfer, run: () => void): HTMLButtonElement {
+  const button = make("button", { type: "button", textContent: label });
+  button.setAttribute("aria-label", `${label} ${transfer.name}`);
+  button.addEventListener("click", run);
+  return button;
+}
+
+/** What an entry was drawn from: it is drawn again when this changes. */
+function drawKey(entry: Entry): string {
+  if (entry.kind === "message") return "message";
+  if (entry.kind === "notice") return `notice ${entry.leftOut}`;
+  const { transfer } = entry;
+  return `${transfer.state} ${transferStatus(transfer)}`;
 }
 
 /** Mounts the chat panel (closed) into `container`. */
@@ -68,69 +96,114 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
 
   let unread = 0;
   let files: FileTransfers | null = null;
+  let theirName = "";
   const say = (text: string | null) => {
     error.hidden = text === null;
     error.textContent = text ?? "";
   };
   const arrived = () => {
-    if (!panel.hidden) return;
-    unread++;
+    if (panel.hidden) unread++;
+  };
+
+  const contents = conversation(renderBatch(() => render()));
+  const chat: Chat = createChat({
+    onMessage(message) {
+      contents.message(message);
+      if (message.from === "them") arrived();
+    },
+    onLeftOut: () => contents.leftOut(),
+  });
+  const onTransfer = (transfer: Transfer) => {
+    if (transfer.direction === "in" && transfer.state === "offered") arrived();
+    contents.file(transfer);
+  };
+
+  /** What is drawn for each entry, and what it was drawn from (a file card redraws on change). */
+  const drawn = new Map<string, { item: HTMLLIElement; key: string; url?: string }>();
+  const render = () => {
+    const entries = contents.entries();
+    const keep = new Set(entries.map((entry) => entry.key));
+    for (const [key, shown] of drawn) {
+      if (keep.has(key)) continue;
+      shown.item.remove();
+      if (shown.url) URL.revokeObjectURL(shown.url);
+      drawn.delete(key);
+    }
+    const added = document.createDocumentFragment();
+    for (const entry of entries) {
+      const key = drawKey(entry);
+      let shown = drawn.get(entry.key);
+      if (shown?.key === key) continue;
+      if (!shown) {
+        shown = { item: make("li"), key };
+        drawn.set(entry.key, shown);
+        added.append(shown.item);
+      }
+      shown.key = key;
+      draw(shown, entry);
+    }
+    if (added.childNodes.length) {
+      log.append(added);
+      log.scrollTop = log.scrollHeight;
+    }
     options.onUnread(unread);
   };
 
-  const showMessage = (message: ChatMessage) => {
-    const item = make("li", { className: `message ${message.from}` });
-    for (const part of linkParts(message.text)) {
-      if ("href" in part) {
-        const link = make("a", { href: part.href, textContent: part.text, target: "_blank" });
-        link.rel = "noopener noreferrer";
-        item.append(link);
-      } else item.append(document.createTextNode(part.text));
-    }
-    log.append(item);
-    log.scrollTop = log.scrollHeight;
-    if (message.from === "them") arrived();
+  const draw = (shown: { item: HTMLLIElement; url?: string }, entry: Entry) => {
+    const { item } = shown;
+    item.dir = "auto";
+    if (entry.kind === "message") {
+      item.className = `message ${entry.message.from}`;
+      item.replaceChildren(
+        ...linkParts(entry.message.text).map((part) => {
+          if (!("href" in part)) return document.createTextNode(part.text);
+          const link = make("a", { href: part.href, textContent: part.text, target: "_blank" });
+          link.rel = "noopener noreferrer";
+          return link;
+        }),
+      );
+    } else if (entry.kind === "notice") {
+      item.className = "notice";
+      const count = entry.leftOut === 1 ? "One message" : `${entry.leftOut} messages`;
+      item.replaceChildren(
+        `${count} from `,
+        bidi(theirName || "them"),
+        ` ${entry.leftOut === 1 ? "was" : "were"} left out: they came too fast.`,
+      );
+    } else drawTransfer(shown, entry.transfer);
   };
-  const chat: Chat = createChat(showMessage);
 
-  const transferItems = new Map<string, HTMLLIElement>();
-  const shownPercent = new Map<string, string>();
-  const showTransfer = (transfer: Transfer) => {
-    // Redrawn when the whole percent or the state changes, not for each 16 KiB.
-    const key = `${transfer.state} ${Math.floor((transfer.done / (transfer.size || 1)) * 100)}`;
-    if (shownPercent.get(transfer.id) === key) return;
-    shownPercent.set(transfer.id, key);
-    let item = transferItems.get(transfer.id);
-    if (!item) {
-      item = make("li", { className: `transfer ${transfer.direction === "out" ? "me" : "them"}` });
-      item.dataset.transfer = transfer.id;
-      transferItems.set(transfer.id, item);
-      log.append(item);
-      log.scrollTop = log.scrollHeight;
-      if (transfer.direction === "in") arrived();
-    }
+  const drawTransfer = (shown: { item: HTMLLIElement; url?: string }, transfer: Transfer) => {
+    const { item } = shown;
+    item.className = `transfer ${transfer.direction === "out" ? "me" : "them"}`;
+    item.dataset.transfer = transfer.id;
     item.dataset.state = transfer.state;
-    const name = make("span", { className: "file-name", textContent: transfer.name });
-    const progress = make("progress", { max: transfer.size || 1, value: transfer.done });
-    const percent = transfer.size ? Math.floor((transfer.done / transfer.size) * 100) : 100;
-    const words: Record<Transfer["state"], string> = {
-      sending: `Sending… ${percent}%`,
-      receiving: `Receiving… ${percent}%`,
-      delivered: "Delivered",
-      received: "Received",
-      failed: transfer.error ?? "Failed",
-    };
-    const status = make("span", { className: "file-status", textContent: words[transfer.state] });
-    const parts: Node[] = [name, progress, status];
+    const offered = transfer.direction === "in" && transfer.state === "offered";
+    const parts: Node[] = [];
+    if (offered) {
+      const question = offerQuestion(transfer, theirName);
+      const ask = make("span", { className: "file-offer" });
+      ask.append(bidi(question.who), question.wants, fileLabel(question.file), question.size);
+      parts.push(ask, action("Accept", transfer, () => files?.accept(transfer.id)));
+      parts.push(action("Decline", transfer, () => files?.decline(transfer.id)));
+    } else {
+      parts.push(fileLabel(transfer.name));
+      const moving = transfer.state === "sending" || transfer.state === "receiving";
+      if (moving) parts.push(make("progress", { max: transfer.size || 1, value: transfer.done }));
+    }
+    parts.push(make("span", { className: "file-status", textContent: transferStatus(transfer) }));
     if (transfer.state === "received" && transfer.blob) {
-      // Offered only now: every byte arrived and the hash is the sender's.
+      // Offered only now: every byte arrived and the hash is the sender's. A download only
+      // (application/octet-stream, `download`): never a page of this origin.
+      shown.url ??= URL.createObjectURL(transfer.blob);
       const save = make("a", {
         className: "file-save",
-        href: URL.createObjectURL(transfer.blob),
+        href: shown.url,
         download: transfer.name,
         textContent: "Save",
       });
       save.rel = "noopener";
+      save.setAttribute("aria-label", `Save ${transfer.name}`);
       parts.push(save);
     }
     item.replaceChildren(...parts);
@@ -180,16 +253,28 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
       if (open) {
         unread = 0;
         options.onUnread(0);
+        render();
         input.focus();
       }
     },
     isOpen: () => !panel.hidden,
     attach(bus, channel) {
       const stopChat = chat.attach(bus);
-      files = fileTransfers(channel, { onChange: showTransfer });
+      // Their name, for the offers they make (presence says it; made safe there).
+      const stopName = bus.on("presence", (message) => {
+        const name = readPresence(message)?.name ?? theirName;
+        if (name !== theirName) {
+          theirName = name;
+          // Everything that shows it is drawn again.
+          for (const shown of drawn.values()) shown.key = "";
+          render();
+        }
+      });
+      files = fileTransfers(channel, { onChange: onTransfer });
       const mine = files;
       return () => {
         stopChat();
+        stopName();
         mine.close();
         if (files === mine) files = null;
       };

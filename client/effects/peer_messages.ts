@@ -4,10 +4,14 @@
  * listening to its own message `type` ("presence", "chat", ...).
  *
  * What arrives is untrusted: anything that is not a JSON object with a string `type`, or is
- * larger than {@linkcode MAX_MESSAGE_BYTES}, is dropped.
+ * larger than {@linkcode MAX_MESSAGE_BYTES}, is dropped, and so is every frame over the channel's
+ * rate ({@linkcode PEER_LIMITS}`.messages`), before it is parsed: a flood costs this tab a counter
+ * per frame. Each channel (each remote person) has its own allowance.
  *
  * @module
  */
+
+import { PEER_LIMITS, rateLimiter } from "./peer_limits.ts";
 
 /** The largest message accepted, in bytes (a chat message, with room to spare). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -40,7 +44,9 @@ export function peerMessages(channel: MessageChannel): PeerMessages {
   const existing = buses.get(channel);
   if (existing) return existing;
   const handlers = new Map<string, Set<(message: PeerMessage) => void>>();
+  const limit = rateLimiter(PEER_LIMITS.messages);
   channel.addEventListener("message", (event) => {
+    if (!limit.take()) return;
     const message = parse((event as MessageEvent).data);
     if (!message) return;
     for (const handler of handlers.get(message.type) ?? []) handler(message);

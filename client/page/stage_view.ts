@@ -8,6 +8,7 @@
  */
 import type { CallView } from "./call_view.ts";
 import type { Presence } from "../presence/presence.ts";
+import { isolate } from "../text/safe_text.ts";
 
 /** The stage's words and switches. */
 export interface StageView {
@@ -35,8 +36,10 @@ export function stageView(view: CallView, theirs: Presence | null): StageView {
   if (view.screen === "call" && !view.connected && view.peer !== "none") message = view.status;
   let title = "Parley call";
   if (view.screen === "call") {
-    if (view.peer === "here") title = `Parley — ${theirs?.name || "they"} joined`;
-    else if (view.peer === "left") title = "Parley — they left";
+    // Their name isolated: a right-to-left name cannot reorder the title around it.
+    if (view.peer === "here") {
+      title = `Parley — ${theirs?.name ? isolate(theirs.name) : "they"} joined`;
+    } else if (view.peer === "left") title = "Parley — they left";
     else if (view.waiting) title = "Parley — waiting for them";
   } else if (view.status === "You left the call.") title = "Parley — you left";
   return {

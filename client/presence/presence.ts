@@ -4,12 +4,14 @@
  * and on every change, so the other side shows a muted badge and a "camera off" placeholder
  * instead of a black picture that looks like a broken call.
  *
- * What arrives is untrusted: anything but the expected shape is dropped, and a name is cut to
- * {@linkcode MAX_NAME_LENGTH} characters.
+ * What arrives is untrusted: anything but the expected shape is dropped, and a name is made safe to
+ * show (`displayName`: no bidi controls, invisible characters or stacks of marks, one line) and
+ * cut to {@linkcode MAX_NAME_LENGTH} characters. Only a change of what they say redraws the page.
  *
  * @module
  */
 import { type MessageChannel, type PeerMessage, peerMessages } from "../effects/peer_messages.ts";
+import { displayName } from "../text/safe_text.ts";
 
 /** What one side says about itself. */
 export interface Presence {
@@ -26,9 +28,7 @@ export const MAX_NAME_LENGTH = 40; // client/page/call_page.ts keeps the same li
 export function readPresence(message: PeerMessage): Presence | null {
   const { mic, camera, name } = message;
   if (typeof mic !== "boolean" || typeof camera !== "boolean") return null;
-  const cleanName = typeof name === "string"
-    ? name.replace(/[\p{C}]/gu, "").trim().slice(0, MAX_NAME_LENGTH)
-    : "";
+  const cleanName = typeof name === "string" ? displayName(name, MAX_NAME_LENGTH) : "";
   return { mic, camera, name: cleanName };
 }
 
@@ -71,7 +71,7 @@ export function presenceLink(onChange: () => void): PresenceLink {
           stops = [
             bus.on("presence", (message) => {
               const heard = readPresence(message);
-              if (!heard) return;
+              if (!heard || JSON.stringify(heard) === JSON.stringify(theirs)) return;
               theirs = heard;
               onChange();
             }),

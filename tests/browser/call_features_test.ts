@@ -1,7 +1,7 @@
 /**
  * The call's features as two people use them, in real browsers on the real server:
- * chat both ways (HTML shown as text, links safe, the unread badge), a 5 MB file that arrives
- * byte-identical with progress on both sides and one over the limit refused, the connection
+ * chat both ways (HTML shown as text, links safe, the unread badge), a 5 MB file offered, accepted,
+ * and arriving byte-identical with progress on both sides, and one over the limit refused, the connection
  * panel, the verification code (equal on both sides, and equal to the code this test derives on
  * its own from each side's certificates), and a screen share that reaches the other side and
  * gives the camera back when it stops.
@@ -13,6 +13,7 @@ import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 import {
   BROWSER_TEST,
+  clickButton,
   closeBrowser,
   launchChromium,
   launchFirefox,
@@ -64,6 +65,8 @@ async function savedFileHash(page: Page, name: string): Promise<string> {
     ) as HTMLAnchorElement;
     const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> }).parleyBlobs
       .get(link.href)!;
+    // A download, never a page of Parley's origin, whatever type the sender named.
+    if (blob.type !== "application/octet-stream") return `a blob of type ${blob.type}`;
     const bytes = await blob.arrayBuffer();
     const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
     return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -119,8 +122,16 @@ async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
     await Deno.writeFile(path, bytes);
     await recordFileStatuses(a);
     await recordFileStatuses(b);
-    const started = performance.now();
     await chooseFile(a, path);
+    // Nothing comes before B says yes: B is asked, A waits.
+    await waitForMatch(
+      b,
+      "#chat-log .file-offer",
+      /^They want to send you holiday\.bin \(5\.0 MB\)$/,
+    );
+    await waitForMatch(a, "#chat-log li.transfer.me .file-status", /^Waiting for them to accept…$/);
+    const started = performance.now();
+    await clickButton(b, "Accept", { within: "#chat-log" });
     const received = await savedFileHash(b, "holiday.bin");
     const seconds = (performance.now() - started) / 1000;
     console.log(`${label}: 5 MB in ${seconds.toFixed(2)} s (${(5 / seconds).toFixed(1)} MB/s)`);

@@ -1,11 +1,13 @@
 /**
- * Chat (client/chat/chat.ts): messages both ways over the message bus, untrusted input dropped, and
- * links only for http and https addresses.
+ * Chat (client/chat/chat.ts): messages both ways over the message bus, untrusted input dropped or
+ * made safe to show, a flood cut to the rate a person writes at (the rest counted), and links
+ * only for http and https addresses.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { createChat, linkParts, MAX_CHAT_CHARS } from "../../client/chat/chat.ts";
+import { type ChatMessage, createChat, linkParts, MAX_CHAT_CHARS } from "../../client/chat/chat.ts";
+import { PEER_LIMITS } from "../../client/effects/peer_limits.ts";
 import type { PeerMessage, PeerMessages } from "../../client/effects/peer_messages.ts";
 
 function fakeBus() {
@@ -19,9 +21,16 @@ function fakeBus() {
   return { bus, sent, deliver: (message: PeerMessage) => handlers.get(message.type)?.(message) };
 }
 
+function recordingChat() {
+  const messages: ChatMessage[] = [];
+  let leftOut = 0;
+  const chat = createChat({ onMessage: (m) => messages.push(m), onLeftOut: () => leftOut++ });
+  return { chat, messages, leftOut: () => leftOut };
+}
+
 Deno.test("messages go out as type chat and come in as theirs; bad ones are dropped", () => {
   const { bus, sent, deliver } = fakeBus();
-  const chat = createChat(() => {});
+  const { chat, messages } = recordingChat();
   chat.attach(bus);
   assert.ok(chat.send("  hello  "));
   assert.deepEqual(sent, [{ type: "chat", text: "hello" }]);
@@ -29,16 +38,46 @@ Deno.test("messages go out as type chat and come in as theirs; bad ones are drop
   deliver({ type: "chat", text: 42 });
   deliver({ type: "chat", text: "x".repeat(MAX_CHAT_CHARS + 1) });
   deliver({ type: "chat", text: "   " });
-  assert.deepEqual(chat.messages.map((m) => [m.from, m.text]), [["me", "hello"], [
+  assert.deepEqual(messages.map((m) => [m.from, m.text]), [["me", "hello"], [
     "them",
     "hi back",
   ]]);
 });
 
 Deno.test("without a connection a message is not sent, and says so", () => {
-  const chat = createChat(() => {});
+  const { chat, messages } = recordingChat();
   assert.equal(chat.send("hello"), false);
-  assert.equal(chat.messages.length, 0);
+  assert.equal(messages.length, 0);
+});
+
+Deno.test("their text is shown safely: no override, no invisible filler, one line", () => {
+  const { bus, sent, deliver } = fakeBus();
+  const { chat, messages } = recordingChat();
+  chat.attach(bus);
+  deliver({ type: "chat", text: "see https://example.org/\u202Egpj.exe\n\nAda: trust me" });
+  deliver({ type: "chat", text: "\u3164\u200B\u202E" });
+  chat.send("mine\u202E too");
+  assert.deepEqual(messages.map((m) => m.text), [
+    "see https://example.org/gpj.exe  Ada: trust me",
+    "mine too",
+  ]);
+  assert.deepEqual(sent, [{ type: "chat", text: "mine too" }]);
+});
+
+Deno.test("a flood: a burst is shown, the rest counted as left out; each connection its own", () => {
+  const first = fakeBus();
+  const { chat, messages, leftOut } = recordingChat();
+  const stop = chat.attach(first.bus);
+  for (let i = 0; i < 5000; i++) first.deliver({ type: "chat", text: `spam ${i}` });
+  // The burst, and what refilled in the milliseconds the flood took.
+  assert.ok(messages.length >= PEER_LIMITS.chat.burst, `${messages.length}`);
+  assert.ok(messages.length <= PEER_LIMITS.chat.burst + 2, `${messages.length}`);
+  assert.equal(messages.length + leftOut(), 5000);
+  stop();
+  const second = fakeBus();
+  chat.attach(second.bus);
+  second.deliver({ type: "chat", text: "hello from a new connection" });
+  assert.equal(messages.at(-1)!.text, "hello from a new connection");
 });
 
 Deno.test("links: http and https only, sentence punctuation left out, the rest plain text", () => {

@@ -1,105 +1,22 @@
 /**
  * The file protocol (client/files/file_transfer.ts) over an in-memory channel pair that buffers like a
- * data channel: files arrive byte-identical, the sender waits for the buffer to drain, a file
- * over the limit is refused before a byte is sent, and what did not arrive whole (a byte changed,
- * bytes missing, the channel closed) is never offered for saving.
+ * data channel: files arrive byte-identical once accepted, the sender waits for the buffer to
+ * drain, a file over the limit is refused before a byte is sent, and what did not arrive whole (a
+ * byte changed, bytes missing, the channel closed) is never offered for saving. The consent and
+ * the bounds against a hostile sender are in `file_consent_test.ts`.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import {
   CHUNK_BYTES,
-  type FileChannel,
   type FileLike,
-  fileTransfers,
   HIGH_WATER,
   MAX_FILE_BYTES,
   parseHeader,
   type Transfer,
 } from "../../client/files/file_transfer.ts";
-
-/** One end of a channel pair: sends are buffered and delivered on a later task. */
-class FakeChannel extends EventTarget implements FileChannel {
-  readyState = "open";
-  bufferedAmount = 0;
-  bufferedAmountLowThreshold = 0;
-  peer!: FakeChannel;
-  /** Changes frames on their way (to simulate damage); return null to drop one. */
-  tamper: (data: string | ArrayBuffer) => string | ArrayBuffer | null = (data) => data;
-  maxBuffered = 0;
-  send(data: string | ArrayBuffer): void {
-    if (this.readyState !== "open") throw new Error("closed");
-    const size = typeof data === "string" ? data.length : data.byteLength;
-    this.bufferedAmount += size;
-    this.maxBuffered = Math.max(this.maxBuffered, this.bufferedAmount);
-    setTimeout(() => {
-      const before = this.bufferedAmount;
-      this.bufferedAmount -= size;
-      if (before > this.bufferedAmountLowThreshold) {
-        if (this.bufferedAmount <= this.bufferedAmountLowThreshold) {
-          this.dispatchEvent(new Event("bufferedamountlow"));
-        }
-      }
-      const delivered = this.tamper(data);
-      if (delivered !== null && this.peer.readyState === "open") {
-        this.peer.dispatchEvent(new MessageEvent("message", { data: delivered }));
-      }
-    }, 0);
-  }
-  close(): void {
-    for (const end of [this, this.peer]) {
-      end.readyState = "closed";
-      end.dispatchEvent(new Event("close"));
-    }
-  }
-}
-
-function pair(): [FakeChannel, FakeChannel] {
-  const a = new FakeChannel();
-  const b = new FakeChannel();
-  a.peer = b;
-  b.peer = a;
-  return [a, b];
-}
-
-function fileOf(bytes: Uint8Array<ArrayBuffer>, name = "photo.jpg"): FileLike {
-  return {
-    name,
-    size: bytes.byteLength,
-    type: "image/jpeg",
-    arrayBuffer: () => Promise.resolve(bytes.buffer),
-  };
-}
-
-function randomBytes(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) {
-    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
-  }
-  return bytes;
-}
-
-/** Both ends speaking the protocol, with every change either side saw. */
-function ends() {
-  const [a, b] = pair();
-  const seen = { a: [] as Transfer[], b: [] as Transfer[] };
-  const last = (list: Transfer[]) => list.at(-1)!;
-  const snap = (list: Transfer[]) => (t: Transfer) => list.push({ ...t });
-  const sender = fileTransfers(a, { onChange: snap(seen.a) });
-  const receiver = fileTransfers(b, { onChange: snap(seen.b) });
-  const settled = (side: "a" | "b", states: string[]) =>
-    new Promise<Transfer>((resolve, reject) => {
-      const started = Date.now();
-      const poll = () => {
-        const t = seen[side].at(-1);
-        if (t && states.includes(t.state)) return resolve(last(seen[side]));
-        if (Date.now() - started > 20_000) return reject(new Error(`${side} never ${states}`));
-        setTimeout(poll, 5);
-      };
-      poll();
-    });
-  return { a, b, seen, sender, receiver, settled };
-}
+import { ends, fileOf, randomBytes } from "../helpers/file_channels.ts";
 
 Deno.test("a 5 MB file arrives byte-identical, with progress both sides and the buffer bounded", async () => {
   const { a, seen, sender, settled } = ends();
@@ -109,7 +26,7 @@ Deno.test("a 5 MB file arrives byte-identical, with progress both sides and the 
   assert.equal(received.state, "received");
   const blob = received.blob!;
   assert.deepEqual(new Uint8Array(await blob.arrayBuffer()), bytes);
-  assert.equal(blob.type, "image/jpeg");
+  assert.equal(blob.type, "application/octet-stream", "a download, whatever type they named");
   const delivered = await settled("a", ["delivered", "failed"]);
   assert.equal(delivered.state, "delivered");
   const partial = (list: Transfer[]) => list.some((t) => t.done > 0 && t.done < t.size);
@@ -182,35 +99,30 @@ Deno.test("a chunk lost, or the channel closing midway: never offered for saving
   assert.equal((await cut.settled("a", ["delivered", "failed"])).state, "failed");
 });
 
-Deno.test("headers from the other side are checked: bad ones are ignored, an oversize offer refused", async () => {
+Deno.test("headers from the other side are checked: bad ones are ignored, an oversize offer declined", async () => {
   assert.equal(parseHeader("not json"), null);
   assert.equal(parseHeader(JSON.stringify({ type: "file.offer", id: "x" })), null);
-  assert.equal(
-    parseHeader(
-      JSON.stringify({
-        type: "file.offer",
-        id: "x",
-        name: "a",
-        size: -1,
-        mime: "",
-        sha256: "0".repeat(64),
-      }),
-    ),
-    null,
-  );
+  const offer = { type: "file.offer", id: "x", name: "a", size: 1, mime: "" };
+  assert.equal(parseHeader(JSON.stringify({ ...offer, size: -1 })), null);
+  assert.equal(parseHeader(JSON.stringify({ ...offer, size: 1.5 })), null);
+  assert.equal(parseHeader(JSON.stringify({ type: "file.end", id: "x", sha256: "zz" })), null);
+  assert.equal(parseHeader(JSON.stringify({ type: "file.decline", id: "x", reason: "?" })), null);
+  assert.equal(parseHeader(JSON.stringify({ ...offer, id: "" })), null);
+  assert.equal(parseHeader(JSON.stringify({ ...offer, name: "x".repeat(5000) })), null);
+  assert.deepEqual(parseHeader(JSON.stringify({ ...offer, name: "evil\u202Egnp.exe" })), {
+    ...offer,
+    name: "evilgnp.exe",
+  });
   const { a, seen } = ends();
-  a.send(JSON.stringify({
-    type: "file.offer",
-    id: "big",
-    name: "big.bin",
-    size: MAX_FILE_BYTES + 1,
-    mime: "",
-    sha256: "0".repeat(64),
-  }));
+  const answers: string[] = [];
+  a.addEventListener("message", (event) => answers.push((event as MessageEvent).data));
+  a.send(JSON.stringify({ ...offer, id: "big", name: "big.bin", size: MAX_FILE_BYTES + 1 }));
+  a.send(JSON.stringify({ type: "file.start", id: "big" }));
   a.send(new Uint8Array(1000).buffer);
-  a.send(JSON.stringify({ type: "file.end", id: "big" }));
+  a.send(JSON.stringify({ type: "file.end", id: "big", sha256: "0".repeat(64) }));
   await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(seen.b.length, 1);
-  assert.equal(seen.b[0].state, "failed");
-  assert.match(seen.b[0].error!, /files up to 100 MB/);
+  assert.equal(seen.b.length, 0, "nothing to ask the person about");
+  assert.deepEqual(answers.map((text) => JSON.parse(text)), [
+    { type: "file.decline", id: "big", reason: "too-large" },
+  ]);
 });

@@ -1,10 +1,11 @@
 /**
  * The data-channel message bus (client/effects/peer_messages.ts): by type, one listener per channel,
- * untrusted input dropped.
+ * untrusted input dropped, a flood cut before it is parsed.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { PEER_LIMITS } from "../../client/effects/peer_limits.ts";
 import {
   MAX_MESSAGE_BYTES,
   type MessageChannel,
@@ -68,4 +69,25 @@ Deno.test("sending waits for nothing: before the channel opens it says it could 
   assert.equal(opened, 1);
   assert.equal(bus.send({ type: "chat", text: "now" }), true);
   assert.deepEqual(channel.sent, [JSON.stringify({ type: "chat", text: "now" })]);
+});
+
+Deno.test("a flood is cut at the channel's rate before it is read; each channel has its own", () => {
+  const flooded = new FakeChannel();
+  const calm = new FakeChannel();
+  const seen = { flooded: 0, calm: 0 };
+  peerMessages(flooded).on("chat", () => seen.flooded++);
+  peerMessages(calm).on("chat", () => seen.calm++);
+  let parsed = 0;
+  const parse = JSON.parse;
+  JSON.parse = (...args: Parameters<typeof JSON.parse>) => (parsed++, parse(...args));
+  try {
+    for (let i = 0; i < 10_000; i++) flooded.deliver(JSON.stringify({ type: "chat", text: "x" }));
+  } finally {
+    JSON.parse = parse;
+  }
+  const { burst } = PEER_LIMITS.messages;
+  assert.ok(seen.flooded >= burst && seen.flooded <= burst + 5, `${seen.flooded}`);
+  assert.equal(parsed, seen.flooded, "what is over the rate is never parsed");
+  calm.deliver(JSON.stringify({ type: "chat", text: "hello" }));
+  assert.equal(seen.calm, 1);
 });

@@ -38,7 +38,7 @@ Deno.test("the stage in a call: placeholder with their initial, muted badge, tit
   assert.equal(off.muted, true);
   assert.equal(off.initial, "A");
   assert.equal(off.cameraOffText, "ada's camera is off");
-  assert.equal(off.title, "Parley — ada joined");
+  assert.equal(off.title, "Parley — \u2068ada\u2069 joined", "their name isolated");
   assert.equal(off.message, null, "connected: nothing over their picture");
   const unknown = stageView(view, null);
   assert.equal(unknown.cameraOff, false, "no placeholder before they say anything");
