@@ -3,7 +3,8 @@
  * bounded whatever the other side sends. At most `MAX_CHAT_MESSAGES` messages and notices (the
  * oldest go first) and `MAX_TRANSFERS` file cards (finished ones go first, oldest first; those
  * still under way stay, and they are few: offers waiting are capped, files go one at a time).
- * Messages left out for coming too fast are one notice with a count, not one line each.
+ * Messages left out for coming too fast are one notice per flood with a count, not one line each
+ * (the few that get through meanwhile do not start another).
  *
  * A change calls `onChange` only: the view redraws in batches (`render_batch.ts`), so a flood
  * of changes is one redraw, never one per message.
@@ -32,9 +33,17 @@ export interface Conversation {
   leftOut(): void;
 }
 
-/** An empty conversation; `onChange` runs after every change. */
-export function conversation(onChange: () => void): Conversation {
+/** Messages left out less than this apart are counted in the same notice. */
+const FLOOD_GAP_MS = 10_000;
+
+/** An empty conversation; `onChange` runs after every change; `now` in ms (tests pass theirs). */
+export function conversation(
+  onChange: () => void,
+  now: () => number = () => Date.now(),
+): Conversation {
   const entries: Entry[] = [];
+  let notice: (Entry & { kind: "notice" }) | null = null;
+  let noticeAt = 0;
   const files = new Map<string, Entry & { kind: "file" }>();
   let next = 0;
   let lines = 0;
@@ -56,12 +65,16 @@ export function conversation(onChange: () => void): Conversation {
       addLine({ key: `m${next++}`, kind: "message", message });
     },
     leftOut() {
-      const last = entries.at(-1);
-      if (last?.kind === "notice") {
-        last.leftOut++;
+      // One notice per flood: the messages that get through meanwhile do not start another.
+      const at = now();
+      if (notice && entries.includes(notice) && at - noticeAt < FLOOD_GAP_MS) {
+        notice.leftOut++;
+        noticeAt = at;
         return onChange();
       }
-      addLine({ key: `n${next++}`, kind: "notice", leftOut: 1 });
+      notice = { key: `n${next++}`, kind: "notice", leftOut: 1 };
+      noticeAt = at;
+      addLine(notice);
     },
     file(transfer) {
       const shown = files.get(transfer.id);

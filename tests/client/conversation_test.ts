@@ -25,9 +25,21 @@ Deno.test("the chat keeps the last messages, and messages left out are one notic
   assert.deepEqual(last.kind === "notice" && last.leftOut, 500);
   const first = entries[0];
   assert.equal(first.kind === "message" && first.message.text, `${1000 - MAX_CHAT_MESSAGES + 1}`);
-  contents.message({ from: "me", text: "after", at: 0 });
+});
+
+Deno.test("one notice per flood: messages let through meanwhile do not start another", () => {
+  let time = 0;
+  const contents = conversation(() => {}, () => time);
+  for (let i = 0; i < 100; i++) {
+    contents.leftOut();
+    if (i % 10 === 0) contents.message({ from: "them", text: "through", at: time });
+    time += 100;
+  }
+  const notices = () => contents.entries().filter((e) => e.kind === "notice");
+  assert.deepEqual(notices().map((e) => e.kind === "notice" && e.leftOut), [100]);
+  time += 60_000;
   contents.leftOut();
-  assert.equal(contents.entries().filter((e) => e.kind === "notice").length, 2);
+  assert.equal(notices().length, 2, "a flood a minute later is news again");
 });
 
 Deno.test("file cards: finished ones go first, those under way stay, a withdrawn offer goes", () => {

@@ -1,7 +1,8 @@
 /**
  * Test helpers that look under the page: every RTCPeerConnection the app uses for a call (one
  * that got the other side's description; one made ahead and never used does not count) is in a
- * list the test can read (`parleyPeerConnections`), and what the network, the peer connections and the call machine go through
+ * list the test can read (`parleyPeerConnections`, each with its data channels by label in
+ * `parleyChannels`), and what the network, the peer connections and the call machine go through
  * is logged with times, for failure reports. Installed before the page's own scripts run (a
  * DevTools "script to evaluate on new document", which the page's CSP does not apply to).
  *
@@ -34,6 +35,13 @@ export async function watchPeerConnections(page: Page): Promise<void> {
           on("connectionstatechange", () => this.connectionState);
           on("iceconnectionstatechange", () => `ice ${this.iceConnectionState}`);
           on("signalingstatechange", () => `signaling ${this.signalingState}`);
+        }
+        /** The data channels made on this connection, by label (a hostile test speaks on them). */
+        parleyChannels: Record<string, RTCDataChannel> = {};
+        override createDataChannel(label: string, init?: RTCDataChannelInit) {
+          const channel = super.createDataChannel(label, init);
+          this.parleyChannels[label] = channel;
+          return channel;
         }
       },
     });

@@ -1,0 +1,315 @@
+/**
+ * The other person cannot freeze your tab (issue 24, item 5), nor spoof what it shows (item 10),
+ * in real Chromium on the real server. The hostile peer is a Parley page whose data channels the
+ * test drives directly, speaking the protocol as a modified client would, as fast as the channel
+ * takes it; the victim is an unmodified Parley page in a browser of its own, so its memory is
+ * its renderers' alone. Each attack is the one that broke an earlier version:
+ *
+ * - 5,000 file offers (froze a tab 78–117 s, 51k DOM nodes): a few offers wait for an answer;
+ * - a 15 s chat flood with the chat open (stalled 46–96 s, +1.8 GB): the last messages stay, the
+ *   rest are counted in one notice, and a message after the flood arrives;
+ * - two 100 MB files pushed without asking (taken without consent, +420 MB): no byte kept;
+ * - a name, a message and a file name with a right-to-left override and invisible fillers: none
+ *   reaches the title, the name tag, the chat or the saved name;
+ * - a file of type text/html: offered only as an `application/octet-stream` download; opening it
+ *   runs nothing in Parley's origin.
+ *
+ * During each flood the victim's longest task (PerformanceObserver, long tasks) stays under
+ * 200 ms (on a machine where the tab at rest already has tasks over 100 ms: under twice its
+ * longest at rest), and its memory and DOM stay bounded. The figures are printed for
+ * docs/security.md.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Browser, ElementHandle, Page } from "puppeteer-core";
+import { MAX_CHAT_MESSAGES, PEER_LIMITS } from "../../client/effects/peer_limits.ts";
+import {
+  BROWSER_TEST,
+  clickButton,
+  closeBrowser,
+  launchChromium,
+  newRoomUrl,
+} from "../helpers/browser.ts";
+import {
+  flood,
+  type FloodPlan,
+  longestTask,
+  sleep,
+  type TabMemory,
+  tabMemory,
+  watchLongTasks,
+} from "../helpers/hostile_peer.ts";
+import { joinedPair, sendChat, waitForMatch } from "../helpers/joined_pair.ts";
+import { startServer } from "../helpers/server.ts";
+
+/**
+ * The bound the issue sets on the victim's longest task during a flood. On a machine so loaded
+ * that the tab's longest task when nothing happens is already over half of it, the bound is
+ * twice that (the test says so): a flood must not make the tab worse than it is anyway.
+ */
+const LONGEST_TASK_MS = 200;
+/** How long the victim is watched before any attack, for its longest task at rest. */
+const QUIET_MS = 8000;
+/** What the victim's renderers may grow by during one flood (they grew by 420 MB to 1.8 GB). */
+const MEMORY_GROWTH_MB = 100;
+
+interface Victim {
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Runs `plan` from the hostile page and measures the victim meanwhile: its longest task, its
+ * memory before and after (settled: the flood drained and a second to spare).
+ */
+async function attack(
+  name: string,
+  hostile: Page,
+  victim: Victim & { bound: number },
+  label: "control" | "files",
+  plan: FloodPlan,
+  seconds?: number,
+) {
+  const before = await tabMemory(victim.browser, victim.page);
+  await watchLongTasks(victim.page);
+  const sent = await flood(hostile, label, plan, seconds);
+  await sleep(1000);
+  const tasks = await longestTask(victim.page);
+  const after = await tabMemory(victim.browser, victim.page);
+  const grew = (key: keyof TabMemory) => `${before[key]} → ${after[key]}`;
+  console.log(
+    `${name}: ${sent.frames} frames, ${(sent.bytes / 1e6).toFixed(1)} MB in ${sent.ms} ms; ` +
+      `victim's longest task ${tasks.longest} ms (${tasks.count} over 50 ms), renderers ` +
+      `${grew("rendererMb")} MB, JS heap ${grew("heapMb")} MB, elements ${grew("nodes")}`,
+  );
+  assert.ok(
+    tasks.longest < victim.bound,
+    `${name}: the victim's longest task was ${tasks.longest} ms (bound ${victim.bound} ms)`,
+  );
+  assert.ok(
+    after.rendererMb - before.rendererMb < MEMORY_GROWTH_MB,
+    `${name}: the victim's renderers grew from ${grew("rendererMb")} MB`,
+  );
+  return { before, after };
+}
+
+/** How many file cards the victim shows, by state. */
+function cards(page: Page): Promise<Record<string, number>> {
+  return page.$$eval("#chat-log li.transfer", (items) => {
+    const count: Record<string, number> = {};
+    for (const item of items) {
+      const state = (item as HTMLElement).dataset.state!;
+      count[state] = (count[state] ?? 0) + 1;
+    }
+    return count;
+  });
+}
+
+/** Presses every Decline in the victim's chat, one after another, as a person would. */
+async function declineAll(page: Page): Promise<number> {
+  let declined = 0;
+  for (;;) {
+    const button = await page.$("#chat-log button[aria-label^='Decline ']");
+    if (!button) return declined;
+    await button.click();
+    declined++;
+    // The card is drawn again without its buttons (batched, within a tenth of a second).
+    await page.waitForFunction(
+      (b) => !(b as Element).isConnected || !(b as Element).closest("li[data-state=offered]"),
+      { timeout: 5000 },
+      button,
+    );
+    await button.dispose();
+  }
+}
+
+/** Everything a person sees of the other side's words: title, name tag, chat. */
+function shownText(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [
+      document.title,
+      document.getElementById("remote-name")?.textContent,
+      document.getElementById("chat-log")?.textContent,
+      ...[...document.querySelectorAll("a.file-save")].map((a) =>
+        (a as HTMLAnchorElement).download
+      ),
+    ].join("\n")
+  );
+}
+
+Deno.test({
+  name:
+    "Chromium: a hostile peer's floods and spoofs leave the other tab responsive, bounded, truthful",
+  ...BROWSER_TEST,
+  fn: async (t) => {
+    const server = await startServer();
+    let hostileBrowser: Browser | undefined;
+    let victimBrowser: Browser | undefined;
+    try {
+      hostileBrowser = await launchChromium();
+      victimBrowser = await launchChromium();
+      const room = await newRoomUrl(server.url);
+      const [hostileUser, victimUser] = await joinedPair(
+        [hostileBrowser, victimBrowser],
+        server.url,
+        room,
+      );
+      const hostile = hostileUser.page;
+      await victimUser.page.click("#open-chat");
+      // The tab at rest, in a call with the chat open: what a flood is compared with.
+      await watchLongTasks(victimUser.page);
+      await sleep(QUIET_MS);
+      const rest = await longestTask(victimUser.page);
+      const bound = Math.max(LONGEST_TASK_MS, 2 * rest.longest);
+      console.log(
+        `At rest for ${QUIET_MS / 1000} s: the victim's longest task ${rest.longest} ms ` +
+          `(${rest.count} over 50 ms); the bound during floods: ${bound} ms`,
+      );
+      const victim = { browser: victimBrowser, page: victimUser.page, bound };
+
+      await t.step(
+        "5,000 file offers: a few wait for an answer, the tab stays responsive",
+        async () => {
+          const { after } = await attack("5,000 offers", hostile, victim, "files", {
+            offers: 5000,
+          });
+          assert.deepEqual(await cards(victim.page), { offered: PEER_LIMITS.pendingOffers });
+          assert.ok(after.nodes < 2000, `${after.nodes} elements`);
+          // Declined, they are done with: the person is not asked 5,000 times.
+          assert.equal(await declineAll(victim.page), PEER_LIMITS.pendingOffers);
+          await sleep(500);
+          assert.deepEqual(await cards(victim.page), { declined: PEER_LIMITS.pendingOffers });
+        },
+      );
+
+      await t.step(
+        "a 15 s chat flood with the chat open: bounded, told, then chat goes on",
+        async () => {
+          const text = "flood ".repeat(650);
+          const { after } = await attack("15 s chat flood", hostile, victim, "control", {
+            repeat: JSON.stringify({ type: "chat", text }),
+          }, 15);
+          const shown = await victim.page.$$eval("#chat-log li.message", (items) => items.length);
+          assert.ok(shown <= MAX_CHAT_MESSAGES, `${shown} messages shown`);
+          await waitForMatch(
+            victim.page,
+            "#chat-log li.notice",
+            /^\d+ messages from them were left out/,
+          );
+          assert.ok(after.nodes < 2000, `${after.nodes} elements`);
+          // The flood is over: a message typed in the hostile page's own chat arrives.
+          await hostile.click("#open-chat");
+          await sendChat(hostile, "sorry about that");
+          await waitForMatch(
+            victim.page,
+            "#chat-log li.message:last-of-type",
+            /^sorry about that$/,
+          );
+        },
+      );
+
+      await t.step(
+        "two 100 MB files pushed without asking: asked about, not a byte kept",
+        async () => {
+          await attack("two unsolicited 100 MB files", hostile, victim, "files", {
+            push: 2,
+            size: 100 * 1024 * 1024,
+          });
+          const now = await cards(victim.page);
+          assert.equal(now.offered, 2, JSON.stringify(now));
+          assert.equal(now.receiving ?? 0, 0);
+          assert.equal(await victim.page.$$eval("a.file-save", (links) => links.length), 0);
+          assert.equal(await declineAll(victim.page), 2);
+        },
+      );
+
+      await t.step(
+        "overrides and invisible fillers reach neither title, name, chat nor file",
+        async () => {
+          const spoof = "Ad\u3164a\u202Egnp.exe\u200B";
+          await flood(hostile, "control", {
+            repeat: JSON.stringify({ type: "presence", mic: true, camera: true, name: spoof }),
+            count: 1,
+          });
+          await flood(hostile, "control", {
+            repeat: JSON.stringify({
+              type: "chat",
+              text: `pay here\u202E\n\nAda: it is safe ${spoof}`,
+            }),
+            count: 1,
+          });
+          await flood(hostile, "files", {
+            repeat: JSON.stringify({
+              type: "file.offer",
+              id: "spoof",
+              name: "invoice\u202Efdp.exe",
+              size: 1000,
+              mime: "application/pdf",
+            }),
+            count: 1,
+          });
+          await waitForMatch(
+            victim.page,
+            "#chat-log .file-offer",
+            /^Adagnp\.exe wants to send you invoicefdp\.exe \(1000 bytes\)$/,
+          );
+          await victim.page.waitForFunction(() => document.title.includes("Adagnp.exe"));
+          assert.equal(await victim.page.title(), "Parley — \u2068Adagnp.exe\u2069 joined");
+          const shown = await shownText(victim.page);
+          assert.match(shown, /pay here {2}Ada: it is safe Adagnp\.exe/);
+          const hidden = /[\u202A-\u202E\u2066\u2067\u200B-\u200F\u3164\u115F\n]/u;
+          assert.doesNotMatch(shown.replaceAll("\n", " ").replace(/^Parley — \u2068/, ""), hidden);
+          assert.equal(await declineAll(victim.page), 1);
+        },
+      );
+
+      await t.step(
+        "a text/html file is a download only: opening it runs nothing here",
+        async () => {
+          const dir = await Deno.makeTempDir();
+          try {
+            const path = `${dir}/page.html`;
+            await Deno.writeTextFile(
+              path,
+              `<title>pwned</title><script>localStorage.setItem("pwned", "1")</script>`,
+            );
+            const input = await hostile.$("#file-input") as ElementHandle<HTMLInputElement>;
+            await input.uploadFile(path);
+            await waitForMatch(victim.page, "#chat-log .file-offer", /send you page\.html/);
+            await clickButton(victim.page, "Accept", { within: "#chat-log" });
+            await victim.page.waitForSelector("a.file-save[download='page.html']", {
+              timeout: 30_000,
+            });
+            const saved = await victim.page.$eval("a.file-save[download='page.html']", (a) => {
+              const link = a as HTMLAnchorElement;
+              const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> })
+                .parleyBlobs.get(link.href)!;
+              return { href: link.href, type: blob.type, target: link.target };
+            });
+            assert.equal(saved.type, "application/octet-stream");
+            assert.equal(saved.target, "");
+            // Opened in a tab of its own (as "Open link in new tab" would): a download (refused
+            // here, so nothing lands on disk), never a page.
+            const cdp = await victim.browser.target().createCDPSession();
+            await cdp.send("Browser.setDownloadBehavior", { behavior: "deny" });
+            await cdp.detach();
+            const opened = await victim.page.browserContext().newPage();
+            await opened.goto(saved.href).catch(() => {});
+            await sleep(500);
+            assert.notEqual(await opened.title().catch(() => ""), "pwned", "it was not rendered");
+            await opened.close();
+            const pwned = await victim.page.evaluate(() => localStorage.getItem("pwned"));
+            assert.equal(pwned, null, "no script of theirs ran in Parley's origin");
+          } finally {
+            await Deno.remove(dir, { recursive: true });
+          }
+        },
+      );
+    } finally {
+      await closeBrowser(hostileBrowser);
+      await closeBrowser(victimBrowser);
+      await server.stop();
+    }
+  },
+});
