@@ -6,12 +6,14 @@
  *
  * What arrives is untrusted: anything but the expected shape is dropped, and a name is made safe to
  * show (`displayName`: no bidi controls, invisible characters or stacks of marks, one line) and
- * cut to {@linkcode MAX_NAME_LENGTH} characters. Only a change of what they say redraws the page.
+ * cut to {@linkcode MAX_NAME_LENGTH} characters. Only a change of what they say redraws the page,
+ * in batches (a flood of changes is a few redraws a second).
  *
  * @module
  */
 import { type MessageChannel, type PeerMessage, peerMessages } from "../effects/peer_messages.ts";
 import { displayName } from "../text/safe_text.ts";
+import { renderBatch } from "../chat/render_batch.ts";
 
 /** What one side says about itself. */
 export interface Presence {
@@ -42,6 +44,8 @@ export interface PresenceLink {
 
 /** A presence link; `onChange` runs whenever the other side's presence changes. */
 export function presenceLink(onChange: () => void): PresenceLink {
+  // A peer flipping its presence as fast as it can redraws the page ten times a second at most.
+  const heardChange = renderBatch(onChange);
   let channel: MessageChannel | null = null;
   let stops: (() => void)[] = [];
   let theirs: Presence | null = null;
@@ -73,7 +77,7 @@ export function presenceLink(onChange: () => void): PresenceLink {
               const heard = readPresence(message);
               if (!heard || JSON.stringify(heard) === JSON.stringify(theirs)) return;
               theirs = heard;
-              onChange();
+              heardChange();
             }),
             bus.onOpen(() => {
               sent = "";

@@ -47,6 +47,9 @@ const PICTOGRAPH = /^[\p{Extended_Pictographic}\p{Emoji_Modifier}]$/u;
 const LINE_BREAK = /^[\t\n\v\f\r\u0085\u2028\u2029]$/u;
 const CONTROL = /^\p{Cc}$/u;
 const SURROGATE = /^\p{Cs}$/u;
+/** Any character {@linkcode visibleText} may have to remove or look at twice. */
+const SUSPECT =
+  /[\p{Cc}\p{Cf}\p{Cs}\p{M}\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\p{Zl}\p{Zp}]|\u{1F3F4}/u;
 /** Blank in every font, but not default-ignorable: treated as a space. */
 const BLANK = /^[\p{White_Space}\u2800]$/u;
 
@@ -57,10 +60,14 @@ function isTag(codePoint: number): boolean {
 /**
  * `text` with every bidi control, invisible character, control and surplus combining mark
  * removed (see the module's comment); line breaks and tabs become spaces. NFC first, so a
- * precomposed letter counts as one character with no marks.
+ * precomposed letter counts as one character with no marks. Linear in the length, which callers
+ * bound first (a chat message is at most 4,000 characters).
  */
 export function visibleText(text: string): string {
-  const chars = Array.from(text.normalize("NFC"));
+  const normal = text.normalize("NFC");
+  // Most text has nothing to remove: one scan, no work per character.
+  if (!SUSPECT.test(normal)) return normal;
+  const chars = Array.from(normal);
   const out: string[] = [];
   let marks = 0;
   let inFlag = false;
@@ -142,7 +149,9 @@ export function cutText(text: string, max: number): string {
  * units; "" when nothing visible is left (the page then says "The other person").
  */
 export function displayName(text: string, max: number): string {
-  return cutText(oneLine(text), max).trim();
+  // What could still show after removals is within the first few times `max` (a peer's 64 KiB
+  // name would otherwise cost a long task).
+  return cutText(oneLine(text.slice(0, max * 8)), max).trim();
 }
 
 const UNSAFE_IN_FILE_NAMES = /[<>:"/\\|?*]/g;
@@ -155,7 +164,9 @@ const RESERVED_ON_WINDOWS = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
  * {@linkcode MAX_FILE_NAME} code units, keeping the extension; "file" when nothing is left.
  */
 export function fileName(text: string): string {
-  let name = oneLine(text).replace(UNSAFE_IN_FILE_NAMES, "_").replace(/^[.\s]+/, "")
+  // A name longer than any file system allows: its start and its end (the extension) will do.
+  const bounded = text.length > 1024 ? text.slice(0, 512) + text.slice(-512) : text;
+  let name = oneLine(bounded).replace(UNSAFE_IN_FILE_NAMES, "_").replace(/^[.\s]+/, "")
     .replace(/[.\s]+$/, "");
   if (RESERVED_ON_WINDOWS.test(name)) name = `_${name}`;
   if (name.length > MAX_FILE_NAME) {

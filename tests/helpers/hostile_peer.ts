@@ -201,3 +201,22 @@ export async function tabMemory(browser: Browser, page: Page): Promise<TabMemory
     nodes: await page.evaluate(() => document.getElementsByTagName("*").length),
   };
 }
+
+/**
+ * A control tab in `browser` (a context of its own, so a renderer of its own) doing a little work
+ * in small tasks all the time, as the victim does while flooded: its longest task over the same
+ * window is the floor a loaded machine sets for any tab (TEAM.md: timings as ratios to a floor
+ * measured in the same run). Its long tasks are watched from the start.
+ */
+export async function controlTab(browser: Browser): Promise<Page> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.evaluate(() => {
+    setInterval(() => {
+      const started = performance.now();
+      while (performance.now() - started < 0.5) { /* half a millisecond of work */ }
+    }, 10);
+  });
+  await watchLongTasks(page);
+  return page;
+}
