@@ -275,6 +275,27 @@ export interface PeerChannels {
   stats?: () => Promise<unknown>;
   /** The local and remote descriptions' SDP (certificate fingerprints where stats lack them). */
   sdp?: () => string[];
+  /** Sends within `limits` from now on (the adaptation's effect, client/adaptation.ts). */
+  limit?: (limits: SendLimits) => void;
+}
+
+/**
+ * What this side may send, as the adaptation (client/adaptation.ts) sets it: the
+ * peer connection applies it to its senders' encodings.
+ */
+export interface SendLimits {
+  /** The tallest picture to send, px; absent: as captured. */
+  height?: number;
+  /** The video's highest bitrate, bit/s; absent: the browser's. */
+  maxBitrate?: number;
+  maxFramerate?: number;
+  /** The voice's highest bitrate, bit/s; absent: the browser's. */
+  audioMaxBitrate?: number;
+  /**
+   * Changes when the video is to start from a fresh source: the browser forgets the lower
+   * resolutions it adapted down to, so the picture comes back at once instead of step by step.
+   */
+  fresh?: number;
 }
 
 /** What the `peerConnection` actor reports. */

@@ -86,10 +86,14 @@ async function capture(
   if (!navigator.mediaDevices?.getUserMedia) {
     return { stream: null, failure: { reason: "insecure", missing: wanted } };
   }
-  const get = (kinds: readonly MediaKind[]) =>
-    navigator.mediaDevices.getUserMedia(
+  const get = async (kinds: readonly MediaKind[]) => {
+    const stream = await navigator.mediaDevices.getUserMedia(
       Object.fromEntries(kinds.map((kind) => [kind, constraints(kind, device)])),
     );
+    // A face in motion: on a poor network, keep the frame rate and give up resolution.
+    for (const track of stream.getVideoTracks()) track.contentHint = "motion";
+    return stream;
+  };
   try {
     return { stream: await get(wanted), failure: null };
   } catch (error) {

@@ -11,6 +11,8 @@ import { fromCallback } from "xstate";
 import type { PeerCommand, PeerEvent, PeerInput } from "../../machines/call_types.ts";
 import type { Candidate } from "../../protocol/signaling.ts";
 import { unverifiableDescription } from "../verification/fingerprints.ts";
+import { loadSendControls } from "./send_controls_loader.ts";
+import { preferRed, voiceFirst } from "./voice_first.ts";
 import {
   addTransceivers,
   type CallChannels,
@@ -73,22 +75,14 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
      * A call's first frames go out at half the camera's resolution: a small first keyframe
      * arrives at once, where a 720p one waits for the bandwidth estimate to grow. Once the
      * browsers are connected and the estimate has had a moment, the camera's own resolution
-     * follows.
+     * follows. The encodings themselves are `send_controls.ts`'s, within the adaptation's limits.
      */
     let fullResolution = false;
-    const scaleVideo = (by: number) => {
-      for (const sender of pc.getSenders()) {
-        if (sender.track?.kind !== "video") continue;
-        const parameters = sender.getParameters();
-        if (!parameters.encodings?.length) continue;
-        for (const encoding of parameters.encodings) encoding.scaleResolutionDownBy = by;
-        sender.setParameters(parameters).catch(() => {});
-      }
-    };
+    const controls = loadSendControls(pc, START_SCALE_DOWN);
     const fullResolutionSoon = () => {
       if (fullResolution) return;
       fullResolution = true;
-      setTimeout(() => !closed && scaleVideo(1), FULL_RESOLUTION_AFTER_MS);
+      setTimeout(() => !closed && controls.scale(1), FULL_RESOLUTION_AFTER_MS);
     };
     /**
      * After an ICE restart (the path broke and was found again) the bandwidth estimate has
@@ -101,10 +95,9 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       const restarted = remoteUfrag !== null && ufrag !== remoteUfrag;
       remoteUfrag = ufrag;
       if (!restarted || !fullResolution) return;
-      scaleVideo(START_SCALE_DOWN);
-      setTimeout(() => !closed && scaleVideo(1), FULL_RESOLUTION_AFTER_MS);
+      controls.scale(START_SCALE_DOWN);
+      setTimeout(() => !closed && controls.scale(1), FULL_RESOLUTION_AFTER_MS);
     };
-    const startSmall = (kind: string) => kind === "video" && !fullResolution;
     // A relay that refuses our credentials (401 Unauthorized, 403 Forbidden) says so at once.
     pc.onicecandidateerror = (event) => {
       const { errorCode, url } = event as RTCPeerConnectionIceErrorEvent;
@@ -131,7 +124,10 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       channels = made ?? openChannels(pc);
       // The page's quality indicator, details panel and verification code read its stats.
       const sdp = () => [pc.localDescription?.sdp ?? "", pc.remoteDescription?.sdp ?? ""];
-      send({ type: "pc.channels", channels: { ...channels, stats: () => pc.getStats(), sdp } });
+      send({
+        type: "pc.channels",
+        channels: { ...channels, stats: () => pc.getStats(), sdp, limit: controls.limit },
+      });
     };
 
     // The answering side's made-ahead connection is bare: its offer brings the rest.
@@ -159,7 +155,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
      */
     const attachLocalTracks = async () => {
       const unsent = (local?.getTracks() ?? []).filter((track) =>
-        !pc.getSenders().some((sender) => sender.track === track)
+        !pc.getSenders().some((sender) => controls.original(sender.track) === track)
       );
       // Each kind at once, side by side: every step is a trip to the browser's WebRTC thread.
       const steps: Promise<void>[] = [];
@@ -170,19 +166,22 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
         const [track] = unsent.splice(index, 1);
         transceiver.sender.setStreams?.(local!);
         transceiver.direction = "sendrecv";
+        if (track.kind === "audio") preferRed(transceiver);
         steps.push(
-          transceiver.sender.replaceTrack(track).then(() => {
-            if (!startSmall(track.kind)) return;
-            const parameters = transceiver.sender.getParameters();
-            for (const encoding of parameters.encodings ?? []) {
-              encoding.scaleResolutionDownBy = START_SCALE_DOWN;
-            }
-            return transceiver.sender.setParameters(parameters).catch(() => {});
-          }),
+          transceiver.sender.replaceTrack(track).then(() =>
+            track.kind === "audio" ? voiceFirst(transceiver.sender) : undefined
+          ),
         );
       }
       await Promise.all(steps);
-      for (const track of unsent) pc.addTrack(track, local!);
+      for (const track of unsent) {
+        const sender = pc.addTrack(track, local!);
+        const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
+        if (track.kind !== "audio" || !transceiver) continue;
+        preferRed(transceiver);
+        await voiceFirst(sender);
+      }
+      controls.apply();
     };
 
     const applyEarlyCandidates = async () => {
@@ -265,6 +264,8 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
               t.currentDirection !== "stopped" && t.receiver.track.kind === command.kind
             );
             await transceiver?.sender.replaceTrack(command.track as MediaStreamTrack | null);
+            if (command.kind === "video") controls.replaced();
+            controls.apply();
           });
         case "diagnose":
           return void pc.getStats().then((stats) => {
@@ -297,6 +298,7 @@ export const peerConnection = fromCallback<PeerCommand, PeerInput>(
       closed = true;
       globalThis.removeEventListener("offline", offline);
       globalThis.removeEventListener("online", online);
+      controls.stop();
       pc.close();
     };
   },

@@ -20,6 +20,7 @@ import type {
   WarmPeerLike,
 } from "../../machines/call_types.ts";
 import type { Candidate, Description } from "../../protocol/signaling.ts";
+import { preferRed, VOICE_ENCODING } from "./voice_first.ts";
 
 /** The call's data channels, negotiated (fixed ids on both sides). */
 export interface CallChannels {
@@ -59,7 +60,8 @@ export function openChannels(pc: RTCPeerConnection): CallChannels {
 
 /**
  * The first offer's transceivers: both kinds always (with nothing to send we still want to
- * receive), video at half resolution to begin with (see `peer_connection.ts`).
+ * receive), video at half resolution to begin with (see `peer_connection.ts`), the voice first
+ * (`voice_first.ts`).
  */
 export function addTransceivers(pc: RTCPeerConnection, stream: MediaStream | null): void {
   for (const kind of ["audio", "video"] as const) {
@@ -68,11 +70,14 @@ export function addTransceivers(pc: RTCPeerConnection, stream: MediaStream | nul
       pc.addTransceiver(kind, { direction: "recvonly" });
       continue;
     }
-    pc.addTransceiver(track, {
+    const transceiver = pc.addTransceiver(track, {
       direction: "sendrecv",
       streams: [stream!],
-      sendEncodings: kind === "video" ? [{ scaleResolutionDownBy: START_SCALE_DOWN }] : undefined,
+      sendEncodings: [
+        kind === "video" ? { scaleResolutionDownBy: START_SCALE_DOWN } : VOICE_ENCODING,
+      ],
     });
+    if (kind === "audio") preferRed(transceiver);
   }
 }
 

@@ -13,6 +13,7 @@ import type { StageInput } from "./stage.ts";
 import { callSnapshots, callView, type ViewAction } from "./call_view.ts";
 import { micMeter } from "../devices/mic_meter.ts";
 import type { MessageChannel } from "../effects/peer_messages.ts";
+import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { listenForShortcuts, SHORTCUTS } from "./shortcuts.ts";
 import { watchTree } from "./watch.ts";
 
@@ -104,6 +105,10 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     send({ type: "user.join" });
   });
   hideAddress.addEventListener("change", () => send({ type: "user.toggleHideAddress" }));
+  // Read again by the call's tools when the call starts (`adaptation_link.ts`).
+  const dataSaver = $<HTMLInputElement>("data-saver");
+  dataSaver.checked = dataSaverOn();
+  dataSaver.addEventListener("change", () => rememberDataSaver(dataSaver.checked));
   mic.addEventListener("click", () => send({ type: "user.toggleMic" }));
   camera.addEventListener("click", () => send({ type: "user.toggleCamera" }));
   hangUp.addEventListener("click", () => send({ type: "user.hangUp" }));

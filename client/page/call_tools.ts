@@ -10,6 +10,8 @@
  */
 import type { Actor, AnyActorRef } from "xstate";
 import type { callMachine, PeerChannels } from "../../machines/call_machine.ts";
+import { adaptationLink, type DataSaverChoice } from "../adaptation/adaptation_link.ts";
+import { sendingLines } from "../adaptation/sending_view.ts";
 import { mountChatPanel } from "../chat/chat_view.ts";
 import { peerMessages } from "../effects/peer_messages.ts";
 import { mountQualityView } from "../quality/quality_view.ts";
@@ -50,6 +52,8 @@ function button(id: string, label: string): HTMLButtonElement {
 export interface CallToolsHost {
   /** Runs `onChange` after every change of the call or any of its children; returns a stop. */
   watch(onChange: () => void): () => void;
+  /** The "Data saver" choice, remembered in this browser (`adaptation/data_saver.ts`). */
+  dataSaver: DataSaverChoice;
 }
 
 /** Mounts every tool for the call run by `actor`. */
@@ -63,10 +67,6 @@ export function mountCallTools(actor: Actor<typeof callMachine>, host: CallTools
   const side = container("side-panel", "side-panel");
   const stats = statsReader();
   const quality = mountQualityView(container("quality", "quality"));
-  stats.subscribe((sample) => {
-    if (sample) quality.update(sample);
-    else if (sample === null) quality.clear();
-  });
 
   const chatButton = button("open-chat", "Chat");
   const badge = document.createElement("span");
@@ -76,7 +76,31 @@ export function mountCallTools(actor: Actor<typeof callMachine>, host: CallTools
   chatButton.append(badge);
   const shareButton = button("share-screen", "Share screen");
   const detailsButton = button("open-details", "Details");
-  tools.append(chatButton, shareButton, detailsButton);
+  // Until the call's More menu offers it.
+  const saverButton = button("data-saver-button", "Data saver");
+  tools.append(chatButton, shareButton, detailsButton, saverButton);
+
+  // What Parley does to each side's picture, said by the indicator; theirs paused is not shown.
+  const adapt = adaptationLink(host.dataSaver, () => {
+    quality.setSending(sendingLines(adapt.mine(), adapt.theirs()));
+    const remoteTile = document.getElementById("remote-tile");
+    if (remoteTile) remoteTile.dataset.videoPaused = String(adapt.theirs()?.video === "paused");
+  });
+  const showSaver = () => saverButton.setAttribute("aria-pressed", String(adapt.dataSaver()));
+  saverButton.addEventListener("click", () => {
+    adapt.setDataSaver(!adapt.dataSaver());
+    showSaver();
+    // The pre-join screen's box says the same, should the person come back to it.
+    const box = document.getElementById("data-saver") as HTMLInputElement | null;
+    if (box) box.checked = adapt.dataSaver();
+  });
+  showSaver();
+  stats.subscribe((sample) => {
+    if (sample) {
+      quality.update(sample);
+      adapt.update(sample);
+    } else if (sample === null) quality.clear();
+  });
 
   const chatPanel = mountChatPanel(side, {
     onUnread: (count) => {
@@ -130,6 +154,10 @@ export function mountCallTools(actor: Actor<typeof callMachine>, host: CallTools
     side.hidden = !inCall || (!chatPanel.isOpen() && detailsPanel.hidden);
     if (!inCall) quality.clear();
     const now = currentChannels(actor);
+    // (Not the machines' `hasKind`: importing it would split it out of the entry.)
+    const { cameraOn, stream } = snapshot.context;
+    const camera = cameraOn && !!stream?.getTracks().some((track) => track.kind === "video");
+    adapt.follow(now, sharing ? "screen" : camera ? "camera" : "none");
     if (now === channels) return;
     // A new connection (after a reconnect): chat and files go over its channels from now on.
     detach?.();

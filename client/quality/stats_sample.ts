@@ -26,6 +26,10 @@ export interface StatsSample {
   inExpected: number;
   /** Share of our packets the other side reports lost (its last RTCP report), 0..1; null: none. */
   outLossFraction: number | null;
+  /** The browser's estimate of what we can send (`availableOutgoingBitrate`), bit/s; null: none. */
+  estimate: number | null;
+  /** The longest round trip of our media, from the other side's reports, ms; null: none. */
+  mediaRttMs: number | null;
   /** Frames of their video decoded in the interval, and in all (null: no video received). */
   framesDecoded: number | null;
   totalFramesDecoded: number | null;
@@ -96,12 +100,15 @@ export function sample(before: Entries, after: Entries): StatsSample {
   const seconds = Math.max(0.001, (timestamp(after) - timestamp(before)) / 1000);
   const delta = (type: string, key: string) =>
     Math.max(0, sumOf(after, type, key) - sumOf(before, type, key));
-  const rtt = num(selectedPair(after)?.pair.currentRoundTripTime);
+  const pair = selectedPair(after)?.pair;
+  const rtt = num(pair?.currentRoundTripTime);
   const inLost = delta("inbound-rtp", "packetsLost");
   const inReceived = delta("inbound-rtp", "packetsReceived");
   const remoteReports = after.filter((entry) =>
     entry.type === "remote-inbound-rtp" && num(entry.fractionLost) !== null
   );
+  const mediaRtts = after.filter((entry) => entry.type === "remote-inbound-rtp")
+    .map((entry) => num(entry.roundTripTime)).filter((value) => value !== null) as number[];
   const video = after.find((entry) => entry.type === "inbound-rtp" && entry.kind === "video");
   const previousVideo = before.find((entry) =>
     entry.type === "inbound-rtp" && entry.kind === "video"
@@ -118,6 +125,8 @@ export function sample(before: Entries, after: Entries): StatsSample {
     outLossFraction: remoteReports.length === 0
       ? null
       : Math.max(...remoteReports.map((entry) => num(entry.fractionLost)!)),
+    estimate: num(pair?.availableOutgoingBitrate),
+    mediaRttMs: mediaRtts.length ? Math.max(...mediaRtts) * 1000 : null,
     framesDecoded: decoded === null ? null : decoded - (num(previousVideo?.framesDecoded) ?? 0),
     totalFramesDecoded: decoded,
     width: num(video?.frameWidth),

@@ -25,6 +25,8 @@ const GOOD: StatsSample = {
   inLost: 0,
   inExpected: 150,
   outLossFraction: 0,
+  estimate: 2_000_000,
+  mediaRttMs: 25,
   framesDecoded: 30,
   totalFramesDecoded: 900,
   width: 640,
@@ -107,6 +109,7 @@ function report(t: number, received: number, lost: number, decoded: number): Sta
       remoteCandidateId: "R1",
       state: "succeeded",
       currentRoundTripTime: 0.042,
+      availableOutgoingBitrate: 1_500_000,
     },
     { type: "local-candidate", id: "L1", timestamp: t, candidateType: "srflx" },
     { type: "remote-candidate", id: "R1", timestamp: t, candidateType: "host" },
@@ -126,7 +129,15 @@ function report(t: number, received: number, lost: number, decoded: number): Sta
     },
     { type: "codec", id: "C1", timestamp: t, mimeType: "video/VP8" },
     { type: "outbound-rtp", id: "OV", kind: "video", timestamp: t, bytesSent: t * 100 },
-    { type: "remote-inbound-rtp", id: "RV", kind: "video", timestamp: t, fractionLost: 0.25 },
+    {
+      type: "remote-inbound-rtp",
+      id: "RV",
+      kind: "video",
+      timestamp: t,
+      fractionLost: 0.25,
+      roundTripTime: 0.06,
+    },
+    { type: "remote-inbound-rtp", id: "RA", kind: "audio", timestamp: t, roundTripTime: 0.05 },
   ];
 }
 
@@ -137,6 +148,8 @@ Deno.test("a second read from two reports: rates, loss both ways, video, codec, 
   assert.deepEqual([s.inLost, s.inExpected], [10, 100]);
   assert.equal(s.outLossFraction, 0.25);
   assert.equal(s.rttMs, 42);
+  assert.equal(s.estimate, 1_500_000, "what the browser estimates we can send");
+  assert.equal(s.mediaRttMs, 60, "the longest round trip the other side's reports give");
   assert.deepEqual([s.framesDecoded, s.width, s.height, s.fps, s.codec], [
     30,
     1280,

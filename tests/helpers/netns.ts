@@ -20,8 +20,12 @@ export interface NamespaceLink {
   hostAddress: string;
   /** The namespace's end of the pair, e.g. `10.231.0.2`. */
   namespaceAddress: string;
+  /** The namespace's end of the pair (what `tc` shapes for the namespace's uplink). */
+  namespaceInterface: string;
   /** A script that runs Chromium inside the namespace with the arguments it is given. */
   chromium: string;
+  /** Runs `program` (tc, iptables) inside the namespace; throws with what it said when it fails. */
+  exec(program: string, ...args: string[]): Promise<void>;
   /** Takes the namespace's end down: everything inside loses its only network. */
   cut(): Promise<void>;
   /** Brings the namespace's end back up. */
@@ -38,9 +42,14 @@ export interface NamespaceLinkOptions {
 }
 
 /** Runs `ip` with `args`; resolves with whether it succeeded and what it said. */
-async function ip(...args: string[]): Promise<{ ok: boolean; output: string }> {
+function ip(...args: string[]): Promise<{ ok: boolean; output: string }> {
+  return run("ip", args);
+}
+
+/** Runs `program` with `args`; resolves with whether it succeeded and what it said. */
+async function run(program: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   try {
-    const { success, stdout, stderr } = await new Deno.Command("ip", {
+    const { success, stdout, stderr } = await new Deno.Command(program, {
       args,
       stdin: "null",
       stdout: "piped",
@@ -132,7 +141,12 @@ export async function createNamespaceLink(
     name,
     hostAddress,
     namespaceAddress,
+    namespaceInterface: nsIf,
     chromium: script,
+    exec: async (program, ...args) => {
+      const { ok, output } = await run("ip", ["netns", "exec", name, program, ...args]);
+      if (!ok) throw new Error(`${program} ${args.join(" ")} (in ${name}) failed: ${output}`);
+    },
     cut: () => mustIp("-n", name, "link", "set", nsIf, "down"),
     restore: () => mustIp("-n", name, "link", "set", nsIf, "up"),
     remove,

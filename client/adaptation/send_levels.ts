@@ -1,0 +1,88 @@
+/**
+ * The ladders the adaptation (`adaptation.ts`) climbs: what a picture may use at each
+ * level, what bandwidth each needs, and the arithmetic that picks one from a second of stats.
+ * Pure.
+ *
+ * @module
+ */
+import type { SendLimits } from "../../machines/call_types.ts";
+
+/** One second of what this side sends, from its stats. */
+export interface SendSample {
+  /** The browser's estimate of what this side can send (`availableOutgoingBitrate`), bit/s. */
+  estimate: number | null;
+  /** The share of what this side sent that the other side reports lost, 0..1. */
+  loss: number | null;
+  /** Round-trip time, ms. */
+  rttMs: number | null;
+}
+
+/** What is sent as video: a camera, a screen, or nothing (camera off). */
+export type VideoSource = "camera" | "screen" | "none";
+
+/** One step of a ladder: the limits, and the video bandwidth it needs (bit/s). */
+export interface Level extends SendLimits {
+  need: number;
+}
+
+/** A camera keeps its frame rate and gives up resolution. */
+export const CAMERA_LEVELS: readonly Level[] = [
+  { need: 1_200_000 },
+  { height: 540, maxBitrate: 1_000_000, need: 700_000 },
+  { height: 360, maxBitrate: 450_000, need: 330_000 },
+  { height: 270, maxBitrate: 280_000, need: 200_000 },
+  { height: 180, maxBitrate: 150_000, need: 100_000 },
+];
+
+/** A screen keeps its resolution (text stays sharp) and gives up frames. */
+export const SCREEN_LEVELS: readonly Level[] = [
+  { need: 1_200_000 },
+  { maxFramerate: 15, maxBitrate: 800_000, need: 500_000 },
+  { maxFramerate: 5, maxBitrate: 400_000, need: 250_000 },
+  { maxFramerate: 2, maxBitrate: 150_000, need: 100_000 },
+];
+
+/** The highest level data saver allows (a 360p camera at 450 kbit/s, a screen at 5 frames/s). */
+export const SAVER_LEVEL = 2;
+
+/** A paused picture: a thumbnail at one frame a second, and a thinner voice. */
+export const PAUSED: SendLimits = {
+  height: 90,
+  maxFramerate: 1,
+  maxBitrate: 30_000,
+  audioMaxBitrate: 20_000,
+};
+
+/** What the voice (Opus with RED, and the packets' headers) is counted to take, bit/s. */
+export const VOICE_RESERVE = 80_000;
+/** The share of the estimate the video may plan on: the rest keeps the queue empty. */
+export const HEADROOM = 0.85;
+/** Round trips this much above the lowest lately mean a queue is building, ms. */
+export const QUEUE_MS = 150;
+/** The ladder of `source`. */
+export function ladder(source: VideoSource): readonly Level[] {
+  return source === "screen" ? SCREEN_LEVELS : CAMERA_LEVELS;
+}
+
+/** The highest level allowed (0, or the saver's). */
+export function topLevel(saver: boolean): number {
+  return saver ? SAVER_LEVEL : 0;
+}
+
+/** The video bandwidth an estimate leaves, bit/s (0 without an estimate). */
+export function videoBudget(estimate: number | null): number {
+  return estimate === null ? 0 : estimate * HEADROOM - VOICE_RESERVE;
+}
+
+/** The best level `budget` affords on `source`'s ladder, at most `top`; -1: not even the lowest. */
+export function levelFor(source: VideoSource, budget: number, top: number): number {
+  const levels = ladder(source);
+  for (let i = top; i < levels.length; i++) if (levels[i].need <= budget) return i;
+  return -1;
+}
+
+/** Whether round trips are well above their usual: a queue is building. */
+export function queueing(rtts: readonly number[], rttMs: number | null): boolean {
+  if (rttMs === null || rtts.length < 3) return false;
+  return rttMs - Math.min(...rtts) > QUEUE_MS;
+}
