@@ -94,7 +94,7 @@ export function cutSeries(name: string, cuts: Cut[], error?: string): CutSeries 
 }
 
 /** Two people in a call: A's page (host), B's page (namespace), ready to be cut. */
-type SetUp = (url: string, a: Page, b: Page) => Promise<{ afterBack?: () => Promise<void> }>;
+export type SetUp = (url: string, a: Page, b: Page) => Promise<{ afterBack?: () => Promise<void> }>;
 
 /** Makes the namespace, server and browsers; cuts `s.linkCuts` calls that `setUp` makes, once each. */
 async function overCutLink(s: Settings, setUp: SetUp, cuts: Cut[]): Promise<void> {
@@ -161,7 +161,7 @@ const parleyCall: SetUp = async (url, a, b) => {
 };
 
 /** The floor: a bare peer connection in each page; B offers, and restarts ICE once back. */
-const floorCall: SetUp = async (url, a, b) => {
+export const floorCall: SetUp = async (url, a, b) => {
   for (const page of [a, b]) {
     await page.goto(new URL("/", url).href);
     await page.evaluate(barePeer);
@@ -196,7 +196,7 @@ type Bare = {
  * Runs in each page before its own scripts: notes every answer a peer connection takes, and, once
  * `__watch` names the remote video, every frame it presents (epoch ms, shown and received).
  */
-function watchFrames(): void {
+export function watchFrames(): void {
   const w = globalThis as unknown as Watch;
   w.__frames = [];
   w.__answers = [];

@@ -4,9 +4,12 @@
  * bench/results.json (raw figures, machine stamp) and bench/README.md (generated from them alone).
  *
  * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,network,
- * coldstart,rejoin,signaling,capacity,redis` some parts; `--out=DIR` where to write (quick and partial runs default
- * to a temporary folder: only a full run replaces the committed results); `--render` measure
- * nothing, write README.md again from DIR's results.json.
+ * conditions,coldstart,rejoin,signaling,capacity,redis` some parts; `--conditions=loss15,cap100`
+ * some of the network conditions (`conditions.ts`); `--out=DIR` where to write (quick and partial
+ * runs default to a temporary folder: only a full run replaces the committed results); `--merge`
+ * a partial run's parts replace those of DIR's results.json (default the committed one), the
+ * others kept; `--render` measure nothing, write README.md again from DIR's results.json. Written
+ * to the committed folder, the tables of docs/performance.md made from the results follow.
  *
  * @module
  */
@@ -18,10 +21,12 @@ import { machineStamp } from "./machine.ts";
 import { runRedis } from "./redis.ts";
 import { coldStart } from "./page_weight.ts";
 import { renderReadme } from "./report.ts";
-import { type BenchResults, figuresOf, type Settings } from "./results.ts";
+import { type BenchResults, figuresOf, mergeParts, type Settings } from "./results.ts";
+import { conditionsDocsBlock, replaceDocsBlock } from "./conditions_report.ts";
 import { ensureTutorial } from "./servers.ts";
 import { runSignaling } from "./signaling.ts";
 import { runLinkCuts } from "./link_cut.ts";
+import { runConditions } from "./conditions.ts";
 import { judgeAll } from "./targets.ts";
 
 /** The full run: about five minutes on a 2-core machine. */
@@ -42,6 +47,10 @@ export const FULL: Settings = {
   linkCuts: 8,
   linkCutMs: 5000,
   linkTalkMs: 3000,
+  conditionRuns: 3,
+  conditionMs: 60_000,
+  conditionWarmupMs: 8000,
+  recoveryWaitMs: 30_000,
 };
 
 /** The smoke run, about a minute. */
@@ -50,10 +59,15 @@ export const QUICK: Settings = {
   ...{ rooms: [20, 100], rounds: 1, warmupMs: 500, durationMs: 2000, drainMs: 1000 },
   ...{ capacityLevels: [200, 1000], joinProbes: 20, capacityHoldMs: 500, rejoinClients: 200 },
   ...{ calls: 3, asWrittenCalls: 1, coldStarts: 2, linkCuts: 2 },
+  ...{ conditionRuns: 1, conditionMs: 25_000, recoveryWaitMs: 15_000 },
 };
 
-const PARTS = ["browser", "network", "coldstart", "rejoin", "signaling", "capacity", "redis"];
+const PARTS = [
+  ...["browser", "network", "conditions", "coldstart", "rejoin", "signaling", "capacity", "redis"],
+];
 const log = (line: string) => console.log(line);
+/** `--conditions=loss15,cap100`: only these of the network conditions. */
+let conditionsOnly: string[] | null = null;
 
 /** Each part: fills its share of the results. */
 const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
@@ -62,6 +76,10 @@ const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
   },
   async network(r, s) {
     r.linkCuts = await runLinkCuts(s, log);
+  },
+  async conditions(r, s) {
+    const stamp = { command: r.command, commit: r.machine.commit };
+    r.conditions = await runConditions(s, log, stamp, conditionsOnly);
   },
   async coldstart(r, s) {
     for (
@@ -112,13 +130,16 @@ async function main(): Promise<void> {
       only: { type: "string" },
       out: { type: "string" },
       render: { type: "boolean", default: false },
+      merge: { type: "boolean", default: false },
+      conditions: { type: "string" },
     },
   });
+  conditionsOnly = values.conditions?.split(",") ?? null;
   const parts = values.only?.split(",") ?? PARTS;
   if (parts.some((part) => !PARTS.includes(part))) throw new Error(`parts are ${PARTS}`);
   const partial = values.quick || values.only !== undefined;
   const outDir = values.out ??
-    (partial && !values.render
+    (partial && !values.render && !values.merge
       ? await Deno.makeTempDir({ prefix: "parley-bench-" })
       : fileURLToPath(new URL(".", import.meta.url)));
   if (values.render) {
@@ -138,6 +159,7 @@ async function main(): Promise<void> {
     ...{ calls: [], pageWeight: [], coldStart: [], rejoin: null, signaling: [], capacity: null },
     redis: [],
     linkCuts: [],
+    conditions: null,
     figures: {},
     errors: [],
   };
@@ -156,6 +178,10 @@ async function main(): Promise<void> {
   r.durationSeconds = Math.round((performance.now() - started) / 1000);
   r.loadAverageAfter = Deno.loadavg().map((l) => Math.round(l * 100) / 100);
   r.figures = figuresOf(r);
+  if (values.merge) {
+    const saved: BenchResults = JSON.parse(await Deno.readTextFile(`${outDir}/results.json`));
+    Object.assign(r, mergeParts(saved, r, parts));
+  }
   await write(outDir, r);
   log("\nTargets:");
   for (const v of judgeAll(r.figures)) {
@@ -169,10 +195,19 @@ async function write(dir: string, r: BenchResults): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/results.json`, JSON.stringify(r, null, 2) + "\n");
   await Deno.writeTextFile(`${dir}/README.md`, renderReadme(r));
-  await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", `${dir}/results.json`, `${dir}/README.md`],
-  }).output();
-  log(`Wrote ${dir}/results.json and ${dir}/README.md`);
+  const written = [`${dir}/results.json`, `${dir}/README.md`];
+  // The committed results: the performance doc's generated tables follow them.
+  const docs = fileURLToPath(new URL("../docs/performance.md", import.meta.url));
+  if (fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "") === dir.replace(/\/$/, "")) {
+    const text = await Deno.readTextFile(docs);
+    const next = r.conditions ? replaceDocsBlock(text, conditionsDocsBlock(r.conditions)) : text;
+    if (next !== text) {
+      await Deno.writeTextFile(docs, next);
+      written.push(docs);
+    }
+  }
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...written] }).output();
+  log(`Wrote ${written.join(", ")}`);
 }
 
 if (import.meta.main) {

@@ -11,6 +11,7 @@ import type { Summary } from "./stats.ts";
 import { judgeAll } from "./targets.ts";
 import { kb, mib, ms, num, ratio, table, times } from "./format.ts";
 import { cutsSection } from "./link_cut.ts";
+import { conditionsSection } from "./conditions_report.ts";
 
 const TARGETS = ["parley", "tutorial", "bare"] as const;
 const NAMES = { parley: "Parley", tutorial: "tutorial design", bare: "bare relay" };
@@ -305,7 +306,8 @@ it (see the load averages); ratios compare what was measured in the same run.
 
 **Reproduce:** \`deno task bench\` (needs Node for the tutorial fixture, whose npm packages it
 installs on first use, and Chromium at \`/usr/bin/chromium\` or \`PARLEY_CHROMIUM\`). A smoke run:
-\`deno task bench --quick\`; some parts: \`--only=browser,network,coldstart,rejoin,signaling\`.
+\`deno task bench --quick\`; some parts: \`--only=browser,network,conditions,coldstart,rejoin,signaling\`
+(\`--merge\` puts them into these results).
 Those write to a temporary folder; only a full run replaces this file. The network part needs root
 (network namespaces), as the network test does.
 
@@ -314,6 +316,7 @@ ${stamp(r)}`,
     r.errors.length ? `Parts that failed: ${r.errors.join("; ")}.` : "",
     r.calls.length ? callsSection(r) : "",
     r.linkCuts?.length ? cutsSection(r) : "",
+    r.conditions?.runs.length ? conditionsSection(r.conditions) : "",
     r.pageWeight.length + r.coldStart.length ? pageSection(r) : "",
     r.rejoin ? rejoinSection(r) : "",
     r.signaling.length ? signalingSection(r) : "",

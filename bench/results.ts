@@ -7,6 +7,8 @@
 import type { RedisRun } from "./redis.ts";
 import type { CallSeries } from "./browser.ts";
 import type { CutSeries } from "./link_cut.ts";
+import type { ConditionResults } from "./conditions.ts";
+import { conditionFigures } from "./conditions_report.ts";
 import type { CapacityResult, RejoinResult } from "./crowd.ts";
 import type { MachineStamp } from "./machine.ts";
 import type { ColdStart, PageWeight } from "./page_weight.ts";
@@ -40,6 +42,11 @@ export interface Settings {
   linkCuts: number;
   linkCutMs: number;
   linkTalkMs: number;
+  /** Calls of each kind under each network condition, the window, the clean start, the wait. */
+  conditionRuns: number;
+  conditionMs: number;
+  conditionWarmupMs: number;
+  recoveryWaitMs: number;
 }
 
 /** Everything one run measured. */
@@ -62,6 +69,8 @@ export interface BenchResults {
   redis: RedisRun[];
   /** A call's network cut and back: Parley and the floor (`link_cut.ts`). */
   linkCuts?: CutSeries[];
+  /** Calls under loss and thin uplinks: Parley and the floor (`conditions.ts`). */
+  conditions?: ConditionResults | null;
   /** The figures the targets read (`targets.ts`), by key. */
   figures: Record<string, number>;
   /** Parts that could not run, and why. */
@@ -112,6 +121,7 @@ export function figuresOf(r: BenchResults): Record<string, number> {
     f[`cuts.${series.name}.sideP50Ms`] = series.sideMs.p50;
     f[`cuts.${series.name}.lost`] = series.lost + (series.error ? 1 : 0);
   }
+  if (r.conditions) Object.assign(f, conditionFigures(r.conditions));
   if (r.rejoin) {
     f["rejoin.missing"] = r.rejoin.clients - r.rejoin.rejoined;
     f["rejoin.p50Ms"] = r.rejoin.rejoinMs.p50;
@@ -124,4 +134,34 @@ export function figuresOf(r: BenchResults): Record<string, number> {
       .filter((x) => x.type === "Script" && !x.fromCache && x.transferBytes > 0).length;
   }
   return f;
+}
+
+/** Which fields of the results each part of the bench fills. */
+const PART_FIELDS: Record<string, Array<keyof BenchResults>> = {
+  browser: ["calls", "pageWeight"],
+  network: ["linkCuts"],
+  conditions: ["conditions"],
+  coldstart: ["coldStart"],
+  rejoin: ["rejoin"],
+  signaling: ["signaling"],
+  capacity: ["capacity"],
+  redis: ["redis"],
+};
+
+/**
+ * `saved` with the `parts` that `run` measured put in place of its own: a part measured alone
+ * (`--merge`) joins the committed results. The run's stamp stays the saved one's; a part that
+ * keeps a stamp of its own (the network conditions) says when it ran.
+ */
+export function mergeParts(saved: BenchResults, run: BenchResults, parts: string[]): BenchResults {
+  const merged: BenchResults = { ...saved };
+  for (const part of parts) {
+    for (const field of PART_FIELDS[part] ?? []) {
+      (merged as unknown as Record<string, unknown>)[field] = run[field];
+    }
+  }
+  const others = saved.errors.filter((error) => !parts.some((p) => error.startsWith(`${p}:`)));
+  merged.errors = [...others, ...run.errors];
+  merged.figures = figuresOf(merged);
+  return merged;
 }

@@ -39,9 +39,15 @@ export const TARGETS: TargetSpec[] = [
   [4, "10,000 idle connections held", "capacity.held", "", "≥", 10_000],
   [4, "None of them dropped", "capacity.dropped", "", "≤", 0],
   [13, "On Redis (one and two instances): zero lost, zero misdelivered", "redis.lostOrMisdelivered", "", "≤", 0],
+  [22, "15% loss each way: audio concealed ≤ half the floor's", "conditions.loss15.parley.concealedPercent", "conditions.loss15.floor.concealedPercent", "≤", 0.5],
+  [22, "Uplink 300 kbit/s: no audio gap over 300 ms", "conditions.cap300.parley.longestAudioGapMs", "", "≤", 300],
+  [22, "Uplink 300 kbit/s: no video frozen over 1 s unless said paused", "conditions.cap300.parley.longestUnsaidFreezeMs", "", "≤", 1000],
+  [22, "Uplink 100 kbit/s: the voice stays (concealed under 5%)", "conditions.cap100.parley.concealedPercent", "", "≤", 4.99],
+  [22, "Uplink 100 kbit/s: the video pause said on both sides within 3 s", "conditions.cap100.parley.pauseSaidMs", "", "≤", 3000],
+  [22, "After each condition, full quality within 5 s (the slowest condition)", "conditions.parley.slowestFullAfterMs", "", "≤", 5000],
 ];
 
-const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"]];
+const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"], ["Percent", "%"]];
 
 /** A target judged against a run's figures; `met` is null when the run did not measure it. */
 export interface Verdict {
