@@ -13,7 +13,6 @@ const MAGIC = 0x2112a442;
 const ALLOCATE = 0x0003;
 const REFRESH = 0x0004;
 const SUCCESS = 0x0100;
-const ERROR = 0x0110;
 const ATTR = {
   username: 0x0006,
   integrity: 0x0008,
@@ -36,7 +35,7 @@ export interface TurnTarget {
 
 /** An allocation held (until `release` or its lifetime ends), or why it was refused. */
 export type Allocation =
-  | { ok: true; release(): Promise<void> }
+  | { ok: true; lifetimeSeconds: number; release(): Promise<void> }
   | { ok: false; code: number; reason: string };
 
 /** Asks for one UDP relay allocation of `lifetimeSeconds` (the server may grant less). */
@@ -78,6 +77,7 @@ export async function allocate(target: TurnTarget, lifetimeSeconds = 3600): Prom
   }
   return {
     ok: true,
+    lifetimeSeconds: answer.attributes.get(ATTR.lifetime)?.readUInt32BE(0) ?? 0,
     release: async () => {
       await exchange(signed(REFRESH, [[ATTR.lifetime, u32(0)]])).catch(() => {});
       socket.close();
@@ -160,5 +160,3 @@ function u32(value: number): Buffer {
   buffer.writeUInt32BE(value, 0);
   return buffer;
 }
-
-export { ERROR as TURN_ERROR_CLASS };
