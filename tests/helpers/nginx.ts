@@ -32,7 +32,7 @@ export async function nginxUnavailable(): Promise<string | null> {
  * resolves once it listens.
  */
 export async function startNginx(
-  internet: Internet,
+  internet: Pick<Internet, "serverNamespace" | "run">,
   tls: { certFile: string; keyFile: string },
 ): Promise<Nginx> {
   const prefix = await Deno.makeTempDir({ prefix: "parley-nginx-" });
