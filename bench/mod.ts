@@ -4,7 +4,7 @@
  * bench/results.json (raw figures, machine stamp) and bench/README.md (generated from them alone).
  *
  * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,network,
- * conditions,coldstart,rejoin,signaling,capacity,redis` some parts; `--conditions=loss15,cap100`
+ * conditions,coldstart,rejoin,signaling,capacity,redis,attacks` some parts; `--conditions=loss15,cap100`
  * some of the network conditions (`conditions.ts`); `--out=DIR` where to write (quick and partial
  * runs default to a temporary folder: only a full run replaces the committed results); `--merge`
  * a partial run's parts replace those of DIR's results.json (default the committed one), the
@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { runAttacks } from "./attacks.ts";
 import { runBrowser } from "./browser.ts";
 import { runCapacity, runRejoin } from "./crowd.ts";
 import { machineStamp } from "./machine.ts";
@@ -63,7 +64,8 @@ export const QUICK: Settings = {
 };
 
 const PARTS = [
-  ...["browser", "network", "conditions", "coldstart", "rejoin", "signaling", "capacity", "redis"],
+  ...["browser", "network", "conditions", "coldstart", "rejoin", "signaling", "capacity"],
+  ...["redis", "attacks"],
 ];
 const log = (line: string) => console.log(line);
 /** `--conditions=loss15,cap100`: only these of the network conditions. */
@@ -120,6 +122,9 @@ const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
   async redis(r, s) {
     r.redis = await runRedis(s, log);
   },
+  async attacks(r, s) {
+    r.attacks = await runAttacks(s, log);
+  },
 };
 
 async function main(): Promise<void> {
@@ -160,6 +165,7 @@ async function main(): Promise<void> {
     redis: [],
     linkCuts: [],
     conditions: null,
+    attacks: [],
     figures: {},
     errors: [],
   };

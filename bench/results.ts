@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AttackRun } from "./attacks.ts";
 import type { RedisRun } from "./redis.ts";
 import type { CallSeries } from "./browser.ts";
 import type { CutSeries } from "./link_cut.ts";
@@ -71,6 +72,8 @@ export interface BenchResults {
   linkCuts?: CutSeries[];
   /** Calls under loss and thin uplinks: Parley and the floor (`conditions.ts`). */
   conditions?: ConditionResults | null;
+  /** The honest pair beside cheap attacking requests (`attacks.ts`). */
+  attacks?: AttackRun[];
   /** The figures the targets read (`targets.ts`), by key. */
   figures: Record<string, number>;
   /** Parts that could not run, and why. */
@@ -122,6 +125,10 @@ export function figuresOf(r: BenchResults): Record<string, number> {
     f[`cuts.${series.name}.lost`] = series.lost + (series.error ? 1 : 0);
   }
   if (r.conditions) Object.assign(f, conditionFigures(r.conditions));
+  for (const attack of r.attacks ?? []) {
+    f[`attacks.${attack.name}.p95Ms`] = attack.attackedMs.p95;
+    f[`attacks.${attack.name}.quietP95Ms`] = attack.quietMs.p95;
+  }
   if (r.rejoin) {
     f["rejoin.missing"] = r.rejoin.clients - r.rejoin.rejoined;
     f["rejoin.p50Ms"] = r.rejoin.rejoinMs.p50;
@@ -146,6 +153,7 @@ const PART_FIELDS: Record<string, Array<keyof BenchResults>> = {
   signaling: ["signaling"],
   capacity: ["capacity"],
   redis: ["redis"],
+  attacks: ["attacks"],
 };
 
 /**

@@ -45,6 +45,7 @@ export const TARGETS: TargetSpec[] = [
   [22, "Uplink 100 kbit/s: the voice stays (concealed under 5%)", "conditions.cap100.parley.concealedPercent", "", "≤", 4.99],
   [22, "Uplink 100 kbit/s: the video pause said on both sides within 3 s", "conditions.cap100.parley.pauseSaidMs", "", "≤", 3000],
   [22, "After each condition, full quality within 5 s (the slowest condition)", "conditions.parley.slowestFullAfterMs", "", "≤", 5000],
+  [24, "Honest relay p95 during 10/s requests of 2,000 headers, ≤ 2× without them", "attacks.2,000 empty headers.p95Ms", "attacks.2,000 empty headers.quietP95Ms", "≤", 2],
 ];
 
 const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"], ["Percent", "%"]];
