@@ -165,8 +165,10 @@ Deno.test("hostile: slow headers are closed after 10 s, over TLS too; HSTS on HT
         ),
       ]);
       report("slow headers", { httpOpenMs: overHttp.openMs, tlsOpenMs: overTls.openMs });
+      // Never before the 10 s; closed at all, where it was held 84 s and more. How soon after the
+      // 10 s is not asserted: a busy machine may take a few seconds more.
       for (const { openMs } of [overHttp, overTls]) {
-        assert.ok(openMs >= 9000 && openMs < 15_000, `closed after ${openMs} ms`);
+        assert.ok(openMs >= 9000 && openMs < trickle.giveUpMs, `closed after ${openMs} ms`);
       }
     });
 
