@@ -146,7 +146,7 @@ Deno.test({
 
       const root = `${acme.dir}/acme-root.pem`;
       await t.step(
-        "part 2: nginx -t passes, https answers, the app and its WebSocket behind it",
+        "part 2: nginx -t passes, https answers with HSTS, the app and its WebSocket behind it",
         async () => {
           const https = (await Deno.readTextFile(`${ROOT_DIR}deploy/nginx.conf`))
             .replaceAll("/etc/letsencrypt/", `${acme.letsencrypt}/`);
@@ -163,6 +163,17 @@ Deno.test({
             page = await curl("--cacert", root, `https://${NAME}/r/${newRoomId()}`).catch(() => "");
             if (Date.now() > deadline) throw new Error(`no room page over https:\n${page}`);
           }
+          // Browsers told to come back over HTTPS only, as Parley's own TLS tells them.
+          const head = await curl(
+            "--cacert",
+            root,
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            `https://${NAME}/`,
+          );
+          assert.match(head, /\r\nstrict-transport-security: max-age=31536000\r\n/i);
           // Socket.IO's WebSocket through nginx: the upgrade, then Engine.IO's open packet.
           const upgrade = await curl(
             ...["--cacert", root, "--http1.1", "-i", "-N", "--max-time", "3"],
