@@ -25,6 +25,10 @@ export interface AttackRun {
   /** The honest pair's relay times without the attack and during it. */
   quietMs: Summary;
   attackedMs: Summary;
+  /** The machine's load average (1 minute) when it ended: the noise both kinds of window met. */
+  loadAverage?: number;
+  /** When it ran (a part merged into the committed results keeps its own time). */
+  date?: string;
 }
 
 /**
@@ -71,6 +75,8 @@ export async function runAttacks(s: Settings, log: (line: string) => void): Prom
         answers,
         quietMs: summarize(quiet),
         attackedMs: summarize(attacked),
+        loadAverage: round(Deno.loadavg()[0], 2),
+        date: new Date().toISOString(),
       };
       runs.push(run);
       log(

@@ -295,6 +295,14 @@ Redis). Server CPU sums the instances.
 ${table(head, rows)}${model}`;
 }
 
+/** When the attacks ran, if not with the rest of the run (merged in on their own). */
+function attacksWhen(r: BenchResults): string {
+  const date = r.attacks?.[0]?.date;
+  return date && !date.startsWith(r.machine.date.slice(0, 10))
+    ? `\nMeasured on its own, ${date.slice(0, 16).replace("T", " ")} UTC.`
+    : "";
+}
+
 function attacksSection(r: BenchResults): string {
   const control = r.attacks?.[0];
   const rows = (r.attacks ?? []).map((a) => [
@@ -305,6 +313,7 @@ function attacksSection(r: BenchResults): string {
     ms(a.attackedMs.p95),
     times(ratio(a.attackedMs.p95, a.quietMs.p95)),
     times(ratio(a.attackedMs.p95, control?.attackedMs.p95)),
+    a.loadAverage === undefined ? "" : num(a.loadAverage, 1),
   ]);
   return `## Cheap requests beside a call
 
@@ -316,7 +325,12 @@ issue #24 a request with 2,000 empty headers cost the server 100–340 ms of CPU
 pushed every call's relay p95 past half a second; now it is answered 431 for the CPU of an
 ordinary request (1–2 ms).
 
-${table("attack|rate|answered|honest p95 alone|honest p95 during|ratio|during ÷ control's", rows)}`;
+${
+    table(
+      "attack|rate|answered|honest p95 alone|honest p95 during|ratio|during ÷ control's|load after",
+      rows,
+    )
+  }${attacksWhen(r)}`;
 }
 
 /** The whole README. */
