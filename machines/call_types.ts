@@ -169,7 +169,7 @@ export type LobbyEvent = {
   type: "lobby.status";
   members: number;
   capacity: number;
-  /** Whether this server has a relay (so a person can hide their address behind it). */
+  /** Whether a person may hide their address behind this server's relay (it changes something). */
   relay: boolean;
   /** Whether one of the seats is held for this tab (its page reloaded or was reopened). */
   yours: boolean;

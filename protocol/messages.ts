@@ -120,7 +120,10 @@ export interface RoomStatus {
   capacity: number;
   /** Whether one of those seats is held for the `resume` token asked about. */
   yours: boolean;
-  /** Whether this server hands out a TURN relay (a person may then hide their address). */
+  /**
+   * Whether a person may hide their address behind this server's TURN relay: it hands one out,
+   * and does not already send every call through it (`iceTransportPolicy` "relay").
+   */
   relay: boolean;
   /**
    * The ICE servers a member of the room would be given, when they carry no credentials (STUN

@@ -17,10 +17,15 @@ import type { RoomStore } from "./room_store.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 
 /** What a room's status says besides its members: the same for every room of this server. */
-export function serverPart(config: Pick<Config, "iceServers" | "turn">) {
-  const relay = offersRelay(config);
-  // A relay's credentials come only with a seat; STUN servers carry none.
-  return { capacity: Limits.roomCapacity, relay, iceServers: relay ? null : config.iceServers };
+export function serverPart(config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy">) {
+  const hasRelay = offersRelay(config);
+  return {
+    capacity: Limits.roomCapacity,
+    // Hiding one's address changes something only where calls are not all relayed already.
+    relay: hasRelay && config.iceTransportPolicy !== "relay",
+    // A relay's credentials come only with a seat; STUN servers carry none.
+    iceServers: hasRelay ? null : config.iceServers,
+  };
 }
 
 /** Answers the `room-status` requests of one connection, from `client.address`. */
@@ -29,7 +34,7 @@ export function roomStatusHandler(
   { store, limits, config, roomIds }: {
     store: RoomStore;
     limits: ClientLimits;
-    config: Pick<Config, "iceServers" | "turn">;
+    config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy">;
     roomIds: Pick<RoomIds, "isMinted">;
   },
 ) {
