@@ -66,10 +66,10 @@ export const CONDITIONS: Condition[] = [
   },
 ];
 
-/** Parley's words for a paused picture, found by the pills' data attributes. */
+/** Parley's words for a paused picture, found by the status pill's (or indicator's) attributes. */
 const PARLEY_WORDS: PauseWords = {
-  mine: '[data-problem="videoPaused"]',
-  theirs: '[data-problem="theirVideoPaused"]',
+  mine: '[data-pill="videoPaused"], [data-problem="videoPaused"]',
+  theirs: '[data-pill="theirVideoPaused"], [data-problem="theirVideoPaused"]',
 };
 
 /** One call under one condition. */
