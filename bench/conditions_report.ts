@@ -27,6 +27,8 @@ function median(
 }
 
 const received = (key: keyof WindowFigures) => (run: ConditionRun) => run.received?.[key];
+/** Audio concealed, in percent (the medians round to a tenth). */
+const concealedPercent = (run: ConditionRun) => run.received ? 100 * run.received.concealed : null;
 /** Condition over → full quality again; a run that never got there counts as the whole wait. */
 const fullAfter = (c: ConditionResults) => (run: ConditionRun) =>
   run.fullAfterMs ?? c.recoveryWaitMs;
@@ -46,8 +48,7 @@ export function conditionFigures(c: ConditionResults): Record<string, number> {
   for (const { id } of CONDITIONS) {
     for (const kind of ["parley", "floor"] as const) {
       const at = `conditions.${id}.${kind}`;
-      const concealed = median(c, id, kind, received("concealed"));
-      set(`${at}.concealedPercent`, concealed === null ? null : 100 * concealed);
+      set(`${at}.concealedPercent`, median(c, id, kind, concealedPercent));
       set(`${at}.longestAudioGapMs`, median(c, id, kind, received("longestAudioGapMs")));
       set(`${at}.longestUnsaidFreezeMs`, median(c, id, kind, received("longestUnsaidFreezeMs")));
       set(`${at}.fullAfterMs`, median(c, id, kind, fullAfter(c)));
@@ -80,7 +81,7 @@ function rows(c: ConditionResults): string[][] {
         kind === "parley" ? name : "",
         kind === "parley" ? "Parley" : "floor",
         `${runs.length - failed}/${runs.length}`,
-        percent(m(received("concealed"))),
+        m(concealedPercent) === null ? "—" : `${num(m(concealedPercent))}%`,
         ms(m(received("longestAudioGapMs"))),
         `${num(freezes)} (${seconds(freezeMs)})`,
         ms(m(received("longestUnsaidFreezeMs"))),
@@ -129,8 +130,8 @@ export function conditionsSection(c: ConditionResults): string {
     ].filter(Boolean).join(", "))
   );
   const loss = CONDITIONS.filter((x) => x.during.loss).map((x) => {
-    const parley = median(c, x.id, "parley", received("concealed"));
-    const floor = median(c, x.id, "floor", received("concealed"));
+    const parley = median(c, x.id, "parley", concealedPercent);
+    const floor = median(c, x.id, "floor", concealedPercent);
     return `${x.name}: ${times(ratio(parley, floor))} the floor's concealment`;
   });
   return `## A call on a poor network, beside plain WebRTC
