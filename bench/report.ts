@@ -299,7 +299,7 @@ ${table(head, rows)}${model}`;
 function attacksWhen(r: BenchResults): string {
   const date = r.attacks?.[0]?.date;
   return date && !date.startsWith(r.machine.date.slice(0, 10))
-    ? `\nMeasured on its own, ${date.slice(0, 16).replace("T", " ")} UTC.`
+    ? `\n\nMeasured on its own, ${date.slice(0, 16).replace("T", " ")} UTC.`
     : "";
 }
 
