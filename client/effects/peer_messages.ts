@@ -39,12 +39,18 @@ export interface PeerMessages {
 
 const buses = new WeakMap<MessageChannel, PeerMessages>();
 
-/** The message bus of `channel`: one per channel, however many parts of the page ask. */
-export function peerMessages(channel: MessageChannel): PeerMessages {
+/**
+ * The message bus of `channel`: one per channel, however many parts of the page ask. `now` is
+ * the clock its rate limit reads (tests hold it still).
+ */
+export function peerMessages(
+  channel: MessageChannel,
+  now: () => number = () => performance.now(),
+): PeerMessages {
   const existing = buses.get(channel);
   if (existing) return existing;
   const handlers = new Map<string, Set<(message: PeerMessage) => void>>();
-  const limit = rateLimiter(PEER_LIMITS.messages);
+  const limit = rateLimiter(PEER_LIMITS.messages, now);
   channel.addEventListener("message", (event) => {
     if (!limit.take()) return;
     const message = parse((event as MessageEvent).data);
