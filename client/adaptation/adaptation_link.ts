@@ -118,6 +118,8 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
       }
     },
     update(sample) {
+      // Said again until it got through (the channel may have been closed at the change).
+      say();
       tell({
         type: "sample",
         at: sample.at,
