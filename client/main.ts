@@ -1,10 +1,11 @@
 /**
- * The room page's entry point: starts the call machine with the browser's actors and binds the
+ * The room page's entry point: finds what the browser can do, starts the call machine with the browser's actors and binds the
  * page to it.
  *
  * @module
  */
 import { createActor } from "xstate";
+import type { Unsupported } from "../machines/call_types.ts";
 import { provideEffects } from "../machines/effects.ts";
 import { localMedia } from "./effects/media.ts";
 import { peerConnection } from "./effects/peer_connection.ts";
@@ -14,6 +15,14 @@ import { mountCallToolsWhenJoined } from "./page/call_tools_loader.ts";
 import { lobby, signaling } from "./effects/signaling.ts";
 import { mountCallPage } from "./page/call_page.ts";
 
+/** What this browser lacks for a call, if anything (a WebView, an old browser, plain http). */
+function unsupported(): Unsupported | null {
+  if (typeof RTCPeerConnection !== "function") return "webrtc";
+  if (!isSecureContext) return "insecure";
+  if (typeof navigator.mediaDevices?.getUserMedia !== "function") return "media";
+  return null;
+}
+
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
   provideEffects({ lobby, localMedia, signaling, peerConnection, screenShare, warmPeer }),
@@ -22,7 +31,7 @@ const actor = createActor(
 mountCallPage(actor);
 mountCallToolsWhenJoined(actor);
 actor.start();
-actor.send({ type: "user.start" });
+actor.send({ type: "user.start", unsupported: unsupported() });
 
 /**
  * Where the build put the inspector's bundle (`client/inspector.ts`); filled in by the build.

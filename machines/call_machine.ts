@@ -37,12 +37,26 @@ export const callMachine = callSetup.createMachine({
     hideAddress: false,
     autoJoin: false,
     warm: null,
+    unsupported: null,
   }),
   initial: "idle",
   states: {
     idle: {
-      on: { "user.start": "live" },
+      on: {
+        "user.start": [
+          {
+            guard: "unsupported",
+            target: "unsupported",
+            actions: assign({
+              unsupported: ({ event }) => event.unsupported ?? null,
+            }),
+          },
+          { target: "live" },
+        ],
+      },
     },
+    // This browser cannot make a call: no camera, no server, no seat; the page says what to do.
+    unsupported: { tags: ["unsupported"] },
     // The camera and microphone are ours while here; leaving stops them.
     live: {
       invoke: { id: "media", src: "localMedia", input: ({ context }) => context.wants },

@@ -100,5 +100,6 @@ export const callSetup = setup({
     lacks: ({ context }, kind: MediaKind) => !hasKind(context.stream, kind),
     relayAvailable: ({ context }) => context.relayAvailable,
     autoJoin: ({ context }) => context.autoJoin,
+    unsupported: ({ event }) => event.type === "user.start" && (event.unsupported ?? null) !== null,
   },
 });

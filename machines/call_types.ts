@@ -334,7 +334,8 @@ export function hasKind(stream: StreamLike | null, kind: MediaKind): boolean {
 /** Every event the call machine handles. */
 export type CallEvent =
   // From the person, through the page.
-  | { type: "user.start" }
+  /** The page is up; `unsupported`: what the browser lacks for a call (found before). */
+  | { type: "user.start"; unsupported?: Unsupported | null }
   | { type: "user.continue" }
   | { type: "user.join" }
   | { type: "user.toggleMic" }
@@ -377,7 +378,16 @@ export interface CallContext {
   autoJoin: boolean;
   /** The connection the pre-join screen made ahead (`warmPeer`), handed to the session. */
   warm: WarmPeerLike | null;
+  /** What this browser lacks for a call: then nothing starts, and the page says so. */
+  unsupported: Unsupported | null;
 }
+
+/**
+ * What this browser lacks for a call, found before anything starts: `webrtc` (no
+ * RTCPeerConnection: a WebView, a browser built without it), `insecure` (not a secure context:
+ * no camera without https), `media` (no getUserMedia).
+ */
+export type Unsupported = "webrtc" | "insecure" | "media";
 
 /** Input when the machine starts. */
 export interface CallInput {

@@ -171,6 +171,39 @@ const webSocketOnly: esbuild.Plugin = {
         loader: "js",
       }),
     );
+    build.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]index\.js$/ }, () => ({
+      contents: [
+        `export { Socket } from "./socket.js";`,
+        `export { installTimerFunctions } from "./util.js";`,
+        `export { parse } from "./contrib/parseuri.js";`,
+        `export { nextTick } from "./globals.node.js";`,
+        `export const Fetch = undefined, NodeXHR = undefined, XHR = undefined,`,
+        `  NodeWebSocket = undefined, WebSocket = undefined, WebTransport = undefined;`,
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * Parley's signaling is JSON only (no Socket.IO event carries binary data, and the server never
+ * sends any): the client's bundle leaves out socket.io-parser's binary packets. A binary frame
+ * would be refused as unknown, as any malformed one is.
+ */
+const jsonOnly: esbuild.Plugin = {
+  name: "json-only",
+  setup(build) {
+    build.onLoad({ filter: /socket\.io-parser[\\/]build[\\/]esm[\\/]is-binary\.js$/ }, () => ({
+      contents: `export const isBinary = () => false;\nexport const hasBinary = () => false;\n`,
+      loader: "js",
+    }));
+    build.onLoad({ filter: /socket\.io-parser[\\/]build[\\/]esm[\\/]binary\.js$/ }, () => ({
+      contents: [
+        `export const deconstructPacket = (packet) => ({ packet, buffers: [] });`,
+        `export const reconstructPacket = (packet) => packet;`,
+      ].join("\n"),
+      loader: "js",
+    }));
   },
 };
 
@@ -197,7 +230,7 @@ async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
         chunkNames: "chunks/[name]-[hash]",
         metafile: true,
         bundle: true,
-        plugins: [webSocketOnly],
+        plugins: [webSocketOnly, jsonOnly],
         format: "esm",
         platform: "browser",
         target: ["es2022", "chrome110", "firefox115", "safari16"],

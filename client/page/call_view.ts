@@ -14,6 +14,7 @@ import {
   mediaFailureText,
   occupancy,
   PEER_ABSENCE,
+  UNSUPPORTED,
 } from "./call_words.ts";
 import type { linkMachine } from "../../machines/link_machine.ts";
 import type { negotiationMachine } from "../../machines/negotiation_machine.ts";
@@ -124,6 +125,18 @@ export function callView(snapshot: CallSnapshot): CallView {
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
 
+  // A browser that cannot make a call: said before anything starts, and no Join.
+  if (context.unsupported) {
+    const { title, text } = UNSUPPORTED[context.unsupported];
+    return {
+      ...base,
+      heading: title,
+      focus: "alert",
+      screen: "message",
+      status: `${title}. ${text}`,
+      alert: { text: `${title}. ${text}`, actions: [] },
+    };
+  }
   const preJoin = (state: "checking" | "full" | "capturing" | "ready" | "mediaBlocked") =>
     snapshot.matches({ live: { preJoin: state } });
   if (snapshot.matches("idle") || preJoin("checking") || preJoin("capturing")) {

@@ -9,6 +9,7 @@ import {
   kindName,
   type MediaFailure,
   type MediaKind,
+  type Unsupported,
 } from "../../machines/call_types.ts";
 
 /** "camera and microphone", "camera", ... */
@@ -36,6 +37,24 @@ export function mediaFailureText(failure: MediaFailure): string {
       return `Your ${what} could not be started.`;
   }
 }
+
+/** What a browser that cannot make a call is told: a heading and what to do. */
+export const UNSUPPORTED: Record<Unsupported, { title: string; text: string }> = {
+  webrtc: {
+    title: "This browser can't make video calls",
+    text:
+      "It lacks WebRTC, which calls need. Open this link in a current Chrome, Firefox, Safari or Edge.",
+  },
+  insecure: {
+    title: "This page isn't secure",
+    text:
+      "Browsers give the camera only to secure pages. Open the call with an https:// link (or on localhost).",
+  },
+  media: {
+    title: "This browser can't use a camera",
+    text: "Open this link in a current Chrome, Firefox, Safari or Edge.",
+  },
+};
 
 /** The button that goes on with what could be captured. */
 export function continueLabel(failure: MediaFailure, wants: Record<MediaKind, boolean>): string {

@@ -96,3 +96,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a browser without WebRTC: told so before Join, offered no Join; the person waiting hears nothing",
+  ...BROWSER_TEST,
+  fn: async () => {
+    const server = await startServer();
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const room = await newRoomUrl(server.url);
+      const waiting = await newUser(browser, server.url, { name: "waiting", path: room });
+      await pressJoin(waiting.page);
+      await waitForStatus(waiting.page, /Waiting for the other person/);
+
+      const lacking = await newUser(browser, server.url, { name: "lacking" });
+      await lacking.page.evaluateOnNewDocument(() => {
+        delete (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+      });
+      await lacking.page.goto(room);
+      await waitForAlert(lacking.page, /^This browser can't make video calls\. .*Chrome, Firefox/);
+      const join = await lacking.page.$eval("#join", (b) => ({
+        disabled: (b as HTMLButtonElement).disabled,
+        shown: (b as HTMLElement).getClientRects().length > 0,
+      }));
+      assert.ok(join.disabled || !join.shown, "no Join to press");
+      assert.equal(
+        await lacking.page.evaluate(() =>
+          (document.getElementById("local-video") as HTMLVideoElement | null)?.srcObject ?? null
+        ),
+        null,
+        "the camera was never asked for",
+      );
+      // The one waiting is told nothing: no one came, no one left.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await waitForStatus(waiting.page, /Waiting for the other person/);
+      assert.deepEqual(lacking.errors, [], "no error in the page");
+    } finally {
+      await closeBrowser(browser);
+      await server.stop();
+    }
+  },
+});

@@ -419,3 +419,21 @@ Deno.test("a server that does not say who is in the room holds the camera up for
   assert.equal(call.view().canJoin, true);
   call.actor.stop();
 });
+
+Deno.test("a browser that cannot make calls is told so before anything starts: no camera, no server, no Join", async () => {
+  const call = createFakeCall("a");
+  call.send({ type: "user.start", unsupported: "webrtc" });
+  await settle();
+  assert.equal(call.media.length, 0, "the camera is never asked for");
+  assert.equal(call.signaling.length, 0, "no seat is taken: the other person hears nothing");
+  assert.equal(call.warmed.length, 0, "no peer connection is made");
+  const view = call.view();
+  assert.equal(view.screen, "message");
+  assert.equal(view.canJoin, false);
+  assert.match(view.alert!.text, /^This browser can't make video calls\./);
+  assert.match(view.alert!.text, /Chrome, Firefox, Safari or Edge/);
+  call.send({ type: "user.join" });
+  await settle();
+  assert.equal(call.signaling.length, 0, "Join does nothing");
+  call.actor.stop();
+});

@@ -169,6 +169,7 @@ const WALKS: Walk[] = [
     input: { roomId: "room-for-tests-0001" },
     events: [
       { type: "user.start" },
+      { type: "user.start", unsupported: "webrtc" },
       { type: "user.continue" },
       { type: "user.join" },
       { type: "user.toggleMic" },
