@@ -105,7 +105,8 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
     if (panel.hidden) unread++;
   };
 
-  const contents = conversation(renderBatch(() => render()));
+  const redraw = renderBatch(() => render());
+  const contents = conversation(redraw);
   const chat: Chat = createChat({
     onMessage(message) {
       contents.message(message);
@@ -265,9 +266,10 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
         const name = readPresence(message)?.name ?? theirName;
         if (name !== theirName) {
           theirName = name;
-          // Everything that shows it is drawn again.
-          for (const shown of drawn.values()) shown.key = "";
-          render();
+          // What shows it (notices, file cards; never messages) is drawn again, in a batch: a
+          // peer changing its name as fast as it may is a few redraws a second.
+          for (const [key, shown] of drawn) if (!key.startsWith("m")) shown.key = "";
+          redraw();
         }
       });
       files = fileTransfers(channel, { onChange: onTransfer });

@@ -3,8 +3,10 @@
  * question for the person ("Ada wants to send you report.pdf (2.1 MB)", Accept / Decline), and
  * only an accepted file's bytes are kept. What the other side may make this tab hold is bounded:
  * offers over {@linkcode PEER_LIMITS}`.offers` are dropped unanswered, more than
- * `pendingOffers` waiting at once are declined as busy, bytes of no accepted file are dropped
- * unread, and an accepted file's bytes stop at the size it announced.
+ * `pendingOffers` waiting at once are declined as busy, and an accepted file's bytes stop at the
+ * size it announced. Bytes of no accepted file break the protocol (an honest sender never sends
+ * them): they are dropped unread and the host closes the channel ({@linkcode ReceiverHost.breach}),
+ * so a push of 100 MB costs this tab the few megabytes already on their way, not 100 MB of frames.
  *
  * A received file is a Blob of type `application/octet-stream` whatever type the sender named:
  * the page offers it as a download, never as a page of Parley's origin.
@@ -19,6 +21,8 @@ import type { Transfer } from "./file_transfer.ts";
 export interface ReceiverHost {
   sendHeader(header: Header): void;
   onChange(transfer: Transfer): void;
+  /** The other side sent bytes nobody accepted: no more files from it on this channel. */
+  breach(): void;
 }
 
 /** The receiving side of one channel. */
@@ -29,15 +33,18 @@ export interface FileReceiver {
   bytes(data: ArrayBuffer): void;
   accept(id: string): void;
   decline(id: string): void;
-  /** The channel closed: whatever is under way fails, offers go. */
-  close(): void;
+  /**
+   * The channel closed: whatever is under way fails; offers go, or fail with `error` when it
+   * was closed for a reason the person should read.
+   */
+  close(error?: string): void;
 }
 
 const NOT_WHOLE = "The file did not arrive whole, so it is not offered.";
 
 /** The receiving side, speaking through `host`. */
 export function fileReceiver(host: ReceiverHost): FileReceiver {
-  const { sendHeader, onChange } = host;
+  const { sendHeader, onChange, breach } = host;
   /** Offered (waiting for the person) or accepted (waiting for or receiving bytes). */
   const known = new Map<string, Transfer>();
   const offerLimit = rateLimiter(PEER_LIMITS.offers);
@@ -110,7 +117,7 @@ export function fileReceiver(host: ReceiverHost): FileReceiver {
       }
     },
     bytes(data) {
-      if (!incoming) return; // Bytes of no accepted file: dropped unread.
+      if (!incoming) return breach(); // Bytes of no accepted file: dropped unread.
       const { transfer } = incoming;
       transfer.done += data.byteLength;
       if (transfer.done > transfer.size) {
@@ -133,10 +140,11 @@ export function fileReceiver(host: ReceiverHost): FileReceiver {
       sendHeader({ type: "file.decline", id, reason: "declined" });
       end(transfer, "declined");
     },
-    close() {
+    close(error) {
       for (const transfer of [...known.values()]) {
-        if (transfer.state === "offered") end(transfer, "withdrawn");
-        else end(transfer, "failed", NOT_WHOLE);
+        if (transfer.state !== "offered") end(transfer, "failed", error ?? NOT_WHOLE);
+        else if (error) end(transfer, "failed", error);
+        else end(transfer, "withdrawn");
       }
       incoming = null;
     },

@@ -7,7 +7,9 @@
  * declines an offer over it too. A file is offered for saving only when exactly `size` bytes
  * arrived and their SHA-256 is the sender's; everything else (a wrong hash, bytes missing or
  * extra, the channel closing) is a failure. Text frames over {@linkcode PEER_LIMITS}`.fileFrames`
- * are dropped before they are read. Every limit is this channel's, so one remote person's.
+ * are dropped before they are read. Every limit is this channel's, so one remote person's. A side
+ * that sends bytes nobody accepted is not a Parley page speaking the protocol: the channel is
+ * closed, so files between the two stop until the call reconnects ({@linkcode BREACH}).
  *
  * @module
  */
@@ -33,6 +35,7 @@ export interface FileChannel {
   readonly bufferedAmount: number;
   bufferedAmountLowThreshold: number;
   send(data: string | ArrayBuffer): void;
+  close(): void;
   addEventListener(type: string, listener: (event: Event) => void): void;
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
@@ -103,6 +106,10 @@ export interface FileTransfers {
   close(): void;
 }
 
+/** What a file card says when the other side pushed bytes nobody accepted. */
+export const BREACH =
+  "Their page sent a file you had not accepted: files from them are off until the call reconnects.";
+
 /** Speaks the file protocol on `channel`. */
 export function fileTransfers(channel: FileChannel, options: FileTransferOptions): FileTransfers {
   const { onChange } = options;
@@ -111,7 +118,13 @@ export function fileTransfers(channel: FileChannel, options: FileTransferOptions
   const sendHeader = (header: Header) => {
     if (channel.readyState === "open") channel.send(JSON.stringify(header));
   };
-  const receiver = fileReceiver({ sendHeader, onChange });
+  const breach = () => {
+    // Nothing more of theirs is read (frames already queued included); the channel goes.
+    channel.removeEventListener("message", onMessage);
+    receiver.close(BREACH);
+    channel.close();
+  };
+  const receiver = fileReceiver({ sendHeader, onChange, breach });
   const sender = fileSender({ channel, sendHeader, onChange, closed: () => closed });
   channel.bufferedAmountLowThreshold = LOW_WATER;
 

@@ -8,22 +8,26 @@
  * - 5,000 file offers (froze a tab 78–117 s, 51k DOM nodes): a few offers wait for an answer;
  * - a 15 s chat flood with the chat open (stalled 46–96 s, +1.8 GB): the last messages stay, the
  *   rest are counted in one notice, and a message after the flood arrives;
- * - two 100 MB files pushed without asking (taken without consent, +420 MB): no byte kept;
- * - a name, a message and a file name with a right-to-left override and invisible fillers: none
- *   reaches the title, the name tag, the chat or the saved name;
- * - a file of type text/html: offered only as an `application/octet-stream` download; opening it
- *   runs nothing in Parley's origin.
+ * - a name, a message and a file name with a right-to-left override, invisible fillers and a
+ *   stack of 60 combining marks: no override or filler, and at most four marks on a letter,
+ *   reach the title, the name tag, the chat or the offer;
+ * - a file of type text/html under such a name, accepted: saved under the safe name, as an
+ *   `application/octet-stream` download; opening it runs nothing in Parley's origin;
+ * - two 100 MB files pushed without asking (taken without consent, +420 MB): no byte kept, and
+ *   the first unasked-for bytes close the files channel, so the rest never leave their page.
  *
  * During each flood the victim's longest task (PerformanceObserver, long tasks) stays under
  * 200 ms (on a machine so loaded that a control tab has tasks over 100 ms in the same window:
- * under twice the control's longest), and its memory and DOM stay bounded. The figures are printed for
- * docs/security.md.
+ * under twice the control's longest), and its memory and DOM stay bounded. The figures are
+ * printed for docs/security.md.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import type { Browser, ElementHandle, Page } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
 import { MAX_CHAT_MESSAGES, PEER_LIMITS } from "../../client/effects/peer_limits.ts";
+import { BREACH } from "../../client/files/file_transfer.ts";
+import { MAX_MARKS } from "../../client/text/safe_text.ts";
 import {
   BROWSER_TEST,
   clickButton,
@@ -36,6 +40,7 @@ import {
   flood,
   type FloodPlan,
   longestTask,
+  offerFile,
   sleep,
   type TabMemory,
   tabMemory,
@@ -99,7 +104,7 @@ async function attack(
     after.rendererMb - before.rendererMb < MEMORY_GROWTH_MB,
     `${name}: the victim's renderers grew from ${grew("rendererMb")} MB`,
   );
-  return { before, after };
+  return { before, after, sent };
 }
 
 /** How many file cards the victim shows, by state. */
@@ -219,24 +224,12 @@ Deno.test({
       );
 
       await t.step(
-        "two 100 MB files pushed without asking: asked about, not a byte kept",
-        async () => {
-          await attack("two unsolicited 100 MB files", hostile, victim, "files", {
-            push: 2,
-            size: 100 * 1024 * 1024,
-          });
-          const now = await cards(victim.page);
-          assert.equal(now.offered, 2, JSON.stringify(now));
-          assert.equal(now.receiving ?? 0, 0);
-          assert.equal(await victim.page.$$eval("a.file-save", (links) => links.length), 0);
-          assert.equal(await declineAll(victim.page), 2);
-        },
-      );
-
-      await t.step(
         "overrides and invisible fillers reach neither title, name, chat nor file",
         async () => {
-          const spoof = "Ad\u3164a\u202Egnp.exe\u200B";
+          // A right-to-left override, invisible fillers, and a stack of 60 marks on one letter.
+          const stack = "x" + "\u0358".repeat(60);
+          const kept = "x" + "\u0358".repeat(MAX_MARKS);
+          const spoof = `Ad\u3164a\u202Egnp.exe\u200B ${stack}`;
           await flood(hostile, "control", {
             repeat: JSON.stringify({ type: "presence", mic: true, camera: true, name: spoof }),
             count: 1,
@@ -252,7 +245,7 @@ Deno.test({
             repeat: JSON.stringify({
               type: "file.offer",
               id: "spoof",
-              name: "invoice\u202Efdp.exe",
+              name: `invoice\u202Efdp${stack}.exe`,
               size: 1000,
               mime: "application/pdf",
             }),
@@ -261,58 +254,89 @@ Deno.test({
           await waitForMatch(
             victim.page,
             "#chat-log .file-offer",
-            /^Adagnp\.exe wants to send you invoicefdp\.exe \(1000 bytes\)$/,
+            new RegExp(
+              `^Adagnp\\.exe ${kept} wants to send you invoicefdp${kept}\\.exe \\(1000 bytes\\)$`,
+            ),
           );
           await victim.page.waitForFunction(() => document.title.includes("Adagnp.exe"));
-          assert.equal(await victim.page.title(), "Parley — \u2068Adagnp.exe\u2069 joined");
+          assert.equal(await victim.page.title(), `Parley — \u2068Adagnp.exe ${kept}\u2069 joined`);
           const shown = await shownText(victim.page);
-          assert.match(shown, /pay here {2}Ada: it is safe Adagnp\.exe/);
-          const hidden = /[\u202A-\u202E\u2066\u2067\u200B-\u200F\u3164\u115F\n]/u;
+          assert.ok(shown.includes(`pay here  Ada: it is safe Adagnp.exe ${kept}`), shown);
+          const hidden = /[\u202A-\u202E\u2066\u2067\u200B-\u200F\u3164\u115F\n]|\p{M}{5}/u;
           assert.doesNotMatch(shown.replaceAll("\n", " ").replace(/^Parley — \u2068/, ""), hidden);
           assert.equal(await declineAll(victim.page), 1);
         },
       );
 
       await t.step(
-        "a text/html file is a download only: opening it runs nothing here",
+        "a text/html file under a spoofed name: a download only, safely named, opening it runs nothing here",
         async () => {
-          const dir = await Deno.makeTempDir();
-          try {
-            const path = `${dir}/page.html`;
-            await Deno.writeTextFile(
-              path,
-              `<title>pwned</title><script>localStorage.setItem("pwned", "1")</script>`,
-            );
-            const input = await hostile.$("#file-input") as ElementHandle<HTMLInputElement>;
-            await input.uploadFile(path);
-            await waitForMatch(victim.page, "#chat-log .file-offer", /send you page\.html/);
-            await clickButton(victim.page, "Accept", { within: "#chat-log" });
-            await victim.page.waitForSelector("a.file-save[download='page.html']", {
-              timeout: 30_000,
-            });
-            const saved = await victim.page.$eval("a.file-save[download='page.html']", (a) => {
-              const link = a as HTMLAnchorElement;
-              const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> })
-                .parleyBlobs.get(link.href)!;
-              return { href: link.href, type: blob.type, target: link.target };
-            });
-            assert.equal(saved.type, "application/octet-stream");
-            assert.equal(saved.target, "");
-            // Opened in a tab of its own (as "Open link in new tab" would): a download (refused
-            // here, so nothing lands on disk), never a page.
-            const cdp = await victim.browser.target().createCDPSession();
-            await cdp.send("Browser.setDownloadBehavior", { behavior: "deny" });
-            await cdp.detach();
-            const opened = await victim.page.browserContext().newPage();
-            await opened.goto(saved.href).catch(() => {});
-            await sleep(500);
-            assert.notEqual(await opened.title().catch(() => ""), "pwned", "it was not rendered");
-            await opened.close();
-            const pwned = await victim.page.evaluate(() => localStorage.getItem("pwned"));
-            assert.equal(pwned, null, "no script of theirs ran in Parley's origin");
-          } finally {
-            await Deno.remove(dir, { recursive: true });
-          }
+          const stack = "x" + "\u0358".repeat(60);
+          const kept = "x" + "\u0358".repeat(MAX_MARKS);
+          const safeName = `page\u3164lmth${kept}.html`.replace("\u3164", "");
+          // Accepted by the person: the question is answered once the offer shows.
+          const offered = offerFile(hostile, {
+            id: "html",
+            name: `page\u3164\u202Elmth${stack}.html\u200B`,
+            mime: "text/html",
+            text: `<title>pwned</title><script>localStorage.setItem("pwned", "1")</script>`,
+          });
+          offered.catch(() => {}); // Awaited below; a failure before then is the step's.
+          await waitForMatch(
+            victim.page,
+            "#chat-log .file-offer",
+            new RegExp(`send you ${safeName.replace(".", "\\.")} \\(`),
+          );
+          await clickButton(victim.page, "Accept", { within: "#chat-log" });
+          await offered;
+          const link = await victim.page.waitForSelector("a.file-save", { timeout: 30_000 });
+          const saved = await link!.evaluate((a) => {
+            const link = a as HTMLAnchorElement;
+            const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> })
+              .parleyBlobs.get(link.href)!;
+            return { href: link.href, type: blob.type, target: link.target, name: link.download };
+          });
+          assert.equal(saved.name, safeName, "saved under the name shown, overrides gone");
+          assert.equal(saved.type, "application/octet-stream");
+          assert.equal(saved.target, "");
+          // Opened in a tab of its own (as "Open link in new tab" would): a download (refused
+          // here, so nothing lands on disk), never a page.
+          const cdp = await victim.browser.target().createCDPSession();
+          await cdp.send("Browser.setDownloadBehavior", { behavior: "deny" });
+          await cdp.detach();
+          const opened = await victim.page.browserContext().newPage();
+          await opened.goto(saved.href).catch(() => {});
+          await sleep(500);
+          assert.notEqual(await opened.title().catch(() => ""), "pwned", "it was not rendered");
+          await opened.close();
+          const pwned = await victim.page.evaluate(() => localStorage.getItem("pwned"));
+          assert.equal(pwned, null, "no script of theirs ran in Parley's origin");
+        },
+      );
+
+      await t.step(
+        "two 100 MB files pushed without asking: not a byte kept, the channel closed on them",
+        async () => {
+          const { sent } = await attack("two unsolicited 100 MB files", hostile, victim, "files", {
+            push: 2,
+            size: 100 * 1024 * 1024,
+          });
+          // The first unasked-for bytes closed the channel: the rest never left their page.
+          assert.ok(sent.closed, "the victim closed the files channel");
+          assert.ok(sent.bytes < 20e6, `${(sent.bytes / 1e6).toFixed(1)} MB went out`);
+          const now = await cards(victim.page);
+          assert.equal(now.receiving ?? 0, 0, JSON.stringify(now));
+          assert.equal(now.offered ?? 0, 0, JSON.stringify(now));
+          await waitForMatch(
+            victim.page,
+            "#chat-log li.transfer[data-transfer='push0'] .file-status",
+            new RegExp(`^${BREACH.replace(/[.:]/g, "\\$&")}$`),
+          );
+          const saves = await victim.page.$$eval(
+            "a.file-save",
+            (links) => links.map((a) => (a as HTMLAnchorElement).download),
+          );
+          assert.equal(saves.length, 1, "only the file they accepted can be saved");
         },
       );
     } finally {

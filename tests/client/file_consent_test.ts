@@ -1,13 +1,14 @@
 /**
  * Files only with consent (client/files/): nothing is read or sent before the other person
  * accepts; a decline stops it; and a hostile sender speaking the protocol directly cannot push
- * bytes nobody accepted, cannot pile up offers (a few wait, the rest are declined as busy or
+ * bytes nobody accepted (the channel is closed on the first), cannot pile up offers (a few wait, the rest are declined as busy or
  * dropped unread), and floods only its own channel.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { PEER_LIMITS } from "../../client/effects/peer_limits.ts";
+import { BREACH } from "../../client/files/file_transfer.ts";
 import { ends, type FakeChannel, fileOf, randomBytes } from "../helpers/file_channels.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,17 +82,31 @@ Deno.test("declined: the sender is told, nothing is read or sent", async () => {
   assert.deepEqual(sent.map((f) => (f as { type: string }).type), ["file.offer"]);
 });
 
-Deno.test("a hostile sender's unaccepted bytes are dropped unread, a 100 MB push included", async () => {
-  const { a, seen } = ends(false);
+Deno.test("a hostile sender's unaccepted bytes: dropped unread, the channel closed, 100 MB pushed", async () => {
+  const { a, b, seen } = ends(false);
   const arrived = recordArrivals(a);
   const offer = { type: "file.offer", id: "push", name: "push.bin", size: 100 * 1024 * 1024 };
   a.send(JSON.stringify({ ...offer, mime: "" }));
   a.send(JSON.stringify({ type: "file.start", id: "push" }));
   const chunk = new Uint8Array(1024 * 1024).buffer;
-  for (let i = 0; i < 100; i++) a.send(chunk);
-  a.send(JSON.stringify({ type: "file.end", id: "push", sha256: "0".repeat(64) }));
-  await sleep(100);
-  assert.deepEqual(seen.b.map((t) => [t.state, t.done]), [["offered", 0]], "asked, nothing kept");
+  let pushed = 0;
+  try {
+    for (; pushed < 100; pushed++) {
+      a.send(chunk);
+      await sleep(0);
+    }
+  } catch {
+    // Closed by the receiver: the sender cannot push any more.
+  }
+  await sleep(50);
+  assert.equal(b.readyState, "closed");
+  assert.ok(pushed < 5, `${pushed} MB went out before the channel closed`);
+  assert.deepEqual(
+    seen.b.map((t) => [t.state, t.done, t.blob]),
+    [["offered", 0, undefined], ["failed", 0, undefined]],
+    "asked, nothing kept",
+  );
+  assert.equal(seen.b.at(-1)!.error, BREACH);
   assert.deepEqual(arrived, [], "no result for a file nobody accepted");
 });
 

@@ -13,11 +13,15 @@ import type { Browser, Page } from "puppeteer-core";
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What a flood from the hostile page did: frames and bytes sent, how long it took. */
+/**
+ * What a flood from the hostile page did: frames and bytes sent, how long it took, and whether
+ * the victim closed the channel under it.
+ */
 export interface FloodReport {
   frames: number;
   bytes: number;
   ms: number;
+  closed: boolean;
 }
 
 /**
@@ -42,31 +46,54 @@ export async function flood(
   plan: FloodPlan,
   seconds = 600,
 ): Promise<FloodReport> {
+  await channelOpen(hostile, label);
   const started = performance.now();
-  const report = { frames: 0, bytes: 0, ms: 0 };
-  for (let from = 0; from >= 0;) {
+  const report = { frames: 0, bytes: 0, ms: 0, closed: false };
+  for (let from = 0; from >= 0 && !report.closed;) {
     const left = seconds - (performance.now() - started) / 1000;
     if (left <= 0) break;
     const slice = await hostile.evaluate(sendSlice, label, plan, from, Math.min(left, 5));
     report.frames += slice.frames;
     report.bytes += slice.bytes;
+    report.closed = slice.closed;
     from = slice.next;
   }
   await hostile.waitForFunction(
+    (label: string) => {
+      const channel = (globalThis as unknown as {
+        parleyPeerConnections: { parleyChannels: Record<string, RTCDataChannel> }[];
+      }).parleyPeerConnections.at(-1)!.parleyChannels[label];
+      return channel.bufferedAmount === 0 || channel.readyState !== "open";
+    },
+    { timeout: 120_000, polling: 50 },
+    label,
+  );
+  report.closed ||= await hostile.evaluate(
     (label: string) =>
       (globalThis as unknown as {
         parleyPeerConnections: { parleyChannels: Record<string, RTCDataChannel> }[];
-      }).parleyPeerConnections.at(-1)!.parleyChannels[label].bufferedAmount === 0,
-    { timeout: 120_000, polling: 50 },
+      }).parleyPeerConnections.at(-1)!.parleyChannels[label].readyState !== "open",
     label,
   );
   report.ms = Math.round(performance.now() - started);
   return report;
 }
 
+/** Waits until the hostile page's newest connection has its `label` channel open. */
+async function channelOpen(hostile: Page, label: string): Promise<void> {
+  await hostile.waitForFunction(
+    (label: string) =>
+      (globalThis as unknown as {
+        parleyPeerConnections: { parleyChannels: Record<string, RTCDataChannel> }[];
+      }).parleyPeerConnections.at(-1)?.parleyChannels[label]?.readyState === "open",
+    { timeout: 30_000, polling: 100 },
+    label,
+  );
+}
+
 /**
  * In the hostile page: sends the plan's frames from number `from` on, for `seconds`; returns
- * what it sent and the next frame's number (-1: the plan is done).
+ * what it sent and the next frame's number (-1: the plan is done, or the channel closed).
  */
 async function sendSlice(label: string, plan: FloodPlan, from: number, seconds: number) {
   const pc = (globalThis as unknown as {
@@ -75,7 +102,7 @@ async function sendSlice(label: string, plan: FloodPlan, from: number, seconds: 
     })[];
   }).parleyPeerConnections.at(-1)!;
   const channel = pc.parleyChannels[label];
-  if (channel?.readyState !== "open") throw new Error(`no open ${label} channel`);
+  if (!channel) throw new Error(`no ${label} channel`);
   const CHUNK = 64 * 1024;
   const chunk = new ArrayBuffer(CHUNK);
   /** Frame number `i` of the plan, or null past its end. */
@@ -106,17 +133,22 @@ async function sendSlice(label: string, plan: FloodPlan, from: number, seconds: 
   };
   channel.bufferedAmountLowThreshold = 1024 * 1024;
   const drained = () =>
-    new Promise((resolve) =>
-      channel.addEventListener("bufferedamountlow", resolve, { once: true })
-    );
+    new Promise((resolve) => {
+      channel.addEventListener("bufferedamountlow", resolve, { once: true });
+      channel.addEventListener("close", resolve, { once: true });
+    });
   const started = performance.now();
   let frames = 0;
   let bytes = 0;
   for (let i = from;; i++) {
     const frame = frameAt(i);
-    if (frame === null) return { frames, bytes, next: -1 };
-    if (performance.now() - started > seconds * 1000) return { frames, bytes, next: i };
+    if (channel.readyState !== "open") return { frames, bytes, next: -1, closed: true };
+    if (frame === null) return { frames, bytes, next: -1, closed: false };
+    if (performance.now() - started > seconds * 1000) {
+      return { frames, bytes, next: i, closed: false };
+    }
     if (channel.bufferedAmount > 4 * 1024 * 1024) await drained();
+    if (channel.readyState !== "open") return { frames, bytes, next: -1, closed: true };
     channel.send(frame as string);
     bytes += typeof frame === "string" ? frame.length : frame.byteLength;
     frames++;
@@ -219,4 +251,40 @@ export async function controlTab(browser: Browser): Promise<Page> {
   });
   await watchLongTasks(page);
   return page;
+}
+
+/**
+ * From the hostile page, one file the way a modified client would offer it: any `name` and
+ * `mime` (an honest page makes its own file names safe first; this one does not), sent once the
+ * victim accepts, with the right hash, so the victim saves it. Resolves when it is sent.
+ */
+export async function offerFile(
+  hostile: Page,
+  file: { id: string; name: string; mime: string; text: string },
+): Promise<void> {
+  await channelOpen(hostile, "files");
+  await hostile.evaluate(async ({ id, name, mime, text }) => {
+    const pc = (globalThis as unknown as {
+      parleyPeerConnections: { parleyChannels: Record<string, RTCDataChannel> }[];
+    }).parleyPeerConnections.at(-1)!;
+    const channel = pc.parleyChannels.files;
+    const bytes = new TextEncoder().encode(text);
+    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    const sha256 = [...hash].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    const accepted = new Promise<void>((resolve) => {
+      const heard = (event: MessageEvent) => {
+        if (typeof event.data !== "string") return;
+        const header = JSON.parse(event.data);
+        if (header.type !== "file.accept" || header.id !== id) return;
+        channel.removeEventListener("message", heard);
+        resolve();
+      };
+      channel.addEventListener("message", heard);
+    });
+    channel.send(JSON.stringify({ type: "file.offer", id, name, size: bytes.byteLength, mime }));
+    await accepted;
+    channel.send(JSON.stringify({ type: "file.start", id }));
+    channel.send(bytes.buffer);
+    channel.send(JSON.stringify({ type: "file.end", id, sha256 }));
+  }, file);
 }
