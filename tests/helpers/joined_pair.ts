@@ -47,7 +47,7 @@ export async function joinedPair(
     users.push(user);
   }
   await Promise.all(users.map(async (user) => {
-    await waitForRemoteFrames(user.page, LIVE);
+    await waitForRemoteFrames(user.page, LIVE, { timeoutMs: 3 * CONNECT_TIMEOUT_MS });
     await waitForStatus(user.page, "Connected.");
   }));
   return users as [User, User];
