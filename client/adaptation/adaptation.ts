@@ -65,6 +65,11 @@ const CALM_SAMPLES = 10;
 const SHORT_SAMPLES = 5;
 /** A reported loss that, with too poor an estimate, pauses it at once. */
 const PAUSE_LOSS = 0.05;
+/**
+ * Samples at the start of a call during which a lowered picture is not called the network's
+ * fault: the browser's estimate starts low and climbs for its first seconds on any link.
+ */
+export const RAMP_SAMPLES = 10;
 /** Samples after a change before the estimate alone may take it up. */
 const HOLD_SAMPLES = 3;
 /** The estimate alone takes it up only when it affords that level this many times over... */
@@ -98,6 +103,8 @@ export interface Adaptation {
   since: number | null;
   /** Seconds in a row whose estimate was too little for the lowest level. */
   short: number;
+  /** Samples seen since the picture started (the browser's estimate ramps up at first). */
+  age: number;
   /** The last estimate, bit/s, and the one when the current probe began. */
   estimate: number | null;
   probeBase: number | null;
@@ -129,6 +136,7 @@ export function initialAdaptation(source: VideoSource, saver = false): Adaptatio
     estimate: null,
     probeBase: null,
     short: 0,
+    age: 0,
   };
 }
 
@@ -177,6 +185,7 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
   const kept = {
     ...state,
     ...{ rtts: rtts.slice(-RTT_MEMORY), calm, pausedWait, since, estimate, short },
+    age: state.age + 1,
   };
 
   const up = (level: number): Adaptation => {
@@ -271,7 +280,9 @@ export function sendingState(state: Adaptation): SendingState {
   if (state.mode === "paused" || state.mode === "pausedProbing") {
     return { video: "paused", reason: "network", recovering: false };
   }
-  if (state.level > topLevel(state.saver)) {
+  // In the call's first seconds the estimate is still climbing on any link: a picture lowered
+  // then is not yet said to be the network's doing (a pause is, at once).
+  if (state.level > topLevel(state.saver) && state.age >= RAMP_SAMPLES) {
     return { video: "lowered", reason: "network", recovering: state.trend === "up" };
   }
   return state.saver

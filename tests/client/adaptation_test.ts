@@ -13,6 +13,7 @@ import {
   limitsOf,
   PROBE_FACTOR,
   PROBE_FIRST_MS,
+  RAMP_SAMPLES,
   sendingState,
 } from "../../client/adaptation/adaptation.ts";
 import {
@@ -23,9 +24,13 @@ import {
   type VideoSource,
 } from "../../client/adaptation/send_levels.ts";
 
-/** An adaptation driven a second at a time. */
-function start(source: VideoSource = "camera", saver = false) {
-  let state: Adaptation = initialAdaptation(source, saver);
+/**
+ * An adaptation driven a second at a time; unless `fromStart`, in a call past its first seconds
+ * (while the browser's estimate ramps up, a lowered picture is not called slow).
+ */
+function start(source: VideoSource = "camera", saver = false, fromStart = false) {
+  const initial = initialAdaptation(source, saver);
+  let state: Adaptation = fromStart ? initial : { ...initial, age: RAMP_SAMPLES };
   let at = 0;
   const t = {
     /** One more second with this estimate (and loss 0, a 20 ms round trip unless said). */
@@ -53,6 +58,23 @@ function start(source: VideoSource = "camera", saver = false) {
 }
 
 const SECONDS = PROBE_FIRST_MS / 1000;
+
+Deno.test("in a call's first seconds a picture lowered by the climbing estimate is not called slow", () => {
+  // Every call starts so: the browser's estimate begins low and climbs.
+  const t = start("camera", false, true).sample(300_000);
+  assert.deepEqual(
+    [t.limits().height, t.limits().maxBitrate],
+    [180, 150_000],
+    "lowered all the same",
+  );
+  assert.deepEqual(t.state(), { video: "full", reason: null, recovering: false });
+  // Still lowered once the first seconds are over: now it is said.
+  t.hold(RAMP_SAMPLES, 300_000);
+  assert.equal(t.state().video, "lowered");
+  // A pause is said at once, first seconds or not.
+  const p = start("camera", false, true).sample(50_000, { loss: 0.5 });
+  assert.equal(p.state().video, "paused");
+});
 
 Deno.test("a good estimate sends the camera as captured; a poorer one lowers it at once", () => {
   const t = start().sample(3_000_000);
