@@ -12,6 +12,7 @@ import {
   type StatsEntry,
   verificationBasis,
   verificationCode,
+  words,
 } from "../verification/verification.ts";
 
 /** How often the connection's stats are read. */
@@ -45,6 +46,9 @@ export interface StatsReader extends StatsFeed {
 
 /** A feed that reads the followed connection's stats every second while there is one. */
 export function statsReader(): StatsReader {
+  // The code's word list is fetched now, while the page is surely on the server: the first code
+  // may be derived when the network has just gone (a failure there is retried on the next read).
+  words().catch(() => {});
   const listeners = new Set<(sample?: StatsSample | null) => void>();
   const history: StatsSample[] = [];
   let code: string | null = null;
@@ -76,10 +80,10 @@ export function statsReader(): StatsReader {
       const basis = verificationBasis(entries, channels?.sdp?.());
       const key = JSON.stringify(basis);
       if (key !== basisKey) {
-        basisKey = key;
         const derived = basis && "fingerprints" in basis
           ? await verificationCode(basis.fingerprints)
           : null;
+        basisKey = key;
         if (stats === channels?.stats) {
           code = derived;
           unverifiable = basis && "unverifiable" in basis ? basis.unverifiable : null;

@@ -139,6 +139,20 @@ async function declineAll(page: Page): Promise<number> {
   for (;;) {
     const button = await page.$("#chat-log button[aria-label^='Decline ']");
     if (!button) return declined;
+    // Scrolled to, as a person would, and clicked once it stays put: the chat draws only what
+    // is in view, so what comes into view may move it.
+    await page.waitForFunction(
+      (b) => {
+        const button = b as HTMLElement & { lastRect?: string };
+        button.scrollIntoView({ block: "nearest" });
+        const rect = JSON.stringify(button.getBoundingClientRect());
+        const still = button.lastRect === rect;
+        button.lastRect = rect;
+        return still;
+      },
+      { timeout: 30_000, polling: 100 },
+      button,
+    );
     await button.click();
     declined++;
     // The card is drawn again without its buttons (batched, within a tenth of a second).

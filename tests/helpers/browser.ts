@@ -165,7 +165,15 @@ export async function newUser(
   const errors: string[] = [];
   errorsOf.set(page, { name, errors });
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    if (message.type() !== "error") return;
+    // A failed load names its URL only in the message's location: say which resource it was.
+    const url = message.location()?.url;
+    const text = message.text();
+    errors.push(
+      `console: ${text}${
+        url && text.startsWith("Failed to load") ? ` (${new URL(url).pathname})` : ""
+      }`,
+    );
   });
   page.on("pageerror", (error) => errors.push(`page error: ${(error as Error).message ?? error}`));
   // Leaving a call asks first (beforeunload); a test that reloads or leaves means it.
@@ -316,7 +324,9 @@ export async function clickButton(
             !b.closest("[hidden]") && b.getClientRects().length > 0
           ) as (HTMLButtonElement & { lastRect?: string }) | undefined;
           if (!button) return false;
-          // Where it is now and where it was at the previous poll, 100 ms ago.
+          // Brought into view as a person scrolls to it; then where it is now and where it was
+          // at the previous poll, 100 ms ago (a list drawing what comes into view may move it).
+          button.scrollIntoView({ block: "nearest" });
           const rect = JSON.stringify(button.getBoundingClientRect());
           const still = button.lastRect === rect;
           button.lastRect = rect;
