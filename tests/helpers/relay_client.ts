@@ -5,7 +5,7 @@
  *   deno run --allow-net relay_client.ts PARLEY_URL TURN_HOST TURN_PORT PREFIX CHECKS HOLD_MS
  *
  * It asks Parley's `check` for TURN credentials CHECKS times, each from a new connection and a new
- * random address of PREFIX (e.g. `2001:db8:a1:1` for that /64), then allocates on coturn with each
+ * random address of PREFIX (e.g. `2001:db8:a1:1` for that /64, `2001:db8:c3` for a /48), then allocates on coturn with each
  * credential, from new random addresses of PREFIX, until coturn refuses. It prints one JSON line of
  * what it got, `holding` on a line of its own, holds the allocations HOLD_MS, then releases them.
  *
@@ -15,9 +15,13 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import { allocate, type Allocation } from "./turn_client.ts";
 
-/** A random address under `prefix` (its first four groups). */
+/**
+ * A random address under `prefix` (its first groups: four for a /64, three for a /48, whose every
+ * address then lies in a /64 of its own, as an attacker rotating through a site's /64s picks).
+ */
 export function addressIn(prefix: string): string {
-  const groups = Array.from(crypto.getRandomValues(new Uint16Array(4)), (g) => g.toString(16));
+  const count = 8 - prefix.split(":").length;
+  const groups = Array.from(crypto.getRandomValues(new Uint16Array(count)), (g) => g.toString(16));
   return `${prefix}:${groups.join(":")}`;
 }
 

@@ -1,10 +1,11 @@
 /**
  * One client cannot fill the TURN relay: coturn started from deploy/turnserver.conf and Parley in
- * a network namespace of their own, where local routes make two IPv6 /64s this machine's (an
- * attacker's and an honest caller's), so each request can come from a new address of its /64, as
- * it can on the internet. The attacker collects every credential `check` gives its /64 and
- * allocates with each from fresh addresses until coturn refuses; the honest caller then allocates
- * while the attacker holds everything it got. Needs root, iproute2 and coturn (CI has them).
+ * a network namespace of their own, where local routes make two IPv6 /64s (an attacker's and an
+ * honest caller's) and a /48 (a second attacker's) this machine's, so each request can come from a
+ * new address of its prefix, as it can on the internet. The attackers collect every credential
+ * `check` gives them and allocate with each from fresh addresses until coturn refuses; the honest
+ * caller then allocates while the attackers hold everything they got. Needs root, iproute2 and
+ * coturn (CI has them).
  */
 import assert from "node:assert/strict";
 import { namespacesUnavailable } from "../helpers/netns.ts";
@@ -12,6 +13,7 @@ import { spawnChild } from "../helpers/process.ts";
 import { requirement } from "../helpers/requirements.ts";
 import { report } from "../helpers/hostile.ts";
 import { ROOT_DIR, startServer } from "../helpers/server.ts";
+import { TURN_USERS_PER_SITE } from "../../server/ice_servers.ts";
 
 const NAMESPACE = "ph-relay";
 /** Where Parley and coturn listen, and the address coturn relays from. */
@@ -20,6 +22,8 @@ const RELAY_V4 = "10.79.0.1";
 /** The attacker's /64 and the honest caller's, both under local routes in the namespace. */
 const ATTACKER = "2001:db8:a1:1";
 const HONEST = "2001:db8:b2:7";
+/** A second attacker's /48, each of its requests from another of the site's /64s. */
+const SITE = "2001:db8:c3";
 
 async function unavailable(): Promise<string | null> {
   const namespaces = await namespacesUnavailable();
@@ -55,6 +59,7 @@ async function makeNamespace(): Promise<void> {
   for (const prefix of [ATTACKER, HONEST]) {
     await inNamespace("ip", "-6", "route", "add", "local", `${prefix}::/64`, "dev", "lo");
   }
+  await inNamespace("ip", "-6", "route", "add", "local", `${SITE}::/48`, "dev", "lo");
   // Sending from any address of a local route (IPv6 needs this to bind them).
   await inNamespace("sysctl", "-qw", "net.ipv6.ip_nonlocal_bind=1");
 }
@@ -95,7 +100,8 @@ async function relayClient(parley: string, prefix: string, checks: number, holdM
 }
 
 Deno.test({
-  name: "relay: one /64 attacking cannot fill coturn; an honest caller still allocates",
+  name:
+    "relay: one /64, or a /48 rotating through its /64s, cannot fill coturn; an honest caller still allocates",
   ignore: needs.ignore,
   fn: async () => {
     needs.check();
@@ -129,12 +135,19 @@ Deno.test({
 
       // Twenty checks, each from a new connection and a new address of the attacker's /64.
       const attacker = await relayClient(parley.url, ATTACKER, 20, 60_000);
+      // Sixty checks from sixty /64s of one /48, all at once.
+      const site = await relayClient(parley.url, SITE, 60, 60_000);
       const honest = await relayClient(parley.url, HONEST, 1, 0);
       await honest.done;
       await attacker.stop();
+      await site.stop();
       report("relay attack", {
         ...attacker.figures,
         refused: JSON.stringify(attacker.figures.refused),
+      });
+      report("relay attack from a /48", {
+        ...site.figures,
+        refused: JSON.stringify(site.figures.refused),
       });
       report("honest caller", {
         ...honest.figures,
@@ -147,6 +160,12 @@ Deno.test({
       assert.ok(figures.allocations <= setting("user-quota"), `${figures.allocations} held`);
       assert.ok(figures.refused["486 Allocation Quota Reached"] >= 1, "coturn said its quota");
       assert.ok(figures.longestLifetimeSeconds <= setting("max-allocate-lifetime"));
+      // A whole site's credentials name a few users, so it holds a few people's quotas at most.
+      assert.ok(site.figures.turnUsers <= TURN_USERS_PER_SITE, `${site.figures.turnUsers} users`);
+      assert.ok(
+        site.figures.allocations <= TURN_USERS_PER_SITE * setting("user-quota"),
+        `${site.figures.allocations} held from one /48`,
+      );
       // The honest caller gets a whole person's quota while the attacker holds all it could.
       assert.equal(honest.figures.allocations, setting("user-quota"));
     } finally {
