@@ -1,19 +1,21 @@
 /**
- * The room page's entry point: finds what the browser can do, starts the call machine with the browser's actors and binds the
- * page to it.
+ * The room page's entry point: finds what the browser can do, starts the call machine with the
+ * browser's actors and binds the page to it.
  *
  * @module
  */
-import { createActor } from "xstate";
+import { createActor, fromCallback } from "xstate";
 import type { Unsupported } from "../machines/call_types.ts";
 import { provideEffects } from "../machines/effects.ts";
+import { deferredActor } from "./effects/deferred_actor.ts";
 import { localMedia } from "./effects/media.ts";
-import { peerConnection } from "./effects/peer_connection.ts";
-import { warmPeer } from "./effects/warm_peer.ts";
-import { screenShare } from "./screen_share/screen_share.ts";
-import { mountCallToolsWhenJoined } from "./page/call_tools_loader.ts";
+import { runPeerConnection } from "./effects/peer_connection.ts";
 import { lobby, signaling } from "./effects/signaling.ts";
-import { mountCallPage } from "./page/call_page.ts";
+import { warmPeer } from "./effects/warm_peer.ts";
+import { loadCallChunk, mountCallPage } from "./page/call_page.ts";
+import { applyTheme } from "./ui/theme.ts";
+
+applyTheme();
 
 /** What this browser lacks for a call, if anything (a WebView, an old browser, plain http). */
 function unsupported(): Unsupported | null {
@@ -25,11 +27,21 @@ function unsupported(): Unsupported | null {
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const actor = createActor(
-  provideEffects({ lobby, localMedia, signaling, peerConnection, screenShare, warmPeer }),
+  provideEffects({
+    lobby,
+    localMedia,
+    signaling,
+    warmPeer,
+    // The call itself has nothing to wait for; the screen share's code comes with the call's.
+    peerConnection: fromCallback(runPeerConnection),
+    screenShare: deferredActor(
+      () => loadCallChunk().then((c) => c.runScreenShare),
+      { type: "share.ended", reason: "failed" },
+    ),
+  }),
   { input: { roomId }, inspect: await loadInspector() },
 );
 mountCallPage(actor);
-mountCallToolsWhenJoined(actor);
 actor.start();
 actor.send({ type: "user.start", unsupported: unsupported() });
 

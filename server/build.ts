@@ -23,13 +23,37 @@ import {
   sourceHash,
 } from "./site.ts";
 
-/** The pages' scripts: `<script type="module" src="/app.js">` in static/*.html is this entry. */
+/**
+ * The pages' scripts: `<script type="module" src="/app.js">` in static/*.html is this entry.
+ * `inspector` and `call` are the room page's lazy bundles, built first so that the page learns
+ * where they went (`PARLEY_INSPECTOR_URL`, `PARLEY_CALL_URL`). Each build is on its own: the
+ * room page's first visit fetches one script, and what the call's bundle shares with it is a copy
+ * (see {@linkcode SHARED_COPIES}).
+ */
 const ENTRIES: Readonly<Record<string, string>> = {
-  // Built first: the call page learns where it went (`PARLEY_INSPECTOR_URL`).
   inspector: "client/inspector.ts",
+  call: "client/page/call_chunk.ts",
   app: "client/main.ts",
   check: "client/check/check.ts",
+  landing: "client/landing.ts",
 };
+/**
+ * The modules both the room page's bundle and the call's may hold, each its own copy: they keep
+ * no state of their own (no module-level variable a second copy would not see), so two copies
+ * behave as one. The build refuses any other module in both: a stateful module copied would
+ * split its state in two without a word (and a library copied would weigh twice).
+ */
+const SHARED_COPIES: readonly RegExp[] = [
+  /^client\/ui\/(dom|icons|theme)\.ts$/,
+  /^client\/page\/(media_switches|shortcuts|call_view|call_words)\.ts$/,
+  /^client\/presence\/name\.ts$/,
+  /^client\/effects\/(peer_setup|voice_first)\.ts$/,
+  /^machines\/call_types\.ts$/,
+  /^protocol\/signaling\.ts$/,
+  // Icons are data.
+  /node_modules\/.*lucide\/dist\/esm\//,
+];
+
 /** Page templates and other files served as they are. */
 const STATIC = "static";
 /** What earlier versions of the build wrote into static/ (see .gitignore). */
@@ -141,7 +165,9 @@ interface Bundle {
 
 /**
  * The client speaks WebSocket only, as the server does (`transports: ["websocket"]`): its bundle
- * leaves out engine.io-client's long-polling and WebTransport, which nothing would ever use.
+ * leaves out engine.io-client's long-polling (whose XHR module runs code as it loads, so it stays
+ * unless left out here) and WebTransport, which nothing would ever use. Its index exports only
+ * what socket.io-client takes from it; the transports it re-exports are left undefined.
  */
 const webSocketOnly: esbuild.Plugin = {
   name: "websocket-only",
@@ -212,6 +238,7 @@ async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
   const outputs = new Map<string, Uint8Array<ArrayBuffer>>();
   const entries = new Map<string, { path: string; imports: string[] }>();
   const urlPath = (path: string) => path.slice(outdir.length);
+  const modules = new Map<string, Set<string>>();
   try {
     // One build per page: a page's first load then shares no chunk with another page's, and
     // fetches its entry and the few chunks it needs at once, nothing split off for the other.
@@ -237,11 +264,14 @@ async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
         minify: true,
         sourcemap: dev ? "linked" : false,
         legalComments: "none",
+        charset: "utf8",
         logLevel: "warning",
         define: {
           PARLEY_INSPECTOR_URL: JSON.stringify(entries.get("inspector")?.path ?? ""),
+          PARLEY_CALL_URL: JSON.stringify(entries.get("call")?.path ?? ""),
         },
       });
+      modules.set(name, bundledModules(result.metafile));
       for (const output of result.outputFiles) {
         outputs.set(urlPath(output.path), new Uint8Array(output.contents));
       }
@@ -261,9 +291,35 @@ async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
         entries.set(name, { path: urlPath(`${root}${output}`), imports });
       }
     }
+    checkCopies(modules.get("app")!, modules.get("call")!);
     return { outputs, entries };
   } finally {
     await esbuild.stop();
+  }
+}
+
+/** The source modules that made it into a build's outputs. */
+function bundledModules(metafile: esbuild.Metafile): Set<string> {
+  const found = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      if (input.bytesInOutput > 0) found.add(path);
+    }
+  }
+  return found;
+}
+
+/** Throws when the room page's bundle and the call's share a module not in SHARED_COPIES. */
+function checkCopies(app: Set<string>, call: Set<string>): void {
+  const copied = [...call].filter((path) =>
+    app.has(path) && !SHARED_COPIES.some((ok) => ok.test(path))
+  );
+  if (copied.length > 0) {
+    throw new Error(
+      `the call's bundle copies modules of the page's that keep state or weigh: ${
+        copied.join(", ")
+      } (pass them from the page, or list them in SHARED_COPIES if they keep no state)`,
+    );
   }
 }
 

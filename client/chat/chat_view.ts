@@ -1,13 +1,20 @@
 /**
- * The chat panel: the conversation, a box to write in, and files (a picker, or dropped on the
- * panel) with their progress. Messages are rendered with `textContent` and links with `href`
- * only (http and https, opening in a new tab without access to this page): never as HTML.
+ * The chat panel's body: the conversation (their messages on the left, yours on the right, each
+ * with a name and a time; files as cards with their progress, Accept or Decline for a file they
+ * offer, and Save), and a composer spanning the panel with Attach and Send. Files can also be
+ * dropped on it. Messages are rendered with `textContent`, links with `href` only (http and
+ * https, opening in a new tab without access to this page): never as HTML. What it shows is
+ * `conversation.ts`'s, bounded, drawn in batches (`render_batch.ts`): a flood is one redraw.
  *
  * @module
  */
+import { Paperclip, SendHorizontal } from "lucide";
+import { h, text } from "../ui/dom.ts";
+import { icon } from "../ui/icons.ts";
 import { type Chat, createChat, linkParts } from "./chat.ts";
 import { conversation, type Entry } from "./conversation.ts";
 import { renderBatch } from "./render_batch.ts";
+import { drawFileCard, fileCard } from "../files/file_card.ts";
 import {
   type FileChannel,
   type FileTransfers,
@@ -16,93 +23,97 @@ import {
   tooLarge,
   type Transfer,
 } from "../files/file_transfer.ts";
-import { offerQuestion, transferStatus } from "../files/transfer_words.ts";
+import { transferStatus } from "../files/transfer_words.ts";
 import type { PeerMessages } from "../effects/peer_messages.ts";
-import { readPresence } from "../presence/presence.ts";
 
-/** Options for {@linkcode mountChatPanel}. */
-export interface ChatPanelOptions {
+/** What the chat needs from the call. */
+export interface ChatOptions {
   /** Called with how many messages and files arrived while the panel was closed. */
   onUnread(count: number): void;
+  /** The other person's name as it is now ("" when they gave none; made safe by presence). */
+  theirName(): string;
 }
 
-/** The chat panel on the page. */
-export interface ChatPanel {
+/** The chat on the page. */
+export interface ChatView {
+  body: HTMLElement;
+  /** The message field (the focus goes there when the panel opens). */
+  input: HTMLInputElement;
   setOpen(open: boolean): void;
-  isOpen(): boolean;
+  /** Their name changed: what shows it is drawn again. */
+  renamed(): void;
   /** Speaks over this connection's channels from now on; returns what stops it. */
   attach(bus: PeerMessages, files: FileChannel): () => void;
 }
 
-function make<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-): HTMLElementTagNameMap[K] {
-  return Object.assign(document.createElement(tag), props);
-}
-
-/** `text` in an element of its own direction: right-to-left text cannot reorder what is around. */
-function bidi(text: string): HTMLElement {
-  return make("bdi", { textContent: text });
-}
-
-function fileLabel(name: string): HTMLElement {
-  return make("bdi", { className: "file-name", textContent: name });
-}
-
-function action(label: string, transfer: Transfer, run: () => void): HTMLButtonElement {
-  const button = make("button", { type: "button", textContent: label });
-  button.setAttribute("aria-label", `${label} ${transfer.name}`);
-  button.addEventListener("click", run);
-  return button;
-}
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 
 /** What an entry was drawn from: it is drawn again when this changes. */
-function drawKey(entry: Entry): string {
-  if (entry.kind === "message") return "message";
-  if (entry.kind === "notice") return `notice ${entry.leftOut}`;
+function drawKey(entry: Entry, theirName: string): string {
+  if (entry.kind === "message") return `message ${theirName}`;
+  if (entry.kind === "notice") return `notice ${entry.leftOut} ${theirName}`;
   const { transfer } = entry;
-  return `${transfer.state} ${transferStatus(transfer)}`;
+  return `${transfer.state} ${transferStatus(transfer)} ${theirName}`;
 }
 
-/** Mounts the chat panel (closed) into `container`. */
-export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions): ChatPanel {
-  const panel = make("section", { id: "chat-panel", className: "panel", hidden: true });
-  panel.setAttribute("aria-label", "Chat and files");
-  const log = make("ol", { id: "chat-log", className: "chat-log" });
-  log.setAttribute("aria-live", "polite");
-  const error = make("p", { id: "chat-error", className: "chat-error", hidden: true });
-  error.setAttribute("role", "alert");
-  const form = make("form", { id: "chat-form", className: "chat-form" });
-  const input = make("input", {
-    id: "chat-input",
+/** The chat, for a panel that starts closed. */
+export function chatView(options: ChatOptions): ChatView {
+  const list = h("ol", { id: "chat-log", className: "chat-list" });
+  const empty = h(
+    "p",
+    { className: "chat-empty" },
+    "Messages and files go straight to the other person and are gone when the call ends.",
+  );
+  const log = h(
+    "div",
+    { className: "chat-log", role: "log", "aria-label": "Messages", tabIndex: 0 },
+    empty,
+    list,
+  );
+  const error = h("p", { className: "chat-error", role: "alert", hidden: true });
+  const input = h("input", {
     type: "text",
-    placeholder: "Write a message",
+    placeholder: "Send a message",
     autocomplete: "off",
     maxLength: 4000,
+    "aria-label": "Message",
   });
-  input.setAttribute("aria-label", "Message");
-  const sendButton = make("button", { type: "submit", textContent: "Send" });
-  const fileInput = make("input", { id: "file-input", type: "file", hidden: true });
-  const fileButton = make("button", {
-    id: "send-file",
-    type: "button",
-    textContent: "Send a file",
-    title: `Or drop it here (up to ${MAX_FILE_BYTES / (1024 * 1024)} MB)`,
+  const fileInput = h("input", {
+    id: "file-input",
+    type: "file",
+    hidden: true,
+    "aria-label": "Choose a file to send",
   });
-  form.append(input, sendButton, fileButton, fileInput);
-  panel.append(log, error, form);
-  container.append(panel);
+  const form = h(
+    "form",
+    { className: "composer" },
+    h("button", {
+      type: "button",
+      className: "icon-button",
+      "aria-label": "Send a file",
+      "data-tip": `Send a file (up to ${MAX_FILE_BYTES / (1024 * 1024)} MB, or drop it here)`,
+      onclick: () => fileInput.click(),
+    }, icon(Paperclip)),
+    input,
+    h("button", {
+      type: "submit",
+      className: "icon-button send",
+      "aria-label": "Send",
+      "data-tip": "Send (Enter)",
+    }, icon(SendHorizontal)),
+    fileInput,
+  );
+  const body = h("div", { className: "chat" }, log, error, form);
 
+  let open = false;
   let unread = 0;
   let files: FileTransfers | null = null;
-  let theirName = "";
-  const say = (text: string | null) => {
-    error.hidden = text === null;
-    error.textContent = text ?? "";
+  const say = (words: string | null) => {
+    error.hidden = words === null;
+    text(error, words ?? "");
   };
   const arrived = () => {
-    if (panel.hidden) unread++;
+    if (!open) unread++;
   };
 
   const redraw = renderBatch(() => render());
@@ -118,6 +129,10 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
     if (transfer.direction === "in" && transfer.state === "offered") arrived();
     contents.file(transfer);
   };
+  const act = {
+    accept: (id: string) => files?.accept(id),
+    decline: (id: string) => files?.decline(id),
+  };
 
   /** What is drawn for each entry, and what it was drawn from (a file card redraws on change). */
   const drawn = new Map<string, { item: HTMLLIElement; key: string; url?: string }>();
@@ -130,153 +145,132 @@ export function mountChatPanel(container: HTMLElement, options: ChatPanelOptions
       if (shown.url) URL.revokeObjectURL(shown.url);
       drawn.delete(key);
     }
+    const theirName = options.theirName();
     const added = document.createDocumentFragment();
+    let mine = false;
     for (const entry of entries) {
-      const key = drawKey(entry);
+      const key = drawKey(entry, theirName);
       let shown = drawn.get(entry.key);
       if (shown?.key === key) continue;
       if (!shown) {
-        shown = { item: make("li"), key };
+        shown = { item: h("li"), key };
         drawn.set(entry.key, shown);
         added.append(shown.item);
+        if (entry.kind === "message" && entry.message.from === "me") mine = true;
       }
       shown.key = key;
-      draw(shown, entry);
+      draw(shown, entry, theirName);
     }
+    empty.hidden = entries.length > 0;
     if (added.childNodes.length) {
-      log.append(added);
-      log.scrollTop = log.scrollHeight;
+      const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+      list.append(added);
+      if (atEnd || mine) log.scrollTop = log.scrollHeight;
     }
     options.onUnread(unread);
   };
 
-  const draw = (shown: { item: HTMLLIElement; url?: string }, entry: Entry) => {
+  const draw = (
+    shown: { item: HTMLLIElement; url?: string },
+    entry: Entry,
+    theirName: string,
+  ) => {
     const { item } = shown;
-    item.dir = "auto";
     if (entry.kind === "message") {
-      item.className = `message ${entry.message.from}`;
+      const { message } = entry;
+      const bubble = h("p", { className: "bubble", dir: "auto" });
+      for (const part of linkParts(message.text)) {
+        bubble.append(
+          "href" in part
+            ? h("a", { href: part.href, target: "_blank", rel: "noopener noreferrer" }, part.text)
+            : part.text,
+        );
+      }
+      const who = message.from === "me" ? "You" : theirName || "They";
+      item.className = `message ${message.from}`;
+      item.dataset.from = message.from;
       item.replaceChildren(
-        ...linkParts(entry.message.text).map((part) => {
-          if (!("href" in part)) return document.createTextNode(part.text);
-          const link = make("a", { href: part.href, textContent: part.text, target: "_blank" });
-          link.rel = "noopener noreferrer";
-          return link;
-        }),
+        h(
+          "p",
+          { className: "meta" },
+          h("bdi", null, who),
+          h("time", null, TIME.format(message.at)),
+        ),
+        bubble,
       );
     } else if (entry.kind === "notice") {
       item.className = "notice";
       const count = entry.leftOut === 1 ? "One message" : `${entry.leftOut} messages`;
       item.replaceChildren(
         `${count} from `,
-        bidi(theirName || "them"),
+        h("bdi", null, theirName || "them"),
         ` ${entry.leftOut === 1 ? "was" : "were"} left out: they came too fast.`,
       );
-    } else drawTransfer(shown, entry.transfer);
-  };
-
-  const drawTransfer = (shown: { item: HTMLLIElement; url?: string }, transfer: Transfer) => {
-    const { item } = shown;
-    item.className = `transfer ${transfer.direction === "out" ? "me" : "them"}`;
-    item.dataset.transfer = transfer.id;
-    item.dataset.state = transfer.state;
-    const offered = transfer.direction === "in" && transfer.state === "offered";
-    const parts: Node[] = [];
-    if (offered) {
-      const question = offerQuestion(transfer, theirName);
-      const ask = make("span", { className: "file-offer" });
-      ask.append(bidi(question.who), question.wants, fileLabel(question.file), question.size);
-      parts.push(ask, action("Accept", transfer, () => files?.accept(transfer.id)));
-      parts.push(action("Decline", transfer, () => files?.decline(transfer.id)));
     } else {
-      parts.push(fileLabel(transfer.name));
-      const moving = transfer.state === "sending" || transfer.state === "receiving";
-      if (moving) parts.push(make("progress", { max: transfer.size || 1, value: transfer.done }));
-    }
-    parts.push(make("span", { className: "file-status", textContent: transferStatus(transfer) }));
-    if (transfer.state === "received" && transfer.blob) {
-      // Offered only now: every byte arrived and the hash is the sender's. A download only
-      // (application/octet-stream, `download`): never a page of this origin.
-      shown.url ??= URL.createObjectURL(transfer.blob);
-      const save = make("a", {
-        className: "file-save",
-        href: shown.url,
-        download: transfer.name,
-        textContent: "Save",
+      const { transfer } = entry;
+      drawFileCard(item, fileCard(transfer, { theirName, act }), () => {
+        shown.url ??= URL.createObjectURL(transfer.blob!);
+        return shown.url;
       });
-      save.rel = "noopener";
-      save.setAttribute("aria-label", `Save ${transfer.name}`);
-      parts.push(save);
+      item.classList.add("transfer", transfer.direction === "out" ? "me" : "them");
+      item.dataset.transfer = transfer.id;
+      item.dataset.state = transfer.state;
     }
-    item.replaceChildren(...parts);
   };
 
-  const sendFiles = (list: FileList | null) => {
+  const sendFiles = (chosen: FileList | null) => {
     say(null);
-    for (const file of list ?? []) {
+    for (const file of chosen ?? []) {
       if (file.size > MAX_FILE_BYTES) {
         say(`${file.name}: ${tooLarge(file.size)}`);
         continue;
       }
-      if (!files) {
-        say("Files can be sent once you are connected.");
-        return;
-      }
+      if (!files) return say("Files can be sent once you are connected.");
       files.send(file);
     }
   };
 
-  form.addEventListener("submit", (event) => {
+  form.onsubmit = (event) => {
     event.preventDefault();
     if (chat.send(input.value)) {
       input.value = "";
       say(null);
     } else say("Not connected: the message was not sent.");
-  });
-  fileButton.addEventListener("click", () => fileInput.click());
-  fileInput.addEventListener("change", () => {
+  };
+  fileInput.onchange = () => {
     sendFiles(fileInput.files);
     fileInput.value = "";
-  });
-  panel.addEventListener("dragover", (event) => {
+  };
+  body.ondragover = (event) => {
     event.preventDefault();
-    panel.classList.add("dropping");
-  });
-  panel.addEventListener("dragleave", () => panel.classList.remove("dropping"));
-  panel.addEventListener("drop", (event) => {
+    body.classList.add("dropping");
+  };
+  body.ondragleave = () => body.classList.remove("dropping");
+  body.ondrop = (event) => {
     event.preventDefault();
-    panel.classList.remove("dropping");
+    body.classList.remove("dropping");
     sendFiles(event.dataTransfer?.files ?? null);
-  });
+  };
 
   return {
-    setOpen(open) {
-      panel.hidden = !open;
-      if (open) {
-        unread = 0;
-        options.onUnread(0);
-        render();
-        input.focus();
-      }
+    body,
+    input,
+    setOpen(next) {
+      if (next === open) return;
+      open = next;
+      if (!open) return;
+      unread = 0;
+      render();
     },
-    isOpen: () => !panel.hidden,
+    // Their name shows on every message and card: drawn again in a batch, so a peer changing its
+    // name as fast as it may costs a few redraws a second.
+    renamed: () => redraw(),
     attach(bus, channel) {
       const stopChat = chat.attach(bus);
-      // Their name, for the offers they make (presence says it; made safe there).
-      const stopName = bus.on("presence", (message) => {
-        const name = readPresence(message)?.name ?? theirName;
-        if (name !== theirName) {
-          theirName = name;
-          // What shows it (notices, file cards; never messages) is drawn again, in a batch: a
-          // peer changing its name as fast as it may is a few redraws a second.
-          for (const [key, shown] of drawn) if (!key.startsWith("m")) shown.key = "";
-          redraw();
-        }
-      });
       files = fileTransfers(channel, { onChange: onTransfer });
       const mine = files;
       return () => {
         stopChat();
-        stopName();
         mine.close();
         if (files === mine) files = null;
       };

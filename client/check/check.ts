@@ -8,7 +8,11 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { type CheckAck, type CheckInfo, ClientEvent } from "../../protocol/signaling.ts";
+import { applyTheme, themeButton } from "../ui/theme.ts";
 import { gatherCandidates, type Gathered, relayRoundTrip } from "./ice_probe.ts";
+
+applyTheme();
+document.querySelector(".topbar")?.append(themeButton());
 
 type Result = "pending" | "ok" | "none" | "failed";
 type Row = "server" | "host" | "srflx" | "relay" | "roundtrip";

@@ -14,14 +14,52 @@ export function speakerSupported(element: HTMLMediaElement): boolean {
   return typeof (element as SinkElement).setSinkId === "function";
 }
 
-/** Plays `element` on `deviceId` and remembers the choice. */
-export async function rememberSpeaker(element: HTMLMediaElement, deviceId: string): Promise<void> {
+/** Remembers `deviceId` as the speaker, and plays `element` (if any) on it. */
+export async function rememberSpeaker(
+  element: HTMLMediaElement | null,
+  deviceId: string,
+): Promise<void> {
   try {
     localStorage.setItem(KEY, deviceId);
   } catch {
     // Not remembered; still used now.
   }
-  await useSpeaker(element, deviceId);
+  if (element) await useSpeaker(element, deviceId);
+}
+
+/** The speaker remembered in this browser ("" for the default one). */
+export function rememberedSpeaker(): string {
+  try {
+    return localStorage.getItem(KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** A short rising chime, played on the remembered speaker: does this speaker work? */
+export async function playTestSound(): Promise<void> {
+  const context = new AudioContext();
+  const out = context.createMediaStreamDestination();
+  const player = new Audio();
+  player.srcObject = out.stream;
+  await useSpeaker(player);
+  for (const [i, frequency] of [523, 659, 784].entries()) {
+    const tone = context.createOscillator();
+    const gain = context.createGain();
+    const start = context.currentTime + 0.05 + i * 0.18;
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.3);
+    tone.connect(gain).connect(out);
+    tone.start(start);
+    tone.stop(start + 0.32);
+  }
+  await player.play().catch(() => {});
+  setTimeout(() => {
+    player.srcObject = null;
+    void context.close();
+  }, 1000);
 }
 
 /** Plays `element` on `deviceId` (default: the remembered speaker, if any). */

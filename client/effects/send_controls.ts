@@ -10,7 +10,8 @@
  *   itself: to the browser a new source, so it forgets the lower resolutions it had adapted down
  *   to and sends the size asked for at once. The clone is this module's to stop.
  *
- * Loaded when a call starts (`send_controls_loader.ts`), not on a first visit's path.
+ * It comes with the call's chunk (`page/call_chunk.ts`), as the peer connection does: it is not
+ * on a first visit's path.
  *
  * @module
  */

@@ -1,31 +1,36 @@
 /**
- * Puts a {@linkcode CallView} on the page and turns clicks and keys into machine events. It reads
- * the snapshot (and what the other person says about themselves over the data channel) and
- * changes nothing but the DOM. The stage's details are in client/stage_view.ts and
- * client/stage_controls.ts; the devices panel and the shortcuts overlay load when first opened.
+ * The room page's shell: a top bar (the brand and the theme switch), the screen the call is on,
+ * and the live regions that speak status changes. It renders from the call machine's snapshots
+ * (through {@linkcode callView}) after every change of the call or any of its children, once per
+ * burst, and turns what the person does into machine events; each screen builds its own DOM and
+ * lets go of it when another takes its place (`screen.ts`).
+ *
+ * The pre-join screen and the cards come with the page; the call screen, the peer connection,
+ * the devices dialog and the shortcuts come in a bundle of their own (`call_chunk.ts`): it is
+ * fetched in the background once the pre-join screen is ready (a moment after the page itself
+ * has arrived, so a first visit stays small), or at once when the person reaches for Join.
  *
  * @module
  */
 import type { Actor } from "xstate";
-import type { callMachine, MediaKind, StreamLike } from "../../machines/call_machine.ts";
+import type { callMachine, PeerChannels } from "../../machines/call_machine.ts";
 import { chime, readLevel } from "../devices/audio_level.ts";
-import type { StageInput } from "./stage.ts";
-import { callSnapshots, callView, type ViewAction } from "./call_view.ts";
-import { micMeter } from "../devices/mic_meter.ts";
-import type { MessageChannel } from "../effects/peer_messages.ts";
-import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
-import { listenForShortcuts, SHORTCUTS } from "./shortcuts.ts";
+import { MAX_NAME_LENGTH } from "../presence/name.ts";
+import { h, text } from "../ui/dom.ts";
+import { themeButton } from "../ui/theme.ts";
+import { callSnapshots, callView } from "./call_view.ts";
+import { cardScreen } from "./card_screen.ts";
+import { prejoinScreen } from "./prejoin.ts";
+import type { PageHost, PageState, Screen } from "./screen.ts";
+import { listenForShortcuts } from "./shortcuts.ts";
 import { watchTree } from "./watch.ts";
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page has no #${id}`);
-  return found as T;
-}
+/** What the call chunk gives the page (`call_chunk.ts`). */
+type CallChunk = typeof import("./call_chunk.ts");
 
 const NAME_KEY = "parley.name";
-/** The longest display name (client/presence.ts cuts what arrives to the same). */
-const MAX_NAME_LENGTH = 40;
+/** How long after the pre-join screen is ready the call's bundle is fetched in the background. */
+const PREFETCH_AFTER_MS = 1000;
 
 function storedName(): string {
   try {
@@ -35,229 +40,179 @@ function storedName(): string {
   }
 }
 
-let callStyles: Promise<void> | null = null;
+let chunk: Promise<CallChunk> | null = null;
 
 /**
- * The call's styles (static/call.css: the stage, the waiting card, the dialogs), loaded with the
- * call or the first dialog rather than with the page.
+ * Where the build put the call's bundle (`call_chunk.ts`, built on its own: see server/build.ts);
+ * filled in by the build.
  */
-function loadCallStyles(): Promise<void> {
-  callStyles ??= new Promise((resolve) => {
-    const link = Object.assign(document.createElement("link"), {
-      rel: "stylesheet",
-      href: "/call.css",
-    });
-    link.addEventListener("load", () => resolve());
-    link.addEventListener("error", () => resolve());
-    document.head.append(link);
-  });
-  return callStyles;
+declare const PARLEY_CALL_URL: string;
+
+/** The call's code and styles, loaded once (a bundle and a style sheet of their own). */
+export function loadCallChunk(): Promise<CallChunk> {
+  // A variable, so that the build leaves it to the browser: the bundle is built on its own.
+  const url = PARLEY_CALL_URL;
+  chunk ??= Promise.all([
+    import(url) as Promise<CallChunk>,
+    new Promise<void>((resolve) => {
+      const link = h("link", { rel: "stylesheet", href: "/call.css" });
+      link.addEventListener("load", () => resolve());
+      link.addEventListener("error", () => resolve());
+      document.head.append(link);
+    }),
+  ]).then(([module]) => module);
+  return chunk;
+}
+
+/** Makes a new room at once (the server answers `POST /new` with its address). */
+function newCall(): void {
+  const form = h("form", { method: "post", action: "/new", hidden: true });
+  document.body.append(form);
+  form.submit();
 }
 
 /** Binds the room page to a running call actor. */
 export function mountCallPage(actor: Actor<typeof callMachine>): void {
-  const $ = element;
-  const app = $("app");
-  const heading = $("screen-title");
-  const status = $("status");
-  const notice = $("notice");
-  const alertBox = $("alert");
-  const alertText = $("alert-text");
-  const alertActions = $("alert-actions");
-  const localVideo = $<HTMLVideoElement>("local-video");
-  const localPlaceholder = $("local-placeholder");
-  const remoteVideo = $<HTMLVideoElement>("remote-video");
-  const join = $<HTMLButtonElement>("join");
-  const hideAddress = $<HTMLInputElement>("hide-address");
-  const invite = $<HTMLInputElement>("invite-link");
-  const copy = $<HTMLButtonElement>("copy-link");
-  const share = $<HTMLButtonElement>("share-link");
-  const inviteButton = $<HTMLButtonElement>("invite-button");
-  const mic = $<HTMLButtonElement>("toggle-mic");
-  const camera = $<HTMLButtonElement>("toggle-camera");
-  const hangUp = $<HTMLButtonElement>("hang-up");
-  const waitingCard = $("waiting-card");
-  const occupancy = $("occupancy");
-  const nameInput = $<HTMLInputElement>("display-name");
   const send = actor.send.bind(actor);
+  const status = h("p", { id: "status", className: "sr-only", role: "status" }, "Loading…");
+  const announce = h("p", { className: "sr-only", role: "alert" });
+  const slot = h("div", { className: "screen" });
+  const app = h(
+    "div",
+    { id: "app", className: "app" },
+    h(
+      "header",
+      { className: "topbar" },
+      h("a", { className: "brand", href: "/" }, "Parley"),
+      themeButton(),
+    ),
+    slot,
+    status,
+    announce,
+  );
+  document.body.replaceChildren(app);
 
-  invite.value = location.origin + location.pathname;
-  const copyLink = async (button: HTMLButtonElement) => {
-    const label = button.textContent;
-    try {
-      await navigator.clipboard.writeText(invite.value);
-      button.textContent = "Copied";
-    } catch {
-      invite.select();
-      button.textContent = "Press Ctrl+C to copy";
-    }
-    setTimeout(() => (button.textContent = label), 2000);
+  let name = storedName();
+  let loaded: CallChunk | null = null;
+  const link = location.origin + location.pathname;
+  const host: PageHost = {
+    send,
+    link,
+    name: {
+      get: () => name,
+      set(value) {
+        name = value.trim().slice(0, MAX_NAME_LENGTH);
+        try {
+          localStorage.setItem(NAME_KEY, name);
+        } catch {
+          // Not remembered: still sent in this call.
+        }
+        soon();
+      },
+    },
+    perform(event) {
+      if (event === "newCall") newCall();
+      else if (event === "checkConnection") globalThis.open("/check", "_blank", "noopener");
+      else {
+        navigator.clipboard?.writeText(link).then(
+          () => text(status, "Link copied."),
+          () => text(status, `The link: ${link}`),
+        );
+      }
+    },
+    openDevices: () =>
+      void loadCallChunk().then((c) =>
+        c.showDevices({
+          stream: () => actor.getSnapshot().context.stream as MediaStream | null,
+          useDevice: (kind, deviceId) => send({ type: "user.useDevice", kind, deviceId }),
+        })
+      ),
+    openHelp: () => void loadCallChunk().then((c) => c.showHelp()),
+    preload: () =>
+      void loadCallChunk().then((c) => {
+        loaded = c;
+        soon();
+      }),
+    rerender: () => soon(),
+    // One AudioContext for the page: the call's chunk uses the page's.
+    audio: { readLevel, chime },
   };
-  copy.addEventListener("click", () => copyLink(copy));
-  inviteButton.addEventListener("click", () => copyLink(inviteButton));
-  share.hidden = typeof navigator.share !== "function";
-  share.addEventListener("click", () => {
-    navigator.share({ title: "Join my Parley call", url: invite.value }).catch(() => {});
-  });
-
-  join.addEventListener("click", () => {
-    void loadStage();
-    send({ type: "user.join" });
-  });
-  hideAddress.addEventListener("change", () => send({ type: "user.toggleHideAddress" }));
-  // Read again by the call's tools when the call starts (`adaptation_link.ts`).
-  const dataSaver = $<HTMLInputElement>("data-saver");
-  dataSaver.checked = dataSaverOn();
-  dataSaver.addEventListener("change", () => rememberDataSaver(dataSaver.checked));
-  mic.addEventListener("click", () => send({ type: "user.toggleMic" }));
-  camera.addEventListener("click", () => send({ type: "user.toggleCamera" }));
-  hangUp.addEventListener("click", () => send({ type: "user.hangUp" }));
-
-  nameInput.maxLength = MAX_NAME_LENGTH;
-  nameInput.value = storedName();
-  nameInput.addEventListener("input", () => {
-    try {
-      localStorage.setItem(NAME_KEY, nameInput.value.trim());
-    } catch {
-      // Not remembered: still sent in this call.
-    }
-    render();
-  });
-
-  const openSettings = async () => {
-    const [{ showSettings }] = await Promise.all([
-      import("../devices/devices_panel.ts"),
-      loadCallStyles(),
-    ]);
-    showSettings({
-      stream: () => actor.getSnapshot().context.stream as MediaStream | null,
-      useDevice: (kind: MediaKind, deviceId: string) =>
-        send({ type: "user.useDevice", kind, deviceId }),
-      remote: remoteVideo,
-    });
-  };
-  $("open-settings").addEventListener("click", openSettings);
-  const help = async () => {
-    const [{ showHelp }] = await Promise.all([import("./help_overlay.ts"), loadCallStyles()]);
-    showHelp(SHORTCUTS);
-  };
-  $("help-button").addEventListener("click", help);
-  listenForShortcuts({ send, help });
+  listenForShortcuts({ send, help: host.openHelp });
 
   // Leaving the page mid-call (the brand link, closing the tab) asks first.
   addEventListener("beforeunload", (event) => {
     if (callView(actor.getSnapshot()).inCall) event.preventDefault();
   });
 
-  const perform = (action: ViewAction) => {
-    if (action.event === "newCall") location.assign("/");
-    else if (action.event === "checkConnection") globalThis.open("/check", "_blank", "noopener");
-    else send({ type: action.event });
-  };
-
-  const show = (video: HTMLVideoElement, stream: StreamLike | null) => {
-    if (video.srcObject !== stream) video.srcObject = stream as MediaStream | null;
-  };
-
-  const meter = micMeter($<HTMLMeterElement>("mic-level"));
-  // The call's stage loads when the call screen first shows (the pre-join page stays small).
-  let stage: ((input: StageInput) => void) | null = null;
-  let stageLoading = false;
-  const loadStage = async () => {
-    if (stageLoading) return;
-    stageLoading = true;
-    const [{ mountCallStage }] = await Promise.all([import("./stage.ts"), loadCallStyles()]);
-    stage = mountCallStage({ readLevel, chime }, soon);
-    render();
-  };
-  let shownAlert = "";
+  let screen: Screen | null = null;
+  let screenKind = "";
   let focused = "";
+  let announced = "";
+  let prefetch: ReturnType<typeof setTimeout> | undefined;
 
   const render = () => {
     const snapshot = actor.getSnapshot();
-    const { session, negotiation, link } = callSnapshots(snapshot);
+    const { session, negotiation, link: linkSnapshot } = callSnapshots(snapshot);
     const view = callView(snapshot);
     app.dataset.screen = view.screen;
     app.dataset.state = JSON.stringify({
       call: snapshot.value,
       session: session?.value ?? null,
       negotiation: negotiation?.value ?? null,
-      link: link?.value ?? null,
+      link: linkSnapshot?.value ?? null,
     });
-    app.dataset.connected = String(view.connected);
-    app.dataset.waiting = String(view.waiting);
-    heading.textContent = view.heading;
-    status.textContent = view.status;
-    notice.textContent = view.notice ?? "";
-    notice.hidden = view.notice === null;
-    join.disabled = !view.canJoin;
-    hideAddress.closest("label")!.hidden = !view.canHideAddress;
-    hideAddress.checked = view.hideAddress;
-    occupancy.textContent = view.occupancy ?? "";
-    occupancy.hidden = view.occupancy === null;
-    waitingCard.hidden = !view.waiting;
+    text(status, view.status);
+    // A problem is said at once, in the assertive region, once.
+    const problem = view.alert && !view.alert.neutral
+      ? `${view.alert.title}. ${view.alert.text}`
+      : "";
+    if (problem !== announced) text(announce, announced = problem);
 
-    const stream = snapshot.context.stream as MediaStream | null;
-    const remoteStream = (negotiation?.context.remoteStream ?? null) as MediaStream | null;
-    show(localVideo, stream);
-    show(remoteVideo, remoteStream);
-    localVideo.hidden = !view.hasVideo;
-    localPlaceholder.hidden = view.hasVideo && view.cameraOn;
-    // Without a track, the switch offers to start one (when the view says it can).
-    setSwitch(mic, view.micOn && view.hasAudio, view.hasAudio || view.canAddAudio);
-    setSwitch(camera, view.cameraOn && view.hasVideo, view.hasVideo || view.canAddVideo);
-    hangUp.disabled = !view.inCall;
-
-    meter(stream, view.screen === "prejoin" && view.micOn);
-    if (view.screen === "call") void loadStage();
-    const channel = (negotiation?.context.channels?.control ?? null) as MessageChannel | null;
-    stage?.({
+    if (view.screen === "call" && !loaded) host.preload();
+    // While the person checks their camera, the call's code arrives: Join waits for nothing.
+    if (view.canJoin && !prefetch) prefetch = setTimeout(host.preload, PREFETCH_AFTER_MS);
+    const kind = view.screen === "call" ? (loaded ? "call" : "prejoin") : view.screen;
+    if (kind !== screenKind) {
+      screen?.destroy();
+      screenKind = kind;
+      screen = kind === "call"
+        ? loaded!.callScreen(host)
+        : kind === "message"
+        ? cardScreen(host)
+        : prejoinScreen(host);
+      slot.replaceChildren(screen.element);
+      app.dataset.shown = kind;
+    }
+    const state: PageState = {
       view,
-      remoteStream,
-      channel: view.inCall ? channel : null,
-      mine: {
-        mic: view.micOn && view.hasAudio,
-        camera: view.cameraOn && view.hasVideo,
-        name: nameInput.value.trim().slice(0, MAX_NAME_LENGTH),
-      },
-    });
-
-    const alertKey = view.alert ? view.alert.text + view.alert.actions.map((a) => a.label) : "";
-    if (alertKey !== shownAlert) {
-      shownAlert = alertKey;
-      alertBox.hidden = view.alert === null;
-      alertBox.dataset.neutral = String(view.alert?.neutral ?? false);
-      // A neutral end of call is news, not an alarm.
-      alertBox.setAttribute("role", view.alert?.neutral ? "status" : "alert");
-      alertText.textContent = view.alert?.text ?? "";
-      alertActions.replaceChildren(
-        ...(view.alert?.actions ?? []).map((action) => {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.textContent = action.label;
-          button.addEventListener("click", () => perform(action));
-          return button;
-        }),
-      );
+      snapshot,
+      stream: snapshot.context.stream as MediaStream | null,
+      remoteStream: (negotiation?.context.remoteStream ?? null) as MediaStream | null,
+      channels: view.inCall ? (negotiation?.context.channels ?? null) as PeerChannels | null : null,
+      name,
+    };
+    screen!.update(state);
+    if (kind !== "call") {
+      document.title = view.alert?.kind === "left"
+        ? "Parley — you left"
+        : view.alert
+        ? `Parley — ${view.alert.title.toLowerCase()}`
+        : "Parley call";
     }
 
     // Each new screen puts the keyboard on its main control.
-    const focusKey = `${view.screen}:${view.focus}:${alertKey}`;
+    const focusKey = `${kind}:${view.focus}:${view.alert?.title}`;
     if (view.focus && focusKey !== focused) {
-      const target = {
-        join,
-        copy,
-        mic,
-        alert: alertActions.querySelector("button"),
-      }[view.focus];
-      if (target && !target.disabled) {
+      const target = screen!.focusTarget(view.focus);
+      if (target && !(target as HTMLButtonElement).disabled) {
         focused = focusKey;
         // Not while they type their name, or use a dialog.
-        const busy = document.activeElement?.closest("input, select, dialog");
+        const busy = document.activeElement?.closest("input, select, textarea, dialog");
         if (!busy || view.focus === "alert") target.focus();
       }
     }
   };
+
   /**
    * One render per burst of changes, in a task of its own after the one that made them: a
    * description or candidate just received goes to the browser's WebRTC thread first, and the
@@ -276,10 +231,5 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     tick.port2.postMessage(null);
   };
   watchTree(actor, soon);
-}
-
-/** A switch with one label: pressed while on, its icon struck through while off. */
-function setSwitch(button: HTMLButtonElement, on: boolean, available: boolean): void {
-  button.disabled = !available;
-  button.setAttribute("aria-pressed", String(on));
+  render();
 }

@@ -7,11 +7,12 @@
  */
 import type { AnyActorRef, SnapshotFrom } from "xstate";
 import type { callMachine } from "../../machines/call_machine.ts";
-import { hasKind } from "../../machines/call_types.ts";
+import { hasKind, type PeerAbsence } from "../../machines/call_types.ts";
 import {
   CONNECTION_FAILURE,
   continueLabel,
   mediaFailureText,
+  mediaFailureTitle,
   occupancy,
   PEER_ABSENCE,
   UNSUPPORTED,
@@ -20,7 +21,10 @@ import type { linkMachine } from "../../machines/link_machine.ts";
 import type { negotiationMachine } from "../../machines/negotiation_machine.ts";
 import type { sessionMachine } from "../../machines/session_machine.ts";
 
-/** A button the page can offer, and the machine event it sends. */
+/**
+ * A button the page can offer, and the machine event it sends (or what the page does itself:
+ * make a new room, open the connection check, copy the invite link).
+ */
 export interface ViewAction {
   label: string;
   event:
@@ -29,7 +33,29 @@ export interface ViewAction {
     | "user.hangUp"
     | "user.join"
     | "newCall"
-    | "checkConnection";
+    | "checkConnection"
+    | "copyLink";
+}
+
+/** What a card is about: it picks the card's icon. */
+export type AlertKind =
+  | "left"
+  | "full"
+  | "failed"
+  | "unreachable"
+  | "media"
+  | "unsupported";
+
+/**
+ * A card in the middle of the screen: one heading, one sentence, its ways forward (the first is
+ * the primary one); `neutral` when nothing went wrong (the person left the call).
+ */
+export interface Alert {
+  kind: AlertKind;
+  title: string;
+  text: string;
+  actions: ViewAction[];
+  neutral?: boolean;
 }
 
 /** Everything the page needs to render. */
@@ -40,11 +66,8 @@ export interface CallView {
   status: string;
   /** The screen's heading (its `<h1>`), for those who navigate by headings. */
   heading: string;
-  /**
-   * A problem and the ways forward, shown prominently; `neutral` when nothing went wrong (the
-   * person left the call).
-   */
-  alert: { text: string; actions: ViewAction[]; neutral?: boolean } | null;
+  /** A card with the ways forward (a call that ended or cannot start), or null. */
+  alert: Alert | null;
   /** A banner that does not interrupt (reconnecting, the other person away). */
   notice: string | null;
   canJoin: boolean;
@@ -68,6 +91,10 @@ export interface CallView {
   waiting: boolean;
   /** The other person: not here yet, here (in the call), or gone after being here. */
   peer: "none" | "here" | "left";
+  /** Why the other person is away or gone, while they are. */
+  absence: PeerAbsence;
+  /** This side is sharing its screen. */
+  sharing: boolean;
   /** The control a keyboard user lands on when this screen appears. */
   focus: "join" | "copy" | "mic" | "alert" | null;
 }
@@ -100,6 +127,12 @@ export function callSnapshots(call: CallSnapshot): CallSnapshots {
 
 /** The view for a call's snapshot (its children's are read from it). */
 export function callView(snapshot: CallSnapshot): CallView {
+  const view = viewOf(snapshot);
+  // A card's title is the screen's heading.
+  return view.alert ? { ...view, heading: view.alert.title } : view;
+}
+
+function viewOf(snapshot: CallSnapshot): CallView {
   const { session, link } = callSnapshots(snapshot);
   const { context } = snapshot;
   const base = {
@@ -120,6 +153,8 @@ export function callView(snapshot: CallSnapshot): CallView {
     occupancy: null,
     waiting: false,
     peer: "none" as const,
+    absence: null,
+    sharing: snapshot.hasTag("sharing"),
     focus: null,
   };
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
@@ -139,6 +174,22 @@ export function callView(snapshot: CallSnapshot): CallView {
   }
   const preJoin = (state: "checking" | "full" | "capturing" | "ready" | "mediaBlocked") =>
     snapshot.matches({ live: { preJoin: state } });
+  if (context.unsupported) {
+    const { title, text } = UNSUPPORTED[context.unsupported];
+    return {
+      ...base,
+      heading: title,
+      focus: "alert",
+      screen: "message",
+      status: `${title}. ${text}`,
+      alert: {
+        kind: "unsupported",
+        title,
+        text,
+        actions: [{ label: "Copy link", event: "copyLink" }],
+      },
+    };
+  }
   if (snapshot.matches("idle") || preJoin("checking") || preJoin("capturing")) {
     return {
       ...base,
@@ -155,7 +206,9 @@ export function callView(snapshot: CallSnapshot): CallView {
       screen: "message",
       status: "This room is full.",
       alert: {
-        text: "This room is full. Two people are already in this call.",
+        kind: "full",
+        title: "This room is full",
+        text: "Two people are already in this call.",
         actions: [retry("Try again"), newCall],
       },
     };
@@ -164,10 +217,13 @@ export function callView(snapshot: CallSnapshot): CallView {
     const failure = context.mediaFailure!;
     return {
       ...base,
-      screen: "prejoin",
+      heading: mediaFailureTitle(failure),
+      screen: "message",
       focus: "alert",
       status: "Your camera or microphone is not available.",
       alert: {
+        kind: "media",
+        title: mediaFailureTitle(failure),
         text: mediaFailureText(failure),
         actions: [retry("Try again"), {
           label: continueLabel(failure, context.wants),
@@ -224,6 +280,8 @@ export function callView(snapshot: CallSnapshot): CallView {
           ? "This connection cannot be verified."
           : "The connection failed.",
         alert: {
+          kind: "failed",
+          title: "The call stopped",
           text: CONNECTION_FAILURE[connectionFailure ?? "lost"],
           actions: [
             retry(),
@@ -244,13 +302,19 @@ export function callView(snapshot: CallSnapshot): CallView {
         notice,
         waiting: true,
         peer: absence ? "left" : "none",
+        absence: peerAbsence,
         focus: "copy",
       };
     }
     const away = peerAbsence === "away"
       ? "The other person's connection to the server dropped. Your call continues."
       : null;
-    const here = { ...inCall, peer: "here" as const, focus: "mic" as const };
+    const here = {
+      ...inCall,
+      peer: "here" as const,
+      absence: peerAbsence,
+      focus: "mic" as const,
+    };
     if (link?.hasTag("connected")) {
       return { ...here, status: "Connected.", connected: true, notice: notice ?? away };
     }
@@ -277,7 +341,9 @@ export function callView(snapshot: CallSnapshot): CallView {
           ...message,
           status: "This room is full.",
           alert: {
-            text: "This room is full. Two people are already in this call.",
+            kind: "full",
+            title: "This room is full",
+            text: "Two people are already in this call.",
             actions: [retry("Try again"), newCall],
           },
         };
@@ -286,7 +352,9 @@ export function callView(snapshot: CallSnapshot): CallView {
           ...message,
           status: "Can't reach the Parley server.",
           alert: {
-            text: "Can't reach the Parley server. Check your internet connection, then retry.",
+            kind: "unreachable",
+            title: "Can't reach the Parley server",
+            text: "Check your internet connection, then retry.",
             actions: [retry(), newCall],
           },
         };
@@ -296,7 +364,16 @@ export function callView(snapshot: CallSnapshot): CallView {
           : failure?.kind === "replaced"
           ? "This call was opened in another tab."
           : "The server said no.";
-        return { ...message, status: text, alert: { text, actions: [retry(), newCall] } };
+        return {
+          ...message,
+          status: text,
+          alert: {
+            kind: "failed",
+            title: "The call stopped",
+            text,
+            actions: [retry(), newCall],
+          },
+        };
       }
     }
   }
@@ -304,6 +381,12 @@ export function callView(snapshot: CallSnapshot): CallView {
     ...message,
     heading: "You left the call",
     status: "You left the call.",
-    alert: { text: "You left the call.", actions: [retry("Rejoin"), newCall], neutral: true },
+    alert: {
+      kind: "left",
+      title: "You left the call",
+      text: "Rejoin goes straight back in, with the same link.",
+      actions: [retry("Rejoin"), newCall],
+      neutral: true,
+    },
   };
 }

@@ -38,6 +38,23 @@ export function mediaFailureText(failure: MediaFailure): string {
   }
 }
 
+/** A media failure's heading: what is missing, in a few words. */
+export function mediaFailureTitle(failure: MediaFailure): string {
+  const what = kinds(failure.missing);
+  const name = what[0].toUpperCase() + what.slice(1);
+  const plural = failure.missing.length > 1;
+  switch (failure.reason) {
+    case "denied":
+      return `${name} blocked`;
+    case "not-found":
+      return `No ${what} found`;
+    case "in-use":
+      return `${name} ${plural ? "are" : "is"} busy`;
+    default:
+      return `${name} not available`;
+  }
+}
+
 /** What a browser that cannot make a call is told: a heading and what to do. */
 export const UNSUPPORTED: Record<Unsupported, { title: string; text: string }> = {
   webrtc: {

@@ -1,7 +1,7 @@
 /**
  * The room page's keyboard shortcuts, as Meet has them: Ctrl/Cmd+D the microphone, Ctrl/Cmd+E
- * the camera, `?` this list. One array: another part of the page adds its own with
- * {@linkcode addShortcut}, and the help overlay lists them all.
+ * the camera, `?` this list. One array: the help overlay lists them all (a new shortcut is one
+ * more entry).
  *
  * @module
  */
@@ -26,7 +26,7 @@ const mod = (event: KeyboardEvent) =>
   (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey;
 
 /** Every shortcut, in the order the help overlay lists them. */
-export const SHORTCUTS: Shortcut[] = [
+export const SHORTCUTS: readonly Shortcut[] = [
   {
     keys: "Ctrl+D (⌘+D)",
     does: "Turn your microphone on or off",
@@ -46,11 +46,6 @@ export const SHORTCUTS: Shortcut[] = [
     run: (target) => target.help(),
   },
 ];
-
-/** Adds `shortcut` to the page's shortcuts (and to the help overlay's list). */
-export function addShortcut(shortcut: Shortcut): void {
-  SHORTCUTS.push(shortcut);
-}
 
 function typing(event: KeyboardEvent): boolean {
   const target = event.target as HTMLElement | null;

@@ -1,135 +1,95 @@
 /**
- * The stage during a call (loaded when the call screen first shows, so the pre-join page stays
- * small): what the other person says about themselves over the data channel (presence) shown as
- * a name tag, a muted badge and a "camera off" placeholder; news in the middle of the stage; the
- * tab title and a chime when they arrive or leave; the call timer; a ring while they speak; their
- * picture fitted or filling, in picture-in-picture or full screen; the self-view moved or hidden.
- *
- * It imports nothing the page's first bundle has (what it needs comes as arguments), so it stays
- * one chunk of its own.
+ * The call's stage: the other people's tiles (a list rendered from data), your own tile in a
+ * corner, the card while you are alone, one status pill at the top, and the presenter's banner.
  *
  * @module
  */
-import type { CallView } from "./call_view.ts";
-import type { MessageChannel } from "../effects/peer_messages.ts";
-import { type Presence, presenceLink } from "../presence/presence.ts";
-import { useSpeaker } from "../devices/speaker.ts";
-import { clock, stageView } from "./stage_view.ts";
-
-/** What the stage is given from the first bundle. */
-export interface StageTools {
-  readLevel(stream: MediaStream): { level(): number; stop(): void } | null;
-  chime(rising: boolean): void;
-}
+import { h, text } from "../ui/dom.ts";
+import { shareBanner } from "../screen_share/share_banner.ts";
+import { inviteCard } from "./invite_card.ts";
+import type { Pill } from "./pills.ts";
+import type { PageHost } from "./screen.ts";
+import { remoteTile, type TileView } from "./remote_tile.ts";
+import { selfTile } from "./self_tile.ts";
+import type { StageView } from "./stage_view.ts";
 
 /** What the stage shows for one render. */
 export interface StageInput {
-  view: CallView;
+  words: StageView;
+  pill: Pill | null;
+  stream: MediaStream | null;
   remoteStream: MediaStream | null;
-  /** The current peer connection's control channel, while in the call. */
-  channel: MessageChannel | null;
-  /** What this side says about itself. */
-  mine: Presence;
+  cameraOn: boolean;
+  sharing: boolean;
+  fit: "fit" | "fill";
 }
 
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page has no #${id}`);
-  return found as T;
+/** The stage on the page. */
+export interface Stage {
+  element: HTMLElement;
+  self: ReturnType<typeof selfTile>;
+  invite: ReturnType<typeof inviteCard>;
+  /** The first remote tile's video (their picture), if any. */
+  remoteVideo(): HTMLVideoElement | null;
+  update(input: StageInput): void;
+  destroy(): void;
 }
 
-/** The corners the self-view goes round; the last place is hidden (only its button shows). */
-const SELF_PLACES = 5;
+/** The stage of the page `host`; `onChange` re-renders. */
+export function stage(host: PageHost, onChange: () => void): Stage {
+  const tiles = h("div", { className: "tiles" });
+  const self = selfTile(onChange);
+  const invite = inviteCard(host.link);
+  const pillText = h("span");
+  const pill = h("div", { className: "pill", hidden: true }, pillText);
+  const pills = h("div", { className: "pills", role: "status" }, pill);
+  const banner = shareBanner(() => host.send({ type: "user.stopSharing" }));
+  const element = h(
+    "section",
+    { className: "stage", "aria-label": "Call" },
+    tiles,
+    self.element,
+    invite.element,
+    h("div", { className: "stage-top" }, banner.element, pills),
+  );
+  const views = new Map<string, TileView>();
 
-/** Binds the stage; `rerender` is called when the other person's presence changes. */
-export function mountCallStage(tools: StageTools, rerender: () => void) {
-  const remoteTile = byId("remote-tile");
-  const remote = byId<HTMLVideoElement>("remote-video");
-  const fit = byId<HTMLButtonElement>("fit-video");
-  const pip = byId<HTMLButtonElement>("pip");
-  const fullscreen = byId<HTMLButtonElement>("fullscreen");
-  const selfTile = byId("self-tile");
-  const move = byId<HTMLButtonElement>("move-self");
-  const timer = byId<HTMLTimeElement>("call-timer");
-  const message = byId("stage-message");
-  const presence = presenceLink(rerender);
-  void useSpeaker(remote);
-
-  // A phone crops their picture to fill the screen: a tap shows all of it.
-  const toggleFit = () => {
-    const all = remoteTile.dataset.fit !== "all";
-    remoteTile.dataset.fit = all ? "all" : "";
-    fit.setAttribute("aria-pressed", String(all));
-  };
-  fit.addEventListener("click", toggleFit);
-  remote.addEventListener("click", toggleFit);
-  pip.hidden = !document.pictureInPictureEnabled;
-  pip.addEventListener("click", () => {
-    if (document.pictureInPictureElement) void document.exitPictureInPicture();
-    else void remote.requestPictureInPicture().catch(() => {});
-  });
-  fullscreen.hidden = !document.fullscreenEnabled;
-  fullscreen.addEventListener("click", () => {
-    if (document.fullscreenElement) void document.exitFullscreen();
-    else void remoteTile.requestFullscreen().catch(() => {});
-  });
-  move.addEventListener("click", () => {
-    const place = (Number(selfTile.dataset.corner) + 1) % SELF_PLACES;
-    selfTile.dataset.corner = String(place);
-    move.textContent = place === SELF_PLACES - 1 ? "Show me" : "Move";
-  });
-
-  let since: number | null = null;
-  let ticking: ReturnType<typeof setInterval> | undefined;
-  const tick = () => (timer.textContent = clock(Date.now() - since!));
-  let listening: { stream: MediaStream; stop(): void } | null = null;
-  let peerWas: CallView["peer"] = "none";
-
-  /** The ring around their picture while they speak; it holds half a second after a word. */
-  const listen = (stream: MediaStream | null) => {
-    if (listening?.stream === stream) return;
-    listening?.stop();
-    listening = null;
-    remoteTile.dataset.speaking = "false";
-    const reader = stream && tools.readLevel(stream);
-    if (!stream || !reader) return;
-    let loudUntil = 0;
-    const every = setInterval(() => {
-      if (reader.level() > 0.1) loudUntil = Date.now() + 500;
-      remoteTile.dataset.speaking = String(Date.now() < loudUntil);
-    }, 100);
-    listening = { stream, stop: () => (clearInterval(every), reader.stop()) };
-  };
-
-  return (input: StageInput) => {
-    const { view } = input;
-    presence.update(input.channel, input.mine);
-    const words = stageView(view, presence.theirs());
-    byId("remote-name").textContent = words.name;
-    byId("remote-muted").hidden = !words.muted;
-    byId("remote-initial").textContent = words.initial;
-    byId("remote-camera-off").textContent = words.cameraOffText;
-    byId("remote-placeholder").hidden = !words.cameraOff;
-    message.textContent = words.message ?? "";
-    message.hidden = words.message === null;
-    document.title = words.title;
-
-    // Call time runs from the first connection; it goes on across a reconnection.
-    if (view.connected && since === null) {
-      since = Date.now();
-      tick();
-      ticking = setInterval(tick, 1000);
-    } else if (!view.inCall && since !== null) {
-      since = null;
-      clearInterval(ticking);
-    }
-    timer.hidden = since === null;
-    listen(view.peer === "here" && !words.muted ? input.remoteStream : null);
-
-    if (view.peer !== peerWas) {
-      if (view.peer === "here") tools.chime(true);
-      else if (peerWas === "here") tools.chime(false);
-      peerWas = view.peer;
-    }
+  return {
+    element,
+    self,
+    invite,
+    remoteVideo: () => views.values().next().value?.video ?? null,
+    update({ words, pill: shown, stream, remoteStream, cameraOn, sharing, fit }) {
+      // The tiles, by id: one per person in the call besides you.
+      for (const [id, view] of views) {
+        if (words.tiles.some((t) => t.id === id)) continue;
+        view.destroy();
+        view.element.remove();
+        views.delete(id);
+      }
+      words.tiles.forEach((tile, i) => {
+        let view = views.get(tile.id);
+        if (!view) {
+          view = remoteTile(i === 0, host.audio.readLevel);
+          views.set(tile.id, view);
+          tiles.append(view.element);
+        }
+        view.update(tile, remoteStream, fit);
+      });
+      tiles.dataset.count = String(words.tiles.length);
+      const alone = words.tiles.length === 0;
+      self.update({ stream, cameraOn, large: alone });
+      invite.update(words.card);
+      banner.update(sharing);
+      pill.hidden = shown === null;
+      pill.dataset.tone = shown?.tone ?? "";
+      pill.dataset.pill = shown?.id ?? "";
+      text(pillText, shown?.text ?? "");
+    },
+    destroy() {
+      for (const view of views.values()) view.destroy();
+      self.destroy();
+      invite.destroy();
+    },
   };
 }

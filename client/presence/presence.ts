@@ -14,6 +14,7 @@
 import { type MessageChannel, type PeerMessage, peerMessages } from "../effects/peer_messages.ts";
 import { displayName } from "../text/safe_text.ts";
 import { renderBatch } from "../chat/render_batch.ts";
+import { MAX_NAME_LENGTH } from "./name.ts";
 
 /** What one side says about itself. */
 export interface Presence {
@@ -21,17 +22,20 @@ export interface Presence {
   camera: boolean;
   /** The display name the person chose, or "" for none. */
   name: string;
+  /** Their screen goes out instead of their camera. */
+  sharing?: boolean;
+  /** Their camera is being switched for another: no picture for a moment. */
+  switching?: boolean;
 }
 
-/** The longest display name sent or accepted. */
-export const MAX_NAME_LENGTH = 40; // client/page/call_page.ts keeps the same limit on its input.
+export { MAX_NAME_LENGTH };
 
 /** `message` as a {@linkcode Presence}, or null when it is not one. */
 export function readPresence(message: PeerMessage): Presence | null {
-  const { mic, camera, name } = message;
+  const { mic, camera, name, sharing, switching } = message;
   if (typeof mic !== "boolean" || typeof camera !== "boolean") return null;
   const cleanName = typeof name === "string" ? displayName(name, MAX_NAME_LENGTH) : "";
-  return { mic, camera, name: cleanName };
+  return { mic, camera, name: cleanName, sharing: sharing === true, switching: switching === true };
 }
 
 /** The link to the other side's presence, kept across peer connections. */

@@ -8,6 +8,7 @@
  */
 import type { StatsFeed } from "./stats_feed.ts";
 import type { CallPath, StatsSample } from "./stats_sample.ts";
+import { h } from "../ui/dom.ts";
 import { VERIFICATION_EXPLAINED } from "../verification/verification.ts";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -76,44 +77,36 @@ const ROWS: Row[] = [
   { id: "path", label: "Path", value: (s) => PATH_WORDS[s.path] },
 ];
 
-/** Mounts the panel into `container` and keeps it up to date from `feed`. */
+/** Mounts the panel into `container` and keeps it up to date from `feed`; returns a stop. */
 export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () => void {
-  const heading = document.createElement("h2");
-  heading.textContent = "Verification code";
-  const code = document.createElement("p");
-  code.id = "verification-code";
-  code.className = "verification-code";
-  const explained = document.createElement("p");
-  explained.className = "explained";
-  explained.textContent = VERIFICATION_EXPLAINED +
-    " Read it to each other: if the words differ, someone may be listening in.";
-  const table = document.createElement("dl");
-  table.className = "connection-stats";
+  const code = h("dd", { className: "verification-code" });
   const cells = new Map<string, { value: HTMLElement; line?: SVGPolylineElement }>();
-  for (const row of ROWS) {
-    const term = document.createElement("dt");
-    term.textContent = row.label;
-    const value = document.createElement("dd");
-    value.id = `conn-${row.id}`;
+  const stats = ROWS.map((row) => {
+    const value = h("dd");
     const cell: { value: HTMLElement; line?: SVGPolylineElement } = { value };
-    const wrapper = document.createElement("div");
-    wrapper.className = "stat";
-    wrapper.append(term, value);
-    if (row.chart) {
-      const svg = document.createElementNS(SVG, "svg");
-      svg.setAttribute("viewBox", "0 0 60 20");
-      svg.setAttribute("preserveAspectRatio", "none");
-      svg.setAttribute("class", "chart");
-      svg.setAttribute("aria-hidden", "true");
-      const line = document.createElementNS(SVG, "polyline");
-      svg.append(line);
-      wrapper.append(svg);
-      cell.line = line;
-    }
     cells.set(row.id, cell);
-    table.append(wrapper);
-  }
-  container.replaceChildren(heading, code, explained, table);
+    let chart: SVGSVGElement | null = null;
+    if (row.chart) {
+      chart = document.createElementNS(SVG, "svg");
+      chart.setAttribute("viewBox", "0 0 60 20");
+      chart.setAttribute("preserveAspectRatio", "none");
+      chart.setAttribute("class", "chart");
+      chart.setAttribute("aria-hidden", "true");
+      cell.line = document.createElementNS(SVG, "polyline");
+      chart.append(cell.line);
+    }
+    return h("div", { className: "stat" }, h("dt", null, row.label), value, chart);
+  });
+  container.replaceChildren(
+    h("dl", { className: "code" }, h("dt", null, "Verification code"), code),
+    h(
+      "p",
+      { className: "explained" },
+      `${VERIFICATION_EXPLAINED} Read it to each other: if the words differ, someone may be listening in.`,
+    ),
+    h("h3", null, "The connection"),
+    h("dl", { className: "connection-stats" }, stats),
+  );
 
   const render = () => {
     code.textContent = feed.unverifiable ?? feed.code ?? "Waiting for the connection…";
@@ -122,7 +115,6 @@ export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () =
     for (const row of ROWS) {
       const cell = cells.get(row.id)!;
       cell.value.textContent = row.value(latest);
-      if (row.id === "path") cell.value.dataset.path = latest.path;
       if (row.chart && cell.line) {
         const values = feed.history.map(row.chart);
         const top = Math.max(...values, 1e-9);

@@ -72,9 +72,27 @@ export function symptoms(sample: StatsSample): Record<ProblemId, boolean> {
   };
 }
 
-/** The state after one more second. */
-export function nextQuality(state: QualityState, sample: StatsSample): QualityState {
+/**
+ * What the other side said it sends, so that a picture they stopped on purpose is not taken for
+ * a frozen one: `video` false while their camera is off, being switched, or a screen they share
+ * shows nothing new (a still screen sends no frames).
+ */
+export interface Expected {
+  video: boolean;
+}
+
+/**
+ * The state after one more second. "Frozen" is judged only while their video is expected; when
+ * it is not, what was counted is forgotten, so it takes {@linkcode APPEAR_AFTER} bad seconds
+ * again once it is.
+ */
+export function nextQuality(
+  state: QualityState,
+  sample: StatsSample,
+  expected: Expected = { video: true },
+): QualityState {
   const now = symptoms(sample);
+  if (!expected.video) now.frozen = false;
   const next = {} as Record<ProblemId, { shown: boolean; bad: number; good: number }>;
   for (const id of ORDER) {
     const { shown, bad, good } = state[id];
@@ -84,6 +102,7 @@ export function nextQuality(state: QualityState, sample: StatsSample): QualitySt
       shown: shown ? counts.good < CLEAR_AFTER : counts.bad >= APPEAR_AFTER,
     };
   }
+  if (!expected.video) next.frozen = { shown: false, bad: 0, good: 0 };
   return next;
 }
 

@@ -8,13 +8,16 @@
  * mid-call keeps the other side's picture going without a new offer.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "puppeteer-core";
+import type { Browser, KeyInput } from "puppeteer-core";
 import { startServer } from "../helpers/server.ts";
 import { seriousAxeProblems } from "../helpers/axe.ts";
 import {
   BROWSER_TEST,
+  byRole,
   clickButton,
   closeBrowser,
+  focusedName,
+  isPressed,
   launchChromium,
   LIVE,
   localTrackState,
@@ -22,13 +25,12 @@ import {
   newUser,
   pressJoin,
   saveScreenshot,
-  textOf,
   type User,
   waitForAlert,
   waitForFrames,
   waitForRemoteFrames,
+  waitForScreenText,
   waitForStatus,
-  waitForText,
 } from "../helpers/browser.ts";
 
 const PHONE = { width: 390, height: 844 };
@@ -39,29 +41,30 @@ async function assertAccessible(user: User, screen: string): Promise<void> {
   assert.deepEqual(problems, [], `${user.name}, ${screen}: ${JSON.stringify(problems, null, 1)}`);
 }
 
-/** The id of the element with keyboard focus. */
-function focusedId(page: Page): Promise<string> {
-  return page.evaluate(() => document.activeElement?.id ?? "");
-}
-
-/** Waits until the keyboard focus is on `#id`. */
-async function waitForFocus(user: User, id: string): Promise<void> {
+/** Waits until the keyboard focus is on the control named `name`. */
+async function waitForFocus(user: User, name: string): Promise<void> {
   try {
-    await user.page.waitForFunction((id) => document.activeElement?.id === id, {
-      timeout: 5000,
-      polling: 100,
-    }, id);
+    await user.page.waitForFunction(
+      (name) => {
+        const el = document.activeElement;
+        return el !== document.body &&
+          (el?.getAttribute("aria-label") ?? el?.textContent ?? "").trim() === name;
+      },
+      { timeout: 5000, polling: 100 },
+      name,
+    );
   } catch {
-    assert.fail(`${user.name}: focus on #${await focusedId(user.page)}, not #${id}`);
+    assert.fail(
+      `${user.name}: focus on ${JSON.stringify(await focusedName(user.page))}, not ${name}`,
+    );
   }
 }
 
-/** Whether `selector` is shown (not inside anything hidden, and laid out). */
-function shown(page: Page, selector: string): Promise<boolean> {
-  return page.$eval(
-    selector,
-    (e) => !e.closest("[hidden]") && e.getClientRects().length > 0,
-  );
+/** Presses `key` with Control held. */
+async function control(user: User, key: KeyInput): Promise<void> {
+  await user.page.keyboard.down("Control");
+  await user.page.keyboard.press(key);
+  await user.page.keyboard.up("Control");
 }
 
 Deno.test({
@@ -84,16 +87,15 @@ Deno.test({
 
       // Pre-join: the microphone meter moves with the fake microphone's beeps.
       await waitForStatus(a.page, "Ready to join");
-      await waitForFocus(a, "join");
+      await waitForFocus(a, "Join");
+      const meter = await byRole(a.page, "meter", "Microphone level");
       await a.page.waitForFunction(
-        () => (document.getElementById("mic-level") as HTMLMeterElement).value > 0.05,
+        (m) => (m as HTMLMeterElement).value > 0.05,
         { timeout: 5000, polling: 50 },
+        meter,
       );
-      assert.equal(
-        await textOf(a.page, "#occupancy"),
-        "No one else is here yet. Join, then send them the link.",
-      );
-      await a.page.type("#display-name", "Ada");
+      await waitForScreenText(a.page, "No one else is here yet. Join, then send them the link.");
+      await (await byRole(a.page, "textbox", /^Your name/)).type("Ada");
       await assertAccessible(a, "pre-join");
       await waitForFrames(a.page, LIVE, { selector: "#local-video" });
       await saveScreenshot(a.page, "prejoin-phone");
@@ -101,13 +103,14 @@ Deno.test({
       // Waiting alone: a card with the link, and Copy puts it on the clipboard.
       await pressJoin(a.page);
       await waitForStatus(a.page, "Waiting for the other person");
-      assert.ok(await shown(a.page, "#waiting-card"), "the waiting card shows");
-      assert.equal(await a.page.$eval("#invite-link", (e) => (e as HTMLInputElement).value), room);
-      await waitForFocus(a, "copy-link");
+      await byRole(a.page, "region", "Waiting for the other person");
+      const link = await byRole(a.page, "textbox", "Invite link");
+      assert.equal(await link.evaluate((e) => (e as HTMLInputElement).value), room);
+      await waitForFocus(a, "Copy link");
       await a.page.bringToFront();
-      await clickButton(a.page, "Copy link", { within: "#waiting-card" });
-      await waitForText(a.page, "#copy-link", /Copied|Ctrl/);
-      assert.equal(await textOf(a.page, "#copy-link"), "Copied");
+      await clickButton(a.page, "Copy link");
+      await byRole(a.page, "button", /Copied|Ctrl/);
+      assert.equal(await focusedName(a.page), "Copied");
       assert.equal(await a.page.evaluate(() => navigator.clipboard.readText()), room);
       assert.equal(await a.page.title(), "Parley — waiting for them");
       await assertAccessible(a, "waiting");
@@ -115,7 +118,7 @@ Deno.test({
 
       // B arrives: B is told A is waiting; A's tab title says B joined.
       const b = await newUser(browser, server.url, { name: "B", path: room, viewport: PHONE });
-      await waitForText(b.page, "#occupancy", "They are waiting for you.");
+      await waitForScreenText(b.page, "They are waiting for you.");
       await pressJoin(b.page);
       await Promise.all([waitForRemoteFrames(a.page, LIVE), waitForRemoteFrames(b.page, LIVE)]);
       await waitForStatus(a.page, "Connected.");
@@ -127,32 +130,35 @@ Deno.test({
         () => document.title.replace(/[\u2068\u2069]/g, "") === "Parley — Ada joined",
         { timeout: 5000 },
       );
-      assert.equal(await textOf(b.page, "#remote-name"), "Ada");
-      await waitForFocus(b, "toggle-mic");
-      assert.ok(!(await shown(a.page, "#waiting-card")), "the card is gone once they are here");
+      await waitForScreenText(b.page, "Ada");
+      await waitForFocus(b, "Turn off microphone");
+      await a.page.waitForFunction(
+        () => !document.body.innerText.includes("Waiting for the other person"),
+        { timeout: 5000 },
+      ).catch(async (error) => {
+        throw new Error(`the card stays: ${await a.page.evaluate(() => document.body.innerText)}`, {
+          cause: error,
+        });
+      });
 
       // A turns the camera off with Ctrl+E: B sees a placeholder with A's initial within 1 s,
       // and A's camera is let go.
-      await a.page.keyboard.down("Control");
-      await a.page.keyboard.press("e");
-      await a.page.keyboard.up("Control");
+      await control(a, "e");
       const cameraOff = performance.now();
-      await waitForText(b.page, "#remote-placeholder", "Ada's camera is off", { timeoutMs: 1000 });
+      await waitForScreenText(b.page, "Ada's camera is off", { timeoutMs: 1000 });
       console.log(
         `camera off → the other side shows it: ${Math.round(performance.now() - cameraOff)} ms`,
       );
-      assert.equal(await textOf(b.page, "#remote-initial"), "A");
-      assert.equal(await a.page.$eval("#toggle-camera", (e) => e.ariaPressed), "false");
+      await waitForScreenText(b.page, /\bA Ada's camera is off/);
+      assert.equal(await isPressed(a.page, "Turn on camera"), false);
       assert.equal(await localTrackState(a, "video"), "ended", "A's camera is released");
 
       // Ctrl+D mutes: B sees the badge within 1 s.
-      await a.page.keyboard.down("Control");
-      await a.page.keyboard.press("d");
-      await a.page.keyboard.up("Control");
+      await control(a, "d");
       const muted = performance.now();
-      await waitForText(b.page, "#remote-muted", "Muted", { timeoutMs: 1000 });
+      await waitForScreenText(b.page, "Muted", { timeoutMs: 1000 });
       console.log(`mute → the other side shows it: ${Math.round(performance.now() - muted)} ms`);
-      assert.equal(await a.page.$eval("#toggle-mic", (e) => e.ariaPressed), "false");
+      assert.equal(await isPressed(a.page, "Turn on microphone"), false);
       await assertAccessible(b, "call, the other's camera off");
       await saveScreenshot(b.page, "call-camera-off");
 
@@ -163,8 +169,8 @@ Deno.test({
       await a.page.keyboard.up("Control");
       await b.page.waitForFunction(
         () =>
-          document.getElementById("remote-placeholder")!.hidden &&
-          document.getElementById("remote-muted")!.hidden,
+          !document.body.innerText.includes("camera is off") &&
+          !document.body.innerText.includes("Muted"),
         { timeout: 2000 },
       );
       await waitForRemoteFrames(b.page, LIVE);
@@ -173,19 +179,18 @@ Deno.test({
 
       // The shortcuts overlay opens on ?.
       await a.page.keyboard.press("?");
-      await waitForText(a.page, "#help-overlay", "Turn your camera on or off");
+      const shortcuts = await byRole(a.page, "dialog", "Keyboard shortcuts");
+      assert.match(
+        await shortcuts.evaluate((d) => d.textContent ?? ""),
+        /Turn your camera on or off/,
+      );
       await assertAccessible(a, "shortcuts");
       await a.page.keyboard.press("Escape");
 
       // Leaving: a calm screen, focus on Rejoin, which goes straight back in.
       await clickButton(a.page, "Hang up");
-      await waitForAlert(a.page, "You left the call.");
-      assert.equal(
-        await a.page.$eval("#alert", (e) => (e as HTMLElement).dataset.neutral),
-        "true",
-      );
-      await waitForFocus(a, "");
-      assert.equal(await a.page.evaluate(() => document.activeElement?.textContent), "Rejoin");
+      await waitForAlert(a.page, "You left the call");
+      await waitForFocus(a, "Rejoin");
       await assertAccessible(a, "left the call");
       await b.page.waitForFunction(() => document.title === "Parley — they left", {
         timeout: 5000,

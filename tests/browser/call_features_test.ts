@@ -1,7 +1,7 @@
 /**
  * The call's features as two people use them, in real browsers on the real server:
- * chat both ways (HTML shown as text, links safe, the unread badge), a 5 MB file offered, accepted,
- * and arriving byte-identical with progress on both sides, and one over the limit refused, the connection
+ * chat both ways (HTML shown as text, links safe, the unread badge), a 5 MB file that arrives
+ * byte-identical with progress on both sides and one over the limit refused, the connection
  * panel, the verification code (equal on both sides, and equal to the code this test derives on
  * its own from each side's certificates), and a screen share that reaches the other side and
  * gives the camera back when it stops.
@@ -9,10 +9,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Browser, ElementHandle, Page } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 import {
   BROWSER_TEST,
+  byRole,
+  chooseFromMenu,
   clickButton,
   closeBrowser,
   launchChromium,
@@ -21,16 +23,20 @@ import {
   newRoomUrl,
   saveScreenshot,
   waitForFrames,
+  waitForScreenText,
 } from "../helpers/browser.ts";
 import {
   certificatesOf,
   CODE_PATTERN,
   expectedCode,
+  fileCards,
   fileStatuses,
   joinedPair,
   recordFileStatuses,
   sendChat,
-  waitForMatch,
+  sendFile,
+  waitForDetail,
+  waitForMessage,
 } from "../helpers/joined_pair.ts";
 
 const XSS = `<img src=x onerror="globalThis.pwned=1"> see https://example.org/a?b=1.`;
@@ -51,57 +57,38 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 
 /** The SHA-256 of the file `page` offers for saving as `name` (read through its blob URL). */
 async function savedFileHash(page: Page, name: string): Promise<string> {
-  await page.waitForFunction(
-    (file: string) =>
-      [...document.querySelectorAll("a.file-save")].some((a) =>
-        (a as HTMLAnchorElement).download === file
-      ),
-    { timeout: 60_000, polling: 100 },
-    name,
-  );
-  return await page.evaluate(async (file: string) => {
-    const link = [...document.querySelectorAll("a.file-save")].find((a) =>
-      (a as HTMLAnchorElement).download === file
-    ) as HTMLAnchorElement;
-    const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> }).parleyBlobs
-      .get(link.href)!;
-    // A download, never a page of Parley's origin, whatever type the sender named.
-    if (blob.type !== "application/octet-stream") return `a blob of type ${blob.type}`;
-    const bytes = await blob.arrayBuffer();
-    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
-  }, name);
-}
-
-async function chooseFile(page: Page, path: string): Promise<void> {
-  const input = await page.$("#file-input") as ElementHandle<HTMLInputElement>;
-  await input.uploadFile(path);
+  const save = await byRole(page, "link", `Save ${name}`, { timeoutMs: 60_000 });
+  try {
+    return await save.evaluate(async (link) => {
+      const blob = (globalThis as unknown as { parleyBlobs: Map<string, Blob> }).parleyBlobs
+        .get((link as HTMLAnchorElement).href)!;
+      // A download, never a page of Parley's origin, whatever type the sender named.
+      if (blob.type !== "application/octet-stream") return `a blob of type ${blob.type}`;
+      const bytes = await blob.arrayBuffer();
+      const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+      return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
+    });
+  } finally {
+    await save.dispose();
+  }
 }
 
 /** Chat both ways, the badge, HTML as text; then a file each way. */
 async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
   // B's chat is closed: A's message lights the badge.
-  await a.click("#open-chat");
+  await clickButton(a, "Chat");
   await sendChat(a, XSS);
-  await waitForMatch(b, "#chat-unread", /^1$/);
-  assert.equal(await b.$eval("#chat-unread", (e) => (e as HTMLElement).hidden), false);
-  await b.click("#open-chat");
-  await waitForMatch(b, "#chat-log li.them", /<img src=x onerror=/);
-  assert.equal(await b.$eval("#chat-unread", (e) => (e as HTMLElement).hidden), true);
-  const shown = await b.$eval("#chat-log li.them", (li) => ({
-    text: li.textContent,
-    images: li.querySelectorAll("img").length,
-    links: [...li.querySelectorAll("a")].map((a) => ({
-      href: a.href,
-      rel: a.rel,
-      target: a.target,
-      text: a.textContent,
-    })),
-    pwned: (globalThis as unknown as { pwned?: number }).pwned ?? null,
-  }));
+  await byRole(b, "button", "Chat, 1 unread");
+  await clickButton(b, "Chat, 1 unread");
+  const shown = await waitForMessage(b, "them", /<img src=x onerror=/);
+  await byRole(b, "button", "Chat");
   assert.equal(shown.text, XSS, `${label}: the message is shown as it was typed`);
   assert.equal(shown.images, 0, `${label}: no element made from the message`);
-  assert.equal(shown.pwned, null, `${label}: no script ran`);
+  assert.equal(
+    await b.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned ?? null),
+    null,
+    `${label}: no script ran`,
+  );
   assert.deepEqual(shown.links, [{
     href: "https://example.org/a?b=1",
     rel: "noopener noreferrer",
@@ -109,7 +96,7 @@ async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
     text: "https://example.org/a?b=1",
   }]);
   await sendChat(b, "Got it, thanks!");
-  await waitForMatch(a, "#chat-log li.them", /^Got it, thanks!$/);
+  await waitForMessage(a, "them", /^Got it, thanks!$/);
 
   // A 5 MB file from A to B, and one over the limit refused before anything is sent.
   const dir = await Deno.makeTempDir();
@@ -122,21 +109,23 @@ async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
     await Deno.writeFile(path, bytes);
     await recordFileStatuses(a);
     await recordFileStatuses(b);
-    await chooseFile(a, path);
+    await sendFile(a, path);
     // Nothing comes before B says yes: B is asked, A waits.
-    await waitForMatch(
-      b,
-      "#chat-log .file-offer",
-      /^They want to send you holiday\.bin \(5\.0 MB\)$/,
-    );
-    await waitForMatch(a, "#chat-log li.transfer.me .file-status", /^Waiting for them to accept…$/);
+    await waitForScreenText(b, "They want to send you holiday.bin (5.0 MB)");
+    await waitForScreenText(a, "Waiting for them to accept…");
     const started = performance.now();
-    await clickButton(b, "Accept", { within: "#chat-log" });
+    await clickButton(b, "Accept holiday.bin");
     const received = await savedFileHash(b, "holiday.bin");
     const seconds = (performance.now() - started) / 1000;
     console.log(`${label}: 5 MB in ${seconds.toFixed(2)} s (${(5 / seconds).toFixed(1)} MB/s)`);
     assert.equal(received, await sha256Hex(bytes), `${label}: the file arrived byte-identical`);
-    await waitForMatch(a, "#chat-log li.transfer.me .file-status", /^Delivered$/);
+    await a.waitForFunction(
+      () =>
+        [...document.querySelectorAll("[role=log] .file-status")].some((s) =>
+          s.textContent === "Delivered"
+        ),
+      { timeout: 15_000 },
+    );
     const partial = (statuses: string[], word: string) =>
       statuses.some((s) => new RegExp(`^${word}… ([1-9]|[1-9][0-9])%$`).test(s));
     assert.ok(partial(await fileStatuses(a), "Sending"), `A: ${await fileStatuses(a)}`);
@@ -146,11 +135,11 @@ async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
     const file = await Deno.open(huge, { create: true, write: true });
     await file.truncate(101 * 1024 * 1024);
     file.close();
-    await chooseFile(a, huge);
-    await waitForMatch(a, "#chat-error", /huge\.bin: This file is 101 MB; files up to 100 MB/);
+    await sendFile(a, huge);
+    await byRole(a, "alert", /huge\.bin: This file is 101 MB; files up to 100 MB/);
     // Nothing of it reached B.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(await b.$$eval("#chat-log li.transfer", (items) => items.length), 1);
+    assert.equal((await fileCards(b)).length, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -158,11 +147,11 @@ async function chatAndFiles(a: Page, b: Page, label: string): Promise<void> {
 
 /** The codes both pages show, checked against the test's own derivation. */
 async function verificationCodes(a: Page, b: Page): Promise<void> {
-  await a.click("#open-details");
-  await b.click("#open-details");
+  await chooseFromMenu(a, "Details and verification code");
+  await chooseFromMenu(b, "Details and verification code");
   const [codeA, codeB] = [
-    await waitForMatch(a, "#verification-code", CODE_PATTERN),
-    await waitForMatch(b, "#verification-code", CODE_PATTERN),
+    await waitForDetail(a, "Verification code", CODE_PATTERN),
+    await waitForDetail(b, "Verification code", CODE_PATTERN),
   ];
   assert.equal(codeA, codeB, "both people see the same code");
   const [certsA, certsB] = [await certificatesOf(a), await certificatesOf(b)];
@@ -174,11 +163,11 @@ async function verificationCodes(a: Page, b: Page): Promise<void> {
 
 /** The panel: bitrate flowing both ways, a direct path on loopback. */
 async function panelShowsTheCall(page: Page): Promise<void> {
-  await waitForMatch(page, "#conn-in", /^[1-9][\d.]* (kbit|Mbit)\/s$/);
-  await waitForMatch(page, "#conn-out", /^[1-9][\d.]* (kbit|Mbit)\/s$/);
-  await waitForMatch(page, "#conn-path", /^Direct$/);
-  await waitForMatch(page, "#conn-rtt", /^\d+ ms$/);
-  await waitForMatch(page, "#conn-video", /^\d+×\d+/);
+  await waitForDetail(page, "Receiving", /^[1-9][\d.]* (kbit|Mbit)\/s$/);
+  await waitForDetail(page, "Sending", /^[1-9][\d.]* (kbit|Mbit)\/s$/);
+  await waitForDetail(page, "Path", /^Direct$/);
+  await waitForDetail(page, "Round trip", /^\d+ ms$/);
+  await waitForDetail(page, "Their video", /^\d+×\d+/);
 }
 
 Deno.test({
@@ -275,15 +264,15 @@ Deno.test({
           );
         const offersBefore = await offers();
 
-        await a.page.click("#share-screen");
-        await waitForMatch(a.page, "#share-screen", /^Stop sharing$/);
+        await clickButton(a.page, "Share your screen");
+        await waitForScreenText(a.page, "You are presenting");
         await waitForNarrow(b.page, true); // B sees the screen...
         await waitForFrames(b.page, LIVE); // ...moving.
         assert.equal(await offers(), offersBefore, "no renegotiation");
         await saveScreenshot(b.page, "screen-share");
 
-        await a.page.click("#share-screen");
-        await waitForMatch(a.page, "#share-screen", /^Share screen$/);
+        await clickButton(a.page, "Stop presenting");
+        await byRole(a.page, "button", "Share your screen");
         await waitForNarrow(b.page, false); // The camera is back...
         await waitForFrames(b.page, LIVE); // ...moving.
         assert.equal(await offers(), offersBefore, "no renegotiation");

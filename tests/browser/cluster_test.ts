@@ -59,7 +59,7 @@ async function waitForRejoined(page: Page, timeoutMs = CONNECT_TIMEOUT_MS): Prom
   try {
     await page.waitForFunction(
       () =>
-        document.getElementById("notice")?.hidden === true &&
+        !document.querySelector('[data-pill="notice"]:not([hidden])') &&
         document.getElementById("status")?.textContent?.trim() === "Connected.",
       { timeout: timeoutMs, polling: 50 },
     );

@@ -6,16 +6,19 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "puppeteer-core";
+import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { startServer } from "../helpers/server.ts";
 import {
   BROWSER_TEST,
+  byRole,
+  chooseFromMenu,
   closeBrowser,
   launchChromium,
   LIVE,
   newRoomUrl,
   newUser,
   pressJoin,
+  statusText,
   waitForRemoteFrames,
   waitForStatus,
 } from "../helpers/browser.ts";
@@ -83,15 +86,17 @@ Deno.test({
 
       const before = await sentCamera(a.page);
       const negotiated = await Promise.all([a, b].map((user) => descriptions(user.page)));
-      await a.page.click("#open-settings");
-      await a.page.waitForSelector("#camera-select", { visible: true });
-      const other = await a.page.$eval("#camera-select", (select, current) => {
-        const options = [...(select as HTMLSelectElement).options];
+      await chooseFromMenu(a.page, "Devices");
+      const cameras = await byRole(a.page, "combobox", "Camera") as ElementHandle<
+        HTMLSelectElement
+      >;
+      const other = await cameras.evaluate((select, current) => {
+        const options = [...select.options];
         return options.find((o) => o.textContent !== current && /2$/.test(o.textContent ?? ""))
           ?.value ?? null;
       }, before);
       assert.ok(other, `a second camera to choose (sending ${before})`);
-      await a.page.select("#camera-select", other);
+      await cameras.select(other);
       await a.page.waitForFunction(
         (old) => {
           const video = document.getElementById("local-video") as HTMLVideoElement;
@@ -107,7 +112,7 @@ Deno.test({
 
       // B goes on decoding A's video, on the same negotiation.
       await waitForRemoteFrames(b.page, LIVE);
-      assert.equal(await b.page.$eval("#status", (e) => e.textContent), "Connected.");
+      assert.equal(await statusText(b.page), "Connected.");
       assert.deepEqual(
         await Promise.all([a, b].map((user) => descriptions(user.page))),
         negotiated,

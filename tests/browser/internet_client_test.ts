@@ -4,11 +4,12 @@
  *
  * - the join acknowledgement's `iceTransportPolicy` ("relay" from `ICE_TRANSPORT_POLICY=relay`)
  *   is used by both peer connections;
- * - a checkbox `#hide-address` ("Hide my network address") on the pre-join screen makes this
- *   person's call relay-only; the other person does nothing;
+ * - a checkbox "Hide my network address" on the pre-join screen (offered only where the server
+ *   does not relay every call already) makes this person's call relay-only; the other person
+ *   does nothing;
  * - with no path (symmetric routers, no relay) both people are told within 10 s of the second
- *   Join, in `#alert-text`, that this server has no relay; a relay that refuses Parley's
- *   credentials is said too.
+ *   Join, on the card that ends the call, that this server has no relay; a relay that refuses
+ *   Parley's credentials is said too.
  *
  *   deno test --allow-all tests/browser/internet_client_test.ts
  *
@@ -16,7 +17,15 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import { BROWSER_TEST, pressJoin, waitForAlert } from "../helpers/browser.ts";
+import {
+  BROWSER_TEST,
+  byRole,
+  clickButton,
+  hasRole,
+  pressJoin,
+  waitForAlert,
+  waitForStatus,
+} from "../helpers/browser.ts";
 import {
   describePair,
   internetUnavailable,
@@ -54,7 +63,14 @@ Deno.test({
           ...turn.env,
           ICE_TRANSPORT_POLICY: "relay",
         });
-        const call = await world.call(PARLEY);
+        const call = await world.call(PARLEY, async ([a]) => {
+          await waitForStatus(a.page, "Ready to join");
+          assert.equal(
+            await hasRole(a.page, "checkbox", HIDE_ADDRESS),
+            false,
+            "hiding the address is not offered where every call is relayed anyway",
+          );
+        });
         for (const [i, pair] of call.pairs.entries()) {
           assert.equal(
             pair.local.candidateType,
@@ -72,7 +88,7 @@ Deno.test({
       const call = await world.call(PARLEY, async ([a, b]) => {
         assert.equal(await checked(a.page), false, "the box starts unticked");
         assert.equal(await checked(b.page), false, "the box starts unticked");
-        await a.page.click("#hide-address");
+        await clickButton(a.page, HIDE_ADDRESS, { role: "checkbox" });
         assert.equal(await checked(a.page), true, "A ticked it");
       });
       const [ofA, ofB] = call.pairs;
@@ -152,8 +168,11 @@ Deno.test({
   },
 });
 
-/** Whether the pre-join "Hide my network address" box (`#hide-address`) is ticked. */
+/** The pre-join checkbox that sends the call through the relay. */
+const HIDE_ADDRESS = /^Hide my network address/;
+
+/** Whether the pre-join "Hide my network address" box is ticked. */
 async function checked(page: Page): Promise<boolean> {
-  await page.waitForSelector("#hide-address:not([disabled])", { visible: true, timeout: 15_000 });
-  return await page.$eval("#hide-address", (box) => (box as HTMLInputElement).checked);
+  const box = await byRole(page, "checkbox", HIDE_ADDRESS);
+  return await box.evaluate((input) => (input as HTMLInputElement).checked);
 }

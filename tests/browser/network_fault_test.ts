@@ -250,10 +250,13 @@ async function seesTheOther(page: Page): Promise<void> {
 /** Waits until `page` has no notice (its server connection is back). */
 async function backOnServer(page: Page): Promise<void> {
   try {
-    await page.waitForFunction(() => document.getElementById("notice")?.hidden === true, {
-      timeout: CONNECT_TIMEOUT_MS,
-      polling: 100,
-    });
+    await page.waitForFunction(
+      () => !document.querySelector('[data-pill="notice"]:not([hidden])'),
+      {
+        timeout: CONNECT_TIMEOUT_MS,
+        polling: 100,
+      },
+    );
   } catch (error) {
     throw new Error(
       `the notice never went: ${(error as Error).message}\n${await describePage(page)}`,

@@ -69,16 +69,19 @@ async function waitForQuality(page: Page, words: RegExp | null, timeoutMs: numbe
   try {
     await page.waitForFunction(
       (source: string | null) => {
-        const box = document.getElementById("quality");
-        const text = box && !box.hidden ? box.textContent ?? "" : "";
-        const problems = [...(box?.querySelectorAll(".problem:not(.info)") ?? [])];
-        return source === null ? problems.length === 0 : new RegExp(source).test(text);
+        // The status pill at the top of the stage: one at a time, warnings first.
+        const pill = document.querySelector<HTMLElement>("[data-pill]:not([hidden])");
+        const text = pill?.innerText ?? "";
+        const warning = pill?.dataset.tone === "warning";
+        return source === null ? !warning : new RegExp(source).test(text);
       },
       { timeout: timeoutMs, polling: 200 },
       words?.source ?? null,
     );
   } catch (error) {
-    const shown = await page.evaluate(() => document.getElementById("quality")?.textContent);
+    const shown = await page.evaluate(() =>
+      document.querySelector<HTMLElement>("[data-pill]:not([hidden])")?.innerText
+    );
     throw new Error(
       `the indicator never said ${words ?? "nothing"} (it says "${shown}"): ${error}\n` +
         await describePage(page),

@@ -19,11 +19,12 @@ import {
   LIVE,
   newRoomUrl,
   newUser,
+  noticeText,
   pressJoin,
   type User,
+  waitForNotice,
   waitForRemoteFrames,
   waitForStatus,
-  waitForText,
 } from "../helpers/browser.ts";
 import { peerConnectionsOf, watchPeerConnections } from "../helpers/peer_watch.ts";
 
@@ -63,7 +64,7 @@ async function waitForRejoined(page: Page, timeoutMs = CONNECT_TIMEOUT_MS): Prom
   try {
     await page.waitForFunction(
       () =>
-        document.getElementById("notice")?.hidden === true &&
+        !document.querySelector('[data-pill="notice"]:not([hidden])') &&
         document.getElementById("status")?.textContent?.trim() === "Connected.",
       { timeout: timeoutMs, polling: 50 },
     );
@@ -98,7 +99,7 @@ Deno.test({
       await server.stop();
       server = undefined;
       const down = performance.now();
-      await Promise.all([a, b].map((user) => waitForText(user.page, "#notice", RECONNECTING)));
+      await Promise.all([a, b].map((user) => waitForNotice(user.page, RECONNECTING)));
       // The call goes on peer to peer while the server is away: both pictures keep moving.
       const before = await Promise.all([a, b].map((u) => decodedFrames(u.page, "#remote-video")));
       await sleep(SERVER_DOWN_MS - since(down));
@@ -184,5 +185,5 @@ function unexpectedErrors(...users: User[]): string[] {
 }
 
 async function textOfNotice(page: Page): Promise<string> {
-  return await page.$eval("#notice", (e) => (e as HTMLElement).hidden ? "" : e.textContent ?? "");
+  return await noticeText(page);
 }

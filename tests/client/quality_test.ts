@@ -1,7 +1,7 @@
 /**
- * The quality indicator's judgement (client/quality/quality.ts) on made-up seconds of a call: the right
- * words for the right side, only after 3 bad seconds, gone only after 5 good ones, and nothing
- * while all is well.
+ * The quality indicator's judgement (client/quality/quality.ts) on made-up seconds of a call: the
+ * right words for the right side, only after 3 bad seconds, gone only after 5 good ones, nothing
+ * while all is well, and never "frozen" for a picture stopped on purpose.
  *
  * @module
  */
@@ -182,4 +182,25 @@ Deno.test("the path: a relay, a NAT, or direct (a peer-reflexive twin of a host 
   assert.equal(at("host", "prflx", "203.0.113.9"), "nat");
   assert.equal(at("srflx", "host"), "nat");
   assert.equal(at("relay", "host"), "relay");
+});
+
+Deno.test("never 'frozen' while their camera is off, switched or a share still: after, 3 bad seconds again", () => {
+  const stopped = { ...GOOD, framesDecoded: 0 };
+  let state = initialQuality();
+  // Their camera goes off (or is being switched, or a shared screen shows nothing new): no
+  // frames for 20 s, and nothing is said about it.
+  for (let i = 0; i < 20; i++) {
+    state = nextQuality(state, stopped, { video: false });
+    assert.deepEqual(verdict(state), [], `second ${i + 1} of a stopped picture`);
+  }
+  // It comes back: its first seconds without frames are not "frozen" at once...
+  state = nextQuality(state, stopped, { video: true });
+  state = nextQuality(state, stopped, { video: true });
+  assert.deepEqual(verdict(state), []);
+  // ...but a picture that stays frozen while expected is said after 3 bad seconds.
+  state = nextQuality(state, stopped, { video: true });
+  assert.deepEqual(verdict(state).map((p) => p.id), ["frozen"]);
+  // A shown "frozen" goes at once when they turn their camera off.
+  state = nextQuality(state, stopped, { video: false });
+  assert.deepEqual(verdict(state), [], "gone once their camera is off");
 });

@@ -1,13 +1,14 @@
 /**
- * What the stage says about the other person from what they sent over the data channel
- * (client/presence/presence.ts, client/page/stage_view.ts): untrusted presence is checked, a camera off shows a
- * placeholder with their initial, a muted microphone a badge, and the tab title tells arrivals.
+ * What the stage shows for the call and the other person's presence
+ * (client/presence/presence.ts, client/page/stage_view.ts): untrusted presence is checked, a
+ * camera off shows a placeholder with their initial, the card while alone names who left, the
+ * tab title says who joined or left, and the call's clock runs only while the two are connected.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { readPresence } from "../../client/presence/presence.ts";
-import { clock, stageView } from "../../client/page/stage_view.ts";
+import { clock, nextClock, stageView } from "../../client/page/stage_view.ts";
 import { connectedPair, settle } from "../helpers/fake_call.ts";
 
 Deno.test("presence from the other side: the expected shape only, names cut and cleaned", () => {
@@ -15,6 +16,8 @@ Deno.test("presence from the other side: the expected shape only, names cut and 
     mic: true,
     camera: false,
     name: "Ada",
+    sharing: false,
+    switching: false,
   });
   assert.equal(readPresence({ type: "presence", mic: "yes", camera: false }), null);
   assert.equal(readPresence({ type: "presence", camera: true }), null);
@@ -28,33 +31,66 @@ Deno.test("presence from the other side: the expected shape only, names cut and 
     "AB",
   );
   assert.equal(readPresence({ type: "presence", mic: true, camera: true, name: 7 })!.name, "");
+  assert.equal(
+    readPresence({ type: "presence", mic: true, camera: true, sharing: "yes" })!.sharing,
+    false,
+    "only true says they share",
+  );
 });
 
-Deno.test("the stage in a call: placeholder with their initial, muted badge, title", async () => {
+Deno.test("the stage in a call: their tile with initial, muted badge, title; the card when they leave", async () => {
   const { a, b } = await connectedPair();
   const view = a.view();
-  const off = stageView(view, { mic: false, camera: false, name: "ada" });
+  const [off] = stageView(view, { mic: false, camera: false, name: "ada" }).tiles;
   assert.equal(off.cameraOff, true);
   assert.equal(off.muted, true);
   assert.equal(off.initial, "A");
   assert.equal(off.cameraOffText, "ada's camera is off");
-  assert.equal(off.title, "Parley — \u2068ada\u2069 joined", "their name isolated");
-  assert.equal(off.message, null, "connected: nothing over their picture");
+  assert.equal(off.status, null, "connected: nothing over their picture");
+  assert.equal(
+    stageView(view, { mic: true, camera: true, name: "ada" }).title,
+    "Parley — \u2068ada\u2069 joined",
+    "their name isolated",
+  );
+  const presenting = stageView(view, { mic: true, camera: false, name: "ada", sharing: true });
+  assert.equal(presenting.tiles[0].presenting, true);
+  assert.equal(presenting.tiles[0].cameraOff, false, "a shared screen is not a camera that is off");
   const unknown = stageView(view, null);
-  assert.equal(unknown.cameraOff, false, "no placeholder before they say anything");
-  assert.equal(unknown.name, "The other person");
+  assert.equal(unknown.tiles[0].cameraOff, false, "no placeholder before they say anything");
+  assert.equal(unknown.tiles[0].name, "The other person");
   assert.equal(unknown.title, "Parley — they joined");
+  assert.equal(unknown.card, null, "no card while they are here");
 
   b.send({ type: "user.hangUp" });
   await settle();
   b.socket.send({ type: "signal.left" });
   a.socket.send({ type: "peer.left", reason: "hang-up" });
   await settle();
-  const left = stageView(a.view(), { mic: false, camera: false, name: "ada" });
+  const left = stageView(a.view(), null, "Ada");
   assert.equal(left.title, "Parley — they left");
-  assert.equal(left.cameraOff, false, "no placeholder of someone who left");
-  assert.equal(left.muted, false);
-  assert.match(left.message ?? "", /hung up/);
+  assert.deepEqual(left.tiles, [], "no tile of someone who left");
+  assert.equal(left.card?.title, "\u2068Ada\u2069 left the call", "named by the name they last gave");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("the call's clock: starts once connected, goes on across a reconnection, stops alone", async () => {
+  const { a, b } = await connectedPair();
+  const connected = a.view();
+  const started = nextClock(null, connected, 1000);
+  assert.equal(started, 1000);
+  assert.equal(nextClock(started, connected, 9000), 1000, "it counts from the start");
+  const interrupted = { ...connected, connected: false };
+  assert.equal(nextClock(started, interrupted, 9000), 1000, "a reconnection keeps the count");
+  assert.equal(nextClock(null, interrupted, 9000), null, "not before the first connection");
+
+  b.send({ type: "user.hangUp" });
+  await settle();
+  b.socket.send({ type: "signal.left" });
+  a.socket.send({ type: "peer.left", reason: "hang-up" });
+  await settle();
+  assert.equal(a.view().peer, "left");
+  assert.equal(nextClock(started, a.view(), 20_000), null, "alone: the clock stops");
   a.actor.stop();
   b.actor.stop();
 });

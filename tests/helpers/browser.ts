@@ -6,7 +6,29 @@
  * @module
  */
 import puppeteer, { type Browser, type BrowserContext, type Page } from "puppeteer-core";
+import { describePage, explained, ownPage } from "./explain.ts";
 import { IN_CI } from "./requirements.ts";
+import type { WaitOptions } from "./screen.ts";
+
+export { describePage } from "./explain.ts";
+export {
+  byRole,
+  chooseFromMenu,
+  clickButton,
+  focusedName,
+  hasRole,
+  isPressed,
+  namesOf,
+  noticeText,
+  pressJoin,
+  screenText,
+  statusText,
+  waitForAlert,
+  waitForNotice,
+  waitForScreenText,
+  waitForStatus,
+  type WaitOptions,
+} from "./screen.ts";
 
 /** Chromium flags that make WebRTC work headless, as root, offline (see ENVIRONMENT.md). */
 export const CHROMIUM_ARGS = [
@@ -151,8 +173,6 @@ export interface NewUserOptions {
   viewport?: { width: number; height: number };
 }
 
-const errorsOf = new WeakMap<Page, { name: string; errors: string[] }>();
-
 /** A new person in `browser`, in their own context, optionally with `options.path` open. */
 export async function newUser(
   browser: Browser,
@@ -163,7 +183,7 @@ export async function newUser(
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   const errors: string[] = [];
-  errorsOf.set(page, { name, errors });
+  ownPage(page, name, errors);
   page.on("console", (message) => {
     if (message.type() !== "error") return;
     // A failed load names its URL only in the message's location: say which resource it was.
@@ -206,160 +226,6 @@ export async function newRoomUrl(baseUrl: string): Promise<string> {
     throw new Error(`POST /new answered ${response.status}, location ${location}`);
   }
   return new URL(location, baseUrl).href;
-}
-
-/** What the page shows and what went wrong in it: appended to every failed wait. */
-export async function describePage(page: Page): Promise<string> {
-  const owner = errorsOf.get(page);
-  let shown: string;
-  try {
-    shown = await page.evaluate(() => {
-      const text = (id: string) => document.getElementById(id)?.textContent?.trim() ?? "";
-      const app = document.getElementById("app");
-      const alert = document.getElementById("alert");
-      const remote = document.getElementById("remote-video") as HTMLVideoElement | null;
-      return [
-        `url: ${location.href}`,
-        `screen: ${app?.dataset.screen}, state: ${app?.dataset.state}`,
-        `status: ${JSON.stringify(text("status"))}`,
-        `notice: ${JSON.stringify(text("notice"))}`,
-        `alert${alert?.hidden ? " (hidden)" : ""}: ${JSON.stringify(text("alert"))}`,
-        `remote video frames: ${remote?.getVideoPlaybackQuality?.().totalVideoFrames}`,
-      ].join("\n  ");
-    });
-  } catch (error) {
-    shown = `(page unreadable: ${(error as Error).message})`;
-  }
-  const errors = owner?.errors.length ? owner.errors.join("\n    ") : "none";
-  return `${owner?.name ?? "page"}:\n  ${shown}\n  errors:\n    ${errors}`;
-}
-
-/** Runs a wait; when it fails, rethrows with `what` and the page's description. */
-async function explained<T>(page: Page, what: string, wait: () => Promise<T>): Promise<T> {
-  try {
-    return await wait();
-  } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message}\n${await describePage(page)}`, {
-      cause: error,
-    });
-  }
-}
-
-/** Options of the waits below. */
-export interface WaitOptions {
-  /** Default {@linkcode CONNECT_TIMEOUT_MS}. */
-  timeoutMs?: number;
-}
-
-/** The trimmed text of the first element matching `selector` ("" when there is none). */
-export async function textOf(page: Page, selector: string): Promise<string> {
-  return await page.evaluate(
-    (sel) => document.querySelector(sel)?.textContent?.trim() ?? "",
-    selector,
-  );
-}
-
-/** Waits until the text of `selector` contains `expected` (a string) or matches it (a RegExp). */
-export async function waitForText(
-  page: Page,
-  selector: string,
-  expected: string | RegExp,
-  options: WaitOptions = {},
-): Promise<string> {
-  const pattern = typeof expected === "string"
-    ? { source: expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags: "" }
-    : { source: expected.source, flags: expected.flags };
-  await explained(page, `${selector} never showed ${expected}`, () =>
-    page.waitForFunction(
-      (sel: string, source: string, flags: string) => {
-        const element = document.querySelector(sel) as HTMLElement | null;
-        if (!element || element.closest("[hidden]")) return false;
-        return new RegExp(source, flags).test(element.textContent ?? "");
-      },
-      { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
-      selector,
-      pattern.source,
-      pattern.flags,
-    ));
-  return await textOf(page, selector);
-}
-
-/** Waits until the status line (#status) says `expected`. */
-export function waitForStatus(
-  page: Page,
-  expected: string | RegExp,
-  options: WaitOptions = {},
-): Promise<string> {
-  return waitForText(page, "#status", expected, options);
-}
-
-/** Waits until the alert (#alert, visible) says `expected`. */
-export function waitForAlert(
-  page: Page,
-  expected: string | RegExp,
-  options: WaitOptions = {},
-): Promise<string> {
-  return waitForText(page, "#alert-text", expected, options);
-}
-
-/**
- * Waits for the enabled, visible button labelled `label` (inside `within`, default the page)
- * to hold still, and clicks it. Holding still matters: the page's layout can shift as a camera
- * starts, and a click aimed at where the button was would miss it.
- */
-export async function clickButton(
-  page: Page,
-  label: string,
-  options: WaitOptions & { within?: string } = {},
-): Promise<void> {
-  const within = options.within ?? "body";
-  const handle = await explained(
-    page,
-    `no enabled "${label}" button in ${within}`,
-    () =>
-      page.waitForFunction(
-        (scope: string, text: string) => {
-          const button = [...document.querySelectorAll(`${scope} button`)].find((b) =>
-            b.textContent?.trim() === text && !(b as HTMLButtonElement).disabled &&
-            !b.closest("[hidden]") && b.getClientRects().length > 0
-          ) as (HTMLButtonElement & { lastRect?: string }) | undefined;
-          if (!button) return false;
-          // Brought into view as a person scrolls to it; then where it is now and where it was
-          // at the previous poll, 100 ms ago (a list drawing what comes into view may move it).
-          button.scrollIntoView({ block: "nearest" });
-          const rect = JSON.stringify(button.getBoundingClientRect());
-          const still = button.lastRect === rect;
-          button.lastRect = rect;
-          return still ? button : false;
-        },
-        { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
-        within,
-        label,
-      ),
-  );
-  const button = handle.asElement();
-  if (!button) throw new Error(`"${label}" is not an element`);
-  try {
-    await (button as unknown as { click(): Promise<void> }).click();
-  } finally {
-    await handle.dispose();
-  }
-}
-
-/**
- * Presses Join once the pre-join screen allows it and the camera preview, if any, is showing
- * (as a person would, having seen themselves).
- */
-export async function pressJoin(page: Page, options: WaitOptions = {}): Promise<void> {
-  await explained(page, "the camera preview never showed", () =>
-    page.waitForFunction(
-      () => {
-        const video = document.getElementById("local-video") as HTMLVideoElement;
-        return video.hidden || !video.srcObject || video.videoWidth > 0;
-      },
-      { timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS, polling: 100 },
-    ));
-  await clickButton(page, "Join", { ...options, within: ".prejoin" });
 }
 
 /**

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import { makeCertificate } from "../../deploy/make_cert.ts";
 import {
+  byRole,
   closeBrowser,
   describePage,
   launchChromium,
@@ -149,7 +150,8 @@ export class World {
         webSockets.push(await recordWebSockets(user.page));
         if (i === 0) {
           await user.page.goto(`${origin}/`);
-          await Promise.all([user.page.waitForNavigation(), user.page.click("#start-call")]);
+          const start = await byRole(user.page, "button", "Start a call");
+          await Promise.all([user.page.waitForNavigation(), start.click()]);
           room = user.page.url();
         } else {
           await user.page.goto(room);

@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 import {
+  byRole,
+  clickButton,
   CONNECT_TIMEOUT_MS,
   LIVE,
   newUser,
@@ -110,37 +112,88 @@ export async function expectedCode(certificates: { local: string; remote: string
 /** A verification code as the page shows it: six lower-case words. */
 export const CODE_PATTERN = /^[a-z]+( [a-z]+){5}$/;
 
-/** Waits until `selector`'s text matches `pattern`; returns the text. */
-export async function waitForMatch(
+/** One message of the chat as the page shows it. */
+export interface ShownMessage {
+  from: string;
+  text: string;
+  links: { href: string; rel: string; target: string; text: string }[];
+  images: number;
+}
+
+/** The messages the chat's log shows (the log named "Messages"). */
+export async function chatMessages(page: Page): Promise<ShownMessage[]> {
+  const log = await byRole(page, "log", "Messages");
+  try {
+    return await log.evaluate((element) =>
+      [...element.querySelectorAll<HTMLElement>("li[data-from]")].filter((li) =>
+        li.querySelector(".bubble")
+      ).map((li) => {
+        const bubble = li.querySelector(".bubble")!;
+        return {
+          from: li.dataset.from!,
+          text: bubble.textContent ?? "",
+          images: bubble.querySelectorAll("img").length,
+          links: [...bubble.querySelectorAll("a")].map((a) => ({
+            href: a.href,
+            rel: a.rel,
+            target: a.target,
+            text: a.textContent ?? "",
+          })),
+        };
+      })
+    );
+  } finally {
+    await log.dispose();
+  }
+}
+
+/** Waits until a message `from` "me" or "them" matches `pattern`; resolves with it. */
+export async function waitForMessage(
   page: Page,
-  selector: string,
+  from: "me" | "them",
   pattern: RegExp,
   timeoutMs = CONNECT_TIMEOUT_MS,
-): Promise<string> {
-  try {
-    await page.waitForFunction(
-      (sel: string, source: string, flags: string) => {
-        const text = document.querySelector(sel)?.textContent ?? "";
-        return new RegExp(source, flags).test(text);
-      },
-      { timeout: timeoutMs, polling: 100 },
-      selector,
-      pattern.source,
-      pattern.flags,
-    );
-  } catch (error) {
-    const text = await page.$eval(selector, (e) => e.textContent).catch(() => "(missing)");
-    assert.fail(`${selector} never matched ${pattern}; it says ${JSON.stringify(text)}: ${error}`);
+): Promise<ShownMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await chatMessages(page)).find((m) => m.from === from && pattern.test(m.text));
+    if (found) return found;
+    if (Date.now() > deadline) {
+      assert.fail(
+        `no message from ${from} matched ${pattern}: ${JSON.stringify(await chatMessages(page))}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return await page.$eval(selector, (e) => e.textContent ?? "");
 }
 
 /** Types `text` into the chat and sends it. */
 export async function sendChat(page: Page, text: string): Promise<void> {
-  await page.$eval("#chat-input", (input, value) => {
-    (input as HTMLInputElement).value = value as string;
-  }, text);
-  await page.click("#chat-form button[type=submit]");
+  const field = await byRole(page, "textbox", "Message");
+  await field.evaluate((input, value) => (input as HTMLInputElement).value = value, text);
+  await field.dispose();
+  await clickButton(page, "Send");
+}
+
+/** Chooses `path` in the file picker "Send a file" opens, as a person would. */
+export async function sendFile(page: Page, path: string): Promise<void> {
+  const [chooser] = await Promise.all([
+    page.waitForFileChooser(),
+    clickButton(page, "Send a file"),
+  ]);
+  await chooser.accept([path]);
+}
+
+/** The files the chat shows, each with whose it is and its status. */
+export async function fileCards(page: Page): Promise<{ from: string; status: string }[]> {
+  return await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("[role=log] li[data-from]")].filter((li) =>
+      li.querySelector(".file-status")
+    ).map((li) => ({
+      from: li.dataset.from!,
+      status: li.querySelector(".file-status")?.textContent ?? "",
+    }))
+  );
 }
 
 /** Records every file status text the page shows from now on (progress may be quick). */
@@ -148,12 +201,13 @@ export async function recordFileStatuses(page: Page): Promise<void> {
   await page.evaluate(() => {
     const seen: string[] = [];
     Object.assign(globalThis, { fileStatuses: seen });
+    const log = document.querySelector("[role=log]")!;
     new MutationObserver(() => {
-      for (const status of document.querySelectorAll("#chat-log .file-status")) {
+      for (const status of log.querySelectorAll(".file-status")) {
         const text = status.textContent ?? "";
         if (seen.at(-1) !== text) seen.push(text);
       }
-    }).observe(document.getElementById("chat-log")!, { childList: true, subtree: true });
+    }).observe(log, { childList: true, subtree: true, characterData: true });
   });
 }
 
@@ -162,4 +216,27 @@ export async function fileStatuses(page: Page): Promise<string[]> {
   return await page.evaluate(() =>
     (globalThis as unknown as { fileStatuses: string[] }).fileStatuses
   );
+}
+
+/** Waits until the details panel's value for `term` ("Receiving", "Path", ...) matches. */
+export async function waitForDetail(
+  page: Page,
+  term: string,
+  pattern: RegExp,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<string> {
+  const read = () =>
+    page.evaluate((t: string) => {
+      const dt = [...document.querySelectorAll("dt")].find((d) => d.textContent === t);
+      return dt?.nextElementSibling?.textContent ?? null;
+    }, term);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== null && pattern.test(value)) return value;
+    if (Date.now() > deadline) {
+      assert.fail(`details: ${term} is ${JSON.stringify(value)}, not ${pattern}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -50,9 +50,9 @@ function pageScripts(html: string): { entry: string; preloads: string[] } {
 function importsOf(source: string, from: string): { static: string[]; dynamic: string[] } {
   const resolve = (specifier: string) => new URL(specifier, `http://parley.test${from}`).pathname;
   return {
-    static: [...source.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?"(\.[^"]+)"/g)]
+    static: [...source.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?"([./][^"]+)"/g)]
       .map((m) => resolve(m[1])),
-    dynamic: [...source.matchAll(/\bimport\(\s*"(\.[^"]+)"\s*\)/g)].map((m) => resolve(m[1])),
+    dynamic: [...source.matchAll(/\bimport\(\s*"([./][^"]+)"\s*\)/g)].map((m) => resolve(m[1])),
   };
 }
 
@@ -70,15 +70,17 @@ Deno.test("routes: the built site as a browser meets it (production)", async (t)
     });
 
     await t.step(
-      "what the bundle imports at start is preloaded, the inspector is not",
+      "what the bundle imports at start is preloaded; the call's bundle and the inspector are not",
       async () => {
         const app = await (await get(handler, entry)).text();
         const imports = importsOf(app, entry);
-        assert.ok(imports.static.length > 0, "the bundle imports a chunk at start");
         assert.deepEqual([...preloads].sort(), [...imports.static].sort());
-        assert.ok(imports.dynamic.length > 0, "the ?inspect inspector is a dynamic import");
+        assert.ok(
+          imports.dynamic.some((path) => /^\/call-[A-Z0-9]{8,}\.js$/.test(path)),
+          `the call's bundle is loaded with import(): ${imports.dynamic}`,
+        );
         for (const lazy of imports.dynamic) {
-          assert.ok(!preloads.includes(lazy), `${lazy} (loaded only with ?inspect) is preloaded`);
+          assert.ok(!preloads.includes(lazy), `${lazy} (loaded only when needed) is preloaded`);
           assert.equal((await get(handler, lazy)).status, 200, lazy);
         }
         for (const path of preloads) {

@@ -1,0 +1,24 @@
+/**
+ * What the room page loads when the person reaches for Join (one chunk, so that the first visit
+ * stays small): the call screen, the body of the screen share actor
+ * (`effects/deferred_actor.ts`), the devices dialog and the list of shortcuts.
+ *
+ * @module
+ */
+import { type SettingsTarget, showSettings } from "../devices/devices_panel.ts";
+import { showHelp as showShortcuts } from "./help_overlay.ts";
+import { SHORTCUTS } from "./shortcuts.ts";
+
+export { callScreen } from "./call_screen.ts";
+export { runScreenShare } from "../screen_share/screen_share.ts";
+
+/** Opens the devices dialog; the speaker applies to the other person's picture, if shown. */
+export function showDevices(target: Omit<SettingsTarget, "remote">): void {
+  const remote = document.getElementById("remote-video") as HTMLMediaElement | null;
+  showSettings({ ...target, remote });
+}
+
+/** Opens the list of keyboard shortcuts. */
+export function showHelp(): void {
+  showShortcuts(SHORTCUTS);
+}

@@ -1,0 +1,223 @@
+/**
+ * The call screen: the stage, the control bar with its More menu, and the side panel (chat, or
+ * the details), rendered from each {@linkcode PageState}. It follows the call's current
+ * connection (its data channels for presence, chat and files; its stats for the pills, the
+ * details and the verification code) and lets go of all of it when the screen goes.
+ *
+ * @module
+ */
+import type { PeerChannels } from "../../machines/call_types.ts";
+import { type ChatView, chatView } from "../chat/chat_view.ts";
+import { peerMessages } from "../effects/peer_messages.ts";
+import { type Presence, presenceLink } from "../presence/presence.ts";
+import { mountDetailsPanel } from "../quality/details_panel.ts";
+import { initialQuality, nextQuality, type QualityState, verdict } from "../quality/quality.ts";
+import { statsReader } from "../quality/stats_feed.ts";
+import { h } from "../ui/dom.ts";
+import { applyTheme, currentTheme } from "../ui/theme.ts";
+import type { CallView } from "./call_view.ts";
+import { controlBar } from "./control_bar.ts";
+import { fadeWhenIdle } from "./idle.ts";
+import { type MenuContext, menuItems } from "./menu_items.ts";
+import { moreMenu } from "./more_menu.ts";
+import { pickPill } from "./pills.ts";
+import type { PageHost, PageState, Screen } from "./screen.ts";
+import { sidePanel } from "./side_panel.ts";
+import { stage } from "./stage.ts";
+import { clock, type ClockStart, nextClock, stageView } from "./stage_view.ts";
+
+/** Whether the browser can share a screen (phones cannot). */
+const canShare = typeof navigator.mediaDevices?.getDisplayMedia === "function";
+
+/** The call screen. */
+export function callScreen(host: PageHost): Screen {
+  let state: PageState | null = null;
+  const rerender = () => host.rerender();
+  const root = h("main", { className: "call" }, h("h1", { className: "sr-only" }, "Call"));
+  const theStage = stage(host, rerender);
+  const panel = sidePanel(rerender);
+  let fit: "fit" | "fill" = matchMedia("(orientation: portrait) and (max-width: 600px)").matches
+    ? "fill"
+    : "fit";
+  let unread = 0;
+  let theirName = "";
+
+  const chat: ChatView = chatView({
+    onUnread: (count) => {
+      if (count === unread) return;
+      unread = count;
+      rerender();
+    },
+    theirName: () => theirName,
+  });
+  const stats = statsReader();
+  let quality: QualityState = initialQuality();
+  let details: { body: HTMLElement; stop: () => void } | null = null;
+
+  const openChat = (from: HTMLElement | null) => {
+    chat.setOpen(true);
+    panel.show("chat", { title: "Chat", body: chat.body, focus: () => chat.input }, from);
+  };
+  const openDetails = (from: HTMLElement | null) => {
+    if (!details) {
+      const body = h("div", { className: "details", tabIndex: 0, "aria-label": "Details" });
+      details = { body, stop: mountDetailsPanel(body, stats) };
+    }
+    panel.show("details", { title: "Details", body: details.body }, from);
+  };
+
+  const context = (): MenuContext => ({
+    view: state!.view,
+    theme: currentTheme(),
+    fit,
+    selfHidden: theStage.self.hidden(),
+    canShare,
+    canPictureInPicture: document.pictureInPictureEnabled === true,
+    canFullscreen: document.fullscreenEnabled === true,
+    fullscreen: document.fullscreenElement !== null,
+    act: {
+      openDevices: host.openDevices,
+      openDetails: () => openDetails(menu.button),
+      copyLink: () => host.perform("copyLink"),
+      toggleShare,
+      toggleFit: () => {
+        fit = fit === "fit" ? "fill" : "fit";
+        rerender();
+      },
+      toggleSelf: () => theStage.self.toggleHidden(),
+      pictureInPicture: () =>
+        void theStage.remoteVideo()?.requestPictureInPicture().catch(() => {}),
+      toggleFullscreen: () => {
+        if (document.fullscreenElement) void document.exitFullscreen();
+        else void root.requestFullscreen().catch(() => {});
+      },
+      openHelp: host.openHelp,
+      setTheme: applyTheme,
+    },
+  });
+  const toggleShare = () =>
+    host.send({ type: state?.view.sharing ? "user.stopSharing" : "user.shareScreen" });
+  const menu = moreMenu(() => menuItems(context()), rerender);
+  const bar = controlBar({
+    toggleMic: () => host.send({ type: "user.toggleMic" }),
+    toggleCamera: () => host.send({ type: "user.toggleCamera" }),
+    toggleShare,
+    toggleChat: () => panel.open() === "chat" ? panel.close() : openChat(bar.chatButton),
+    hangUp: () => host.send({ type: "user.hangUp" }),
+  }, menu);
+  root.append(
+    h("div", { className: "call-body" }, theStage.element, panel.element),
+    bar.element,
+    menu.menu,
+  );
+  const idle = fadeWhenIdle(
+    root,
+    () => state?.view.peer === "here" && !menu.isOpen() && panel.open() === null,
+  );
+
+  // The other person, as they describe themselves over the data channel.
+  const presence = presenceLink(rerender);
+  let channels: PeerChannels | null = null;
+  let detach: (() => void) | null = null;
+  const follow = (next: PeerChannels | null) => {
+    if (next === channels) return;
+    // A new connection (after a reconnect): chat and files go over its channels from now on.
+    detach?.();
+    channels = next;
+    stats.follow(next);
+    quality = initialQuality();
+    detach = next
+      ? chat.attach(peerMessages(next.control as RTCDataChannel), next.files as RTCDataChannel)
+      : null;
+  };
+  const stopStats = stats.subscribe((sample) => {
+    if (sample === null) quality = initialQuality();
+    if (!sample) return;
+    const theirs = presence.theirs();
+    const video = theirs?.camera !== false && !theirs?.sharing && !theirs?.switching;
+    quality = nextQuality(quality, sample, { video });
+    rerender();
+  });
+
+  // The call's clock runs while the two of you are connected.
+  let since: ClockStart = null;
+  let ticking: ReturnType<typeof setInterval> | undefined;
+  let peerWas: CallView["peer"] = "none";
+
+  return {
+    element: root,
+    update(next) {
+      state = next;
+      const { view, stream } = next;
+      const live = stream?.getVideoTracks().some((t) => t.readyState === "live") ?? false;
+      const camera = view.cameraOn && view.hasVideo;
+      const mine: Presence = {
+        mic: view.micOn && view.hasAudio,
+        camera,
+        name: next.name,
+        sharing: view.sharing,
+        switching: camera && !live && !view.sharing,
+      };
+      follow(next.channels);
+      presence.update(next.channels?.control as RTCDataChannel ?? null, mine);
+      const theirs = presence.theirs();
+      if (theirs?.name && theirs.name !== theirName) {
+        theirName = theirs.name;
+        chat.renamed();
+      }
+      const words = stageView(view, theirs, theirName);
+      document.title = words.title;
+
+      const started = nextClock(since, view, Date.now());
+      if (started !== since) {
+        since = started;
+        clearInterval(ticking);
+        if (since !== null) ticking = setInterval(rerender, 1000);
+      }
+      if (view.peer !== peerWas) {
+        if (view.peer === "here") host.audio.chime(true);
+        else if (peerWas === "here") host.audio.chime(false);
+        peerWas = view.peer;
+        idle.poke();
+      }
+      if (!view.inCall) panel.close();
+
+      root.dataset.panel = panel.open() ?? "none";
+      root.dataset.alone = String(words.tiles.length === 0);
+      theStage.update({
+        words,
+        pill: pickPill({ view, problems: verdict(quality), theirs }),
+        stream,
+        remoteStream: next.remoteStream,
+        cameraOn: view.cameraOn,
+        sharing: view.sharing,
+        fit,
+      });
+      chat.setOpen(panel.open() === "chat");
+      bar.update({
+        view,
+        clock: since === null ? null : clock(Date.now() - since),
+        chatOpen: panel.open() === "chat",
+        unread,
+        canShare,
+      });
+    },
+    focusTarget: (focus) =>
+      focus === "copy"
+        ? theStage.invite.copyButton
+        : focus === "mic"
+        ? bar.element.querySelector("button")
+        : null,
+    destroy() {
+      clearInterval(ticking);
+      idle.destroy();
+      menu.destroy();
+      stopStats();
+      stats.stop();
+      detach?.();
+      details?.stop();
+      presence.update(null, { mic: false, camera: false, name: "" });
+      theStage.destroy();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The pre-join screen: yourself in a large mirrored preview with the microphone and camera
+ * switches over its bottom edge and the microphone's level under it; beside it (below it on a
+ * phone) "Ready to join?", who is in the room, your name, your devices, the choice to hide your
+ * network address where it changes something, and Join.
+ *
+ * @module
+ */
+import { micMeter } from "../devices/mic_meter.ts";
+import { MAX_NAME_LENGTH } from "../presence/name.ts";
+import { h, text } from "../ui/dom.ts";
+import { mediaSwitch } from "./media_switches.ts";
+import type { PageHost, Screen } from "./screen.ts";
+
+/** The pre-join screen. */
+export function prejoinScreen(host: PageHost): Screen {
+  const mic = mediaSwitch("mic", () => host.send({ type: "user.toggleMic" }));
+  const camera = mediaSwitch("camera", () => host.send({ type: "user.toggleCamera" }));
+  const video = h("video", {
+    id: "local-video",
+    className: "mirror",
+    autoplay: true,
+    playsInline: true,
+    muted: true,
+    "aria-label": "Your camera",
+  });
+  const off = h(
+    "div",
+    { className: "preview-off", hidden: true },
+    h("p", null, "Your camera is off"),
+  );
+  const level = h("meter", {
+    id: "mic-level",
+    min: 0,
+    max: 1,
+    low: 0.2,
+    high: 0.9,
+    optimum: 0.5,
+    value: 0,
+    "aria-label": "Microphone level",
+  });
+  const meter = micMeter(level);
+
+  const heading = h("h1", { tabIndex: -1 }, "Ready to join?");
+  const occupancy = h("p", { className: "occupancy" });
+  const nameInput = h("input", {
+    id: "display-name",
+    type: "text",
+    maxLength: MAX_NAME_LENGTH,
+    autocomplete: "nickname",
+    placeholder: "How they will see you",
+    value: host.name.get(),
+    oninput: () => host.name.set(nameInput.value),
+  });
+  const hide = h("input", {
+    type: "checkbox",
+    onchange: () => host.send({ type: "user.toggleHideAddress" }),
+  });
+  const hideRow = h(
+    "label",
+    { className: "check", hidden: true },
+    hide,
+    h(
+      "span",
+      null,
+      "Hide my network address",
+      h(
+        "small",
+        null,
+        "The call goes through this server's relay, so the other person never learns your IP address. It may cost a little quality.",
+      ),
+    ),
+  );
+  const join = h("button", {
+    id: "join",
+    type: "button",
+    className: "primary join",
+    disabled: true,
+    onclick: () => {
+      host.preload();
+      host.send({ type: "user.join" });
+    },
+    // The call's code starts loading as soon as the person reaches for Join.
+    onpointerdown: host.preload,
+    onfocus: host.preload,
+  }, "Join");
+  const note = h("p", { className: "note", hidden: true });
+
+  const element = h(
+    "main",
+    { className: "prejoin" },
+    h(
+      "section",
+      { className: "preview-column", "aria-label": "Your camera and microphone" },
+      h(
+        "div",
+        { className: "preview" },
+        video,
+        off,
+        h("div", { className: "over" }, [
+          mic.button,
+          camera.button,
+        ]),
+      ),
+      h("div", { className: "level" }, h("span", { "aria-hidden": "true" }, "Microphone"), level),
+    ),
+    h(
+      "section",
+      { className: "join-column", "aria-labelledby": "prejoin-title" },
+      heading,
+      occupancy,
+      h(
+        "div",
+        { className: "field" },
+        h("label", { htmlFor: "display-name" }, "Your name ", h("small", null, "(optional)")),
+        nameInput,
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          className: "secondary",
+          onclick: host.openDevices,
+        },
+        "Check your devices",
+      ),
+      hideRow,
+      join,
+      note,
+    ),
+  );
+  heading.id = "prejoin-title";
+
+  return {
+    element,
+    update({ view, stream }) {
+      if (video.srcObject !== stream) video.srcObject = stream;
+      video.hidden = !view.hasVideo;
+      off.hidden = view.hasVideo && view.cameraOn;
+      mic.update(view);
+      camera.update(view);
+      meter(stream, view.screen === "prejoin" && view.micOn);
+      text(occupancy, view.occupancy ?? "");
+      occupancy.hidden = view.occupancy === null;
+      hideRow.hidden = !view.canHideAddress;
+      hide.checked = view.hideAddress;
+      join.disabled = !view.canJoin;
+      text(join, view.inCall ? "Joining…" : "Join");
+      const status = view.canJoin && !view.hasAudio && !view.hasVideo
+        ? "They will not see or hear you."
+        : view.notice;
+      text(note, status ?? "");
+      note.hidden = !status;
+    },
+    focusTarget: (focus) => focus === "join" ? join : null,
+    destroy() {
+      meter(null, false);
+      video.srcObject = null;
+    },
+  };
+}
