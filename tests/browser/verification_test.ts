@@ -19,7 +19,7 @@ import {
   newRoomUrl,
   newUser,
   pressJoin,
-  textOf,
+  statusText,
   waitForAlert,
   waitForStatus,
 } from "../helpers/browser.ts";
@@ -93,7 +93,7 @@ async function refusesTwoFingerprints(launch: () => Promise<Browser>, name: stri
       });
       assert.equal(ack.ok, true, JSON.stringify(ack));
       await waitForAlert(user.page, "This connection cannot be verified");
-      assert.equal(await textOf(user.page, "#status"), "This connection cannot be verified.");
+      assert.equal(await statusText(user.page), "This connection cannot be verified.");
       const applied = await remoteDescriptions(user.page);
       assert.ok(!applied.some((sdp) => sdp.includes(bogus)), "the forged offer was never applied");
     } finally {
