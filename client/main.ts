@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { createActor, fromCallback } from "xstate";
+import { createActor } from "xstate";
 import type { Unsupported } from "../machines/call_types.ts";
 import { provideEffects } from "../machines/effects.ts";
 import { deferredActor } from "./effects/deferred_actor.ts";
 import { localMedia } from "./effects/media.ts";
-import { runPeerConnection } from "./effects/peer_connection.ts";
 import { lobby, signaling } from "./effects/signaling.ts";
 import { warmPeer } from "./effects/warm_peer.ts";
 import { loadCallChunk, mountCallPage } from "./page/call_page.ts";
@@ -32,8 +31,12 @@ const actor = createActor(
     localMedia,
     signaling,
     warmPeer,
-    // The call itself has nothing to wait for; the screen share's code comes with the call's.
-    peerConnection: fromCallback(runPeerConnection),
+    // The peer connection's and the screen share's code come with the call's chunk, fetched
+    // while the person looks at the pre-join screen: Join rarely waits for it.
+    peerConnection: deferredActor(
+      () => loadCallChunk().then((c) => c.runPeerConnection),
+      { type: "pc.error", message: "the call's code could not be loaded" },
+    ),
     screenShare: deferredActor(
       () => loadCallChunk().then((c) => c.runScreenShare),
       { type: "share.ended", reason: "failed" },

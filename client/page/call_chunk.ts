@@ -1,6 +1,6 @@
 /**
  * What the room page loads when the person reaches for Join (one chunk, so that the first visit
- * stays small): the call screen, the body of the screen share actor
+ * stays small): the call screen, the bodies of the peer connection and screen share actors
  * (`effects/deferred_actor.ts`), the devices dialog and the list of shortcuts.
  *
  * @module
@@ -11,6 +11,7 @@ import { SHORTCUTS } from "./shortcuts.ts";
 
 export { callScreen } from "./call_screen.ts";
 export { runScreenShare } from "../screen_share/screen_share.ts";
+export { runPeerConnection } from "../effects/peer_connection.ts";
 
 /** Opens the devices dialog; the speaker applies to the other person's picture, if shown. */
 export function showDevices(target: Omit<SettingsTarget, "remote">): void {
