@@ -12,7 +12,7 @@ import { h, nodes } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
 import { sizeWords } from "./file_protocol.ts";
 import type { Transfer } from "./file_transfer.ts";
-import { offerQuestion, type OfferQuestion, transferStatus } from "./transfer_words.ts";
+import { type OfferQuestion, offerQuestion, transferStatus } from "./transfer_words.ts";
 
 /** An action on a file card: a link to save the file, or a button. */
 export type FileAction =
@@ -86,7 +86,7 @@ export function drawFileCard(item: HTMLElement, card: FileCard, url: () => strin
       // Offered only now: every byte arrived and the hash is the sender's. A download only
       // (application/octet-stream, `download`): never a page of this origin.
       return h("a", {
-        className: "button secondary",
+        className: "button secondary file-save",
         href: url(),
         download: card.name,
         rel: "noopener",

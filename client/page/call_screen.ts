@@ -7,6 +7,9 @@
  * @module
  */
 import type { PeerChannels } from "../../machines/call_types.ts";
+import { adaptationLink } from "../adaptation/adaptation_link.ts";
+import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
+import { sendingLines } from "../adaptation/sending_view.ts";
 import { type ChatView, chatView } from "../chat/chat_view.ts";
 import { peerMessages } from "../effects/peer_messages.ts";
 import { type Presence, presenceLink } from "../presence/presence.ts";
@@ -51,6 +54,8 @@ export function callScreen(host: PageHost): Screen {
     theirName: () => theirName,
   });
   const stats = statsReader();
+  // What Parley does to each side's picture; the pills say it.
+  const adapt = adaptationLink({ on: dataSaverOn, remember: rememberDataSaver }, rerender);
   let quality: QualityState = initialQuality();
   let details: { body: HTMLElement; stop: () => void } | null = null;
 
@@ -75,6 +80,7 @@ export function callScreen(host: PageHost): Screen {
     canPictureInPicture: document.pictureInPictureEnabled === true,
     canFullscreen: document.fullscreenEnabled === true,
     fullscreen: document.fullscreenElement !== null,
+    dataSaver: adapt.dataSaver(),
     act: {
       openDevices: host.openDevices,
       openDetails: () => openDetails(menu.button),
@@ -90,6 +96,10 @@ export function callScreen(host: PageHost): Screen {
       toggleFullscreen: () => {
         if (document.fullscreenElement) void document.exitFullscreen();
         else void root.requestFullscreen().catch(() => {});
+      },
+      toggleDataSaver: () => {
+        adapt.setDataSaver(!adapt.dataSaver());
+        rerender();
       },
       openHelp: host.openHelp,
       setTheme: applyTheme,
@@ -136,6 +146,7 @@ export function callScreen(host: PageHost): Screen {
     const theirs = presence.theirs();
     const video = theirs?.camera !== false && !theirs?.sharing && !theirs?.switching;
     quality = nextQuality(quality, sample, { video });
+    adapt.update(sample);
     rerender();
   });
 
@@ -159,6 +170,7 @@ export function callScreen(host: PageHost): Screen {
         switching: camera && !live && !view.sharing,
       };
       follow(next.channels);
+      adapt.follow(next.channels, view.sharing ? "screen" : camera ? "camera" : "none");
       presence.update(next.channels?.control as RTCDataChannel ?? null, mine);
       const theirs = presence.theirs();
       if (theirs?.name && theirs.name !== theirName) {
@@ -186,12 +198,18 @@ export function callScreen(host: PageHost): Screen {
       root.dataset.alone = String(words.tiles.length === 0);
       theStage.update({
         words,
-        pill: pickPill({ view, problems: verdict(quality), theirs }),
+        pill: pickPill({
+          view,
+          problems: verdict(quality),
+          theirs,
+          sending: sendingLines(adapt.mine(), adapt.theirs()),
+        }),
         stream,
         remoteStream: next.remoteStream,
         cameraOn: view.cameraOn,
         sharing: view.sharing,
         fit,
+        theirVideoPaused: adapt.theirs()?.video === "paused",
       });
       chat.setOpen(panel.open() === "chat");
       bar.update({
@@ -214,6 +232,7 @@ export function callScreen(host: PageHost): Screen {
       menu.destroy();
       stopStats();
       stats.stop();
+      adapt.follow(null, "none");
       detach?.();
       details?.stop();
       presence.update(null, { mic: false, camera: false, name: "" });

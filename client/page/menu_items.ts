@@ -9,6 +9,7 @@ import {
   Expand,
   Eye,
   EyeOff,
+  Gauge,
   Keyboard,
   Link,
   Maximize,
@@ -38,6 +39,8 @@ export interface MenuContext {
   canPictureInPicture: boolean;
   canFullscreen: boolean;
   fullscreen: boolean;
+  /** Data saver is on (`adaptation/data_saver.ts`). */
+  dataSaver: boolean;
   act: {
     openDevices(): void;
     openDetails(): void;
@@ -47,6 +50,7 @@ export interface MenuContext {
     toggleSelf(): void;
     pictureInPicture(): void;
     toggleFullscreen(): void;
+    toggleDataSaver(): void;
     openHelp(): void;
     setTheme(theme: Theme): void;
   };
@@ -60,6 +64,8 @@ export interface MenuItem {
   run(): void;
   /** A choice among others (`group`), with whether it is the one chosen. */
   radio?: { group: string; checked: boolean };
+  /** A choice on or off by itself: whether it is on. */
+  checked?: boolean;
   /** Offered here only where the control bar has no room for its own button (phones). */
   narrowOnly?: boolean;
 }
@@ -122,6 +128,13 @@ export const MENU_ENTRIES: MenuEntry[] = [
         run: act.toggleFullscreen,
       }
       : null,
+  ({ act, dataSaver }) => ({
+    id: "data-saver",
+    label: "Data saver",
+    icon: Gauge,
+    run: act.toggleDataSaver,
+    checked: dataSaver,
+  }),
   ({ act }) => ({ id: "help", label: "Keyboard shortcuts", icon: Keyboard, run: act.openHelp }),
   ({ act, theme }) =>
     THEMES.map(({ theme: choice, label }) => ({

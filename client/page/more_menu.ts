@@ -65,7 +65,11 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
           "button",
           {
             type: "button",
-            role: item.radio ? "menuitemradio" : "menuitem",
+            role: item.radio
+              ? "menuitemradio"
+              : item.checked === undefined
+              ? "menuitem"
+              : "menuitemcheckbox",
             className: item.narrowOnly ? "narrow-only" : "",
             tabIndex: -1,
             onclick: () => {
@@ -76,7 +80,8 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
           icon(item.icon),
           h("span", null, item.label),
         );
-        if (item.radio) row.setAttribute("aria-checked", String(item.radio.checked));
+        const checked = item.radio?.checked ?? item.checked;
+        if (checked !== undefined) row.setAttribute("aria-checked", String(checked));
         return separator ? [separator, row] : [row];
       }),
     );

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { SendingLine } from "../adaptation/sending_view.ts";
 import type { Problem } from "../quality/quality.ts";
 import type { Presence } from "../presence/presence.ts";
 import type { CallView } from "./call_view.ts";
@@ -24,6 +25,28 @@ export interface PillInput {
   problems: readonly Problem[];
   /** What the other person says about themselves. */
   theirs: Presence | null;
+  /** What Parley does to each side's picture (`sending_view.ts`), warnings first. */
+  sending: readonly SendingLine[];
+}
+
+/** A sending line's pill, of `severity` only. */
+function sendingPill(severity: SendingLine["severity"]): PillSource {
+  return ({ view, sending }) => {
+    const line = view.connected ? sending.find((l) => l.severity === severity) : undefined;
+    return line ? { id: line.id, text: line.text, tone: line.severity } : null;
+  };
+}
+
+/** The quality indicator's first problem of `severity`, while connected. */
+function problemPill(severity: Problem["severity"]): PillSource {
+  return ({ view, problems, sending }) => {
+    // A picture said to be paused is not also said to be frozen.
+    const paused = sending.some((line) => line.id === "theirVideoPaused");
+    const problem = view.connected
+      ? problems.find((p) => p.severity === severity && !(paused && p.id === "frozen"))
+      : undefined;
+    return problem ? { id: problem.id, text: problem.text, tone: problem.severity } : null;
+  };
 }
 
 /** A source of one kind of pill. */
@@ -38,11 +61,13 @@ export const PILL_SOURCES: PillSource[] = [
     view.peer === "here" && view.inCall && !view.connected && view.status.includes("interrupted")
       ? { id: "interrupted", text: view.status, tone: "warning" }
       : null,
-  // The network, as the quality indicator judges it: loss each way, a frozen picture, a relay.
-  ({ view, problems }) => {
-    const problem = view.connected ? problems[0] : undefined;
-    return problem ? { id: problem.id, text: problem.text, tone: problem.severity } : null;
-  },
+  // What Parley did to keep the call going: a picture paused or lowered (either side's).
+  sendingPill("warning"),
+  // The network, as the quality indicator judges it: loss each way, a frozen picture.
+  problemPill("warning"),
+  // Information: data saver, a picture coming back, a relayed call.
+  sendingPill("info"),
+  problemPill("info"),
 ];
 
 /** The pill to show now, or null. */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { micMeter } from "../devices/mic_meter.ts";
 import { MAX_NAME_LENGTH } from "../presence/name.ts";
 import { h, text } from "../ui/dom.ts";
@@ -71,6 +72,24 @@ export function prejoinScreen(host: PageHost): Screen {
       ),
     ),
   );
+  // Read again by the call when it starts (`adaptation_link.ts`).
+  const saver = h("input", {
+    id: "data-saver",
+    type: "checkbox",
+    checked: dataSaverOn(),
+    onchange: () => rememberDataSaver(saver.checked),
+  });
+  const saverRow = h(
+    "label",
+    { className: "check" },
+    saver,
+    h(
+      "span",
+      null,
+      "Data saver",
+      h("small", null, "Sends a small picture at a low bitrate, for metered connections."),
+    ),
+  );
   const join = h("button", {
     id: "join",
     type: "button",
@@ -125,6 +144,7 @@ export function prejoinScreen(host: PageHost): Screen {
         "Check your devices",
       ),
       hideRow,
+      saverRow,
       join,
       note,
     ),

@@ -22,6 +22,8 @@ export interface StageInput {
   cameraOn: boolean;
   sharing: boolean;
   fit: "fit" | "fill";
+  /** Their picture is paused by the network (a thumbnail keeps the path warm): not shown. */
+  theirVideoPaused: boolean;
 }
 
 /** The stage on the page. */
@@ -41,7 +43,7 @@ export function stage(host: PageHost, onChange: () => void): Stage {
   const self = selfTile(onChange);
   const invite = inviteCard(host.link);
   const pillText = h("span");
-  const pill = h("div", { className: "pill", hidden: true }, pillText);
+  const pill = h("div", { id: "quality", className: "pill", hidden: true }, pillText);
   const pills = h("div", { className: "pills", role: "status" }, pill);
   const banner = shareBanner(() => host.send({ type: "user.stopSharing" }));
   const element = h(
@@ -59,7 +61,9 @@ export function stage(host: PageHost, onChange: () => void): Stage {
     self,
     invite,
     remoteVideo: () => views.values().next().value?.video ?? null,
-    update({ words, pill: shown, stream, remoteStream, cameraOn, sharing, fit }) {
+    update(
+      { words, pill: shown, stream, remoteStream, cameraOn, sharing, fit, theirVideoPaused },
+    ) {
       // The tiles, by id: one per person in the call besides you.
       for (const [id, view] of views) {
         if (words.tiles.some((t) => t.id === id)) continue;
@@ -75,6 +79,7 @@ export function stage(host: PageHost, onChange: () => void): Stage {
           tiles.append(view.element);
         }
         view.update(tile, remoteStream, fit);
+        view.element.dataset.videoPaused = String(theirVideoPaused);
       });
       tiles.dataset.count = String(words.tiles.length);
       const alone = words.tiles.length === 0;

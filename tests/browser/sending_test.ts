@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import {
   BROWSER_TEST,
+  byRole,
   clickButton,
   closeBrowser,
   launchChromium,
@@ -46,7 +47,7 @@ Deno.test({
         users.push(user);
       }
       const [a, b] = users;
-      await a.page.click("#data-saver");
+      await (await byRole(a.page, "checkbox", /^Data saver/)).click();
       for (const user of users) await pressJoin(user.page);
       for (const user of users) {
         await waitForStatus(user.page, "Connected.");
@@ -72,16 +73,16 @@ Deno.test({
       );
 
       // Switched off in the call: not said any more, and remembered so for the next call.
-      const button = await a.page.$eval(
-        "#data-saver-button",
-        (b) => b.getAttribute("aria-pressed"),
-      );
-      assert.equal(button, "true", "the call's Data saver button shows it on");
-      await clickButton(a.page, "Data saver");
+      await clickButton(a.page, "More options");
+      const item = await byRole(a.page, "menuitemcheckbox", "Data saver");
+      const checked = await item.evaluate((b) => b.getAttribute("aria-checked"));
+      assert.equal(checked, "true", "the call's More menu shows Data saver on");
+      await item.click();
       await waitForIndicator(a.page, /Data saver/, { gone: true });
       await waitForIndicator(b.page, /data saver/, { gone: true });
       await a.page.reload();
-      const ticked = await a.page.$eval("#data-saver", (box) => (box as HTMLInputElement).checked);
+      const box = await byRole(a.page, "checkbox", /^Data saver/);
+      const ticked = await box.evaluate((b) => (b as HTMLInputElement).checked);
       assert.equal(ticked, false, "the pre-join box remembers it off");
     } finally {
       await closeBrowser(browser);

@@ -69,7 +69,11 @@ Deno.test("the stage in a call: their tile with initial, muted badge, title; the
   const left = stageView(a.view(), null, "Ada");
   assert.equal(left.title, "Parley — they left");
   assert.deepEqual(left.tiles, [], "no tile of someone who left");
-  assert.equal(left.card?.title, "\u2068Ada\u2069 left the call", "named by the name they last gave");
+  assert.equal(
+    left.card?.title,
+    "\u2068Ada\u2069 left the call",
+    "named by the name they last gave",
+  );
   a.actor.stop();
   b.actor.stop();
 });

@@ -112,6 +112,31 @@ export async function expectedCode(certificates: { local: string; remote: string
 /** A verification code as the page shows it: six lower-case words. */
 export const CODE_PATTERN = /^[a-z]+( [a-z]+){5}$/;
 
+/** Waits until `selector`'s text matches `pattern`; returns the text. */
+export async function waitForMatch(
+  page: Page,
+  selector: string,
+  pattern: RegExp,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<string> {
+  try {
+    await page.waitForFunction(
+      (sel: string, source: string, flags: string) => {
+        const text = document.querySelector(sel)?.textContent ?? "";
+        return new RegExp(source, flags).test(text);
+      },
+      { timeout: timeoutMs, polling: 100 },
+      selector,
+      pattern.source,
+      pattern.flags,
+    );
+  } catch (error) {
+    const text = await page.$eval(selector, (e) => e.textContent).catch(() => "(missing)");
+    assert.fail(`${selector} never matched ${pattern}; it says ${JSON.stringify(text)}: ${error}`);
+  }
+  return await page.$eval(selector, (e) => e.textContent ?? "");
+}
+
 /** One message of the chat as the page shows it. */
 export interface ShownMessage {
   from: string;
