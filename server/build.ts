@@ -47,6 +47,7 @@ const SHARED_COPIES: readonly RegExp[] = [
   /^client\/ui\/(dom|icons|theme)\.ts$/,
   /^client\/page\/(media_switches|shortcuts|call_view|call_words)\.ts$/,
   /^client\/presence\/name\.ts$/,
+  /^client\/adaptation\/data_saver\.ts$/,
   /^client\/verification\/fingerprints\.ts$/,
   /^client\/effects\/(peer_setup|voice_first)\.ts$/,
   /^machines\/call_types\.ts$/,
