@@ -85,18 +85,6 @@ function viewOf(snapshot: CallSnapshot): CallView {
   const retry = (label = "Retry"): ViewAction => ({ label, event: "user.retry" });
   const newCall: ViewAction = { label: "Start a new call", event: "newCall" };
 
-  // A browser that cannot make a call: said before anything starts, and no Join.
-  if (context.unsupported) {
-    const { title, text } = UNSUPPORTED[context.unsupported];
-    return {
-      ...base,
-      heading: title,
-      focus: "alert",
-      screen: "message",
-      status: `${title}. ${text}`,
-      alert: { text: `${title}. ${text}`, actions: [] },
-    };
-  }
   const preJoin = (state: "checking" | "full" | "capturing" | "ready" | "mediaBlocked") =>
     snapshot.matches({ live: { preJoin: state } });
   if (context.unsupported) {
