@@ -115,8 +115,8 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
       body = new TextEncoder().encode(
         fillScriptTags(new TextDecoder().decode(body), bundle, `${STATIC}${path}`),
       );
-    } else if (path.endsWith(".css") && !options.dev) {
-      body = await minifyCss(body);
+    } else if (path.endsWith(".css")) {
+      body = await bundleCss(`${root}${STATIC}/${entry.name}`, !options.dev);
     }
     if (files.has(path)) throw new Error(`${STATIC}${path} has the name of a bundle file`);
     files.set(path, file(body, path, false));
@@ -325,15 +325,21 @@ function checkCopies(app: Set<string>, call: Set<string>): void {
   }
 }
 
-/** A style sheet without its comments and spaces (development keeps it as written). */
-async function minifyCss(body: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * A style sheet with its `@import`s of parts (static/call/, static/style/) inlined, so the browser
+ * fetches one file; without its comments and spaces unless `minify` is false (development).
+ */
+async function bundleCss(path: string, minify: boolean): Promise<Uint8Array<ArrayBuffer>> {
   try {
-    const { code } = await esbuild.transform(new TextDecoder().decode(body), {
-      loader: "css",
-      minify: true,
+    const result = await esbuild.build({
+      entryPoints: [path],
+      bundle: true,
+      write: false,
+      minify,
+      logLevel: "silent",
       target: ["chrome110", "firefox115", "safari16"],
     });
-    return new TextEncoder().encode(code);
+    return new Uint8Array(result.outputFiles[0].contents);
   } finally {
     await esbuild.stop();
   }
