@@ -59,7 +59,7 @@ export function prejoinScreen(host: PageHost): Screen {
   });
   const hideRow = h(
     "label",
-    { className: "check", hidden: true },
+    { className: "checkbox", hidden: true },
     hide,
     h(
       "span",
@@ -81,7 +81,7 @@ export function prejoinScreen(host: PageHost): Screen {
   });
   const saverRow = h(
     "label",
-    { className: "check" },
+    { className: "checkbox" },
     saver,
     h(
       "span",
