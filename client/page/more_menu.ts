@@ -86,15 +86,20 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
       }),
     );
     menu.hidden = false;
-    // Above the button, inside the screen.
-    const at = button.getBoundingClientRect();
-    const width = menu.offsetWidth;
-    menu.style.left = `${Math.max(8, Math.min(at.right - width, innerWidth - width - 8))}px`;
-    menu.style.bottom = `${Math.max(8, innerHeight - at.top + 8)}px`;
+    place();
     button.setAttribute("aria-expanded", "true");
     onChange();
     move("first");
   };
+  /** Above the button, inside the screen (again when the screen turns or the window resizes). */
+  const place = () => {
+    if (menu.hidden) return;
+    const at = button.getBoundingClientRect();
+    const width = menu.offsetWidth;
+    menu.style.left = `${Math.max(8, Math.min(at.right - width, innerWidth - width - 8))}px`;
+    menu.style.bottom = `${Math.max(8, innerHeight - at.top + 8)}px`;
+  };
+  const stopResize = listen(globalThis, "resize", place);
   button.onclick = () => menu.hidden ? open() : close();
   button.onkeydown = (event) => {
     if (event.key === "ArrowUp" && menu.hidden) {
@@ -127,6 +132,9 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
     menu,
     isOpen: () => !menu.hidden,
     close,
-    destroy: stopOutside,
+    destroy: () => {
+      stopOutside();
+      stopResize();
+    },
   };
 }

@@ -96,7 +96,23 @@ function inPage(picture: "half" | "visible" | null, oneRow: boolean): string[] {
       );
     }
   }
-  const list = [...rects];
+  // What shows of each control: a list that scrolls (the More menu on a short screen) clips what
+  // is scrolled out, which a person reaches by scrolling and which covers nothing.
+  const shownPart = (el: Element, r: DOMRect) => {
+    let { left, top, right, bottom } = r;
+    for (let at = el.parentElement; at; at = at.parentElement) {
+      const style = getComputedStyle(at);
+      if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+      const clip = at.getBoundingClientRect();
+      left = Math.max(left, clip.left);
+      top = Math.max(top, clip.top);
+      right = Math.min(right, clip.right);
+      bottom = Math.min(bottom, clip.bottom);
+    }
+    return { left, top, right, bottom };
+  };
+  const list = [...rects].map(([el, r]) => [el, shownPart(el, r)] as const)
+    .filter(([, r]) => r.right > r.left && r.bottom > r.top);
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) {
       const [a, ra] = list[i];

@@ -173,9 +173,14 @@ export async function clickButton(
   }
 }
 
-/** What the screen shows in words now (hidden parts left out), squashed to one line. */
+/**
+ * What the screen shows in words now (hidden parts left out), squashed to one line. Names come
+ * isolated (U+2066…U+2069, invisible): what a person reads has none.
+ */
 export async function screenText(page: Page): Promise<string> {
-  return await page.evaluate(() => document.body.innerText.replace(/\s+/g, " ").trim());
+  return await page.evaluate(() =>
+    document.body.innerText.replace(/[\u2066-\u2069]/g, "").replace(/\s+/g, " ").trim()
+  );
 }
 
 /** Waits until the screen shows `expected` (words, or a pattern); resolves with all it shows. */
@@ -189,7 +194,10 @@ export async function waitForScreenText(
     : expected;
   await explained(page, `the screen never showed ${expected}`, () =>
     page.waitForFunction(
-      (s: string, f: string) => new RegExp(s, f).test(document.body.innerText.replace(/\s+/g, " ")),
+      (s: string, f: string) =>
+        new RegExp(s, f).test(
+          document.body.innerText.replace(/[\u2066-\u2069]/g, "").replace(/\s+/g, " "),
+        ),
       { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, polling: 100 },
       source,
       flags,
@@ -242,7 +250,9 @@ export async function waitForAlert(
         const regions = [
           ...document.querySelectorAll<HTMLElement>("main section[aria-labelledby]"),
         ];
-        const texts = regions.map((r) => r.innerText.replace(/\s+/g, " ").trim());
+        const texts = regions.map((r) =>
+          r.innerText.replace(/[\u2066-\u2069]/g, "").replace(/\s+/g, " ").trim()
+        );
         return texts.find((text) => new RegExp(s, f).test(text)) ?? false;
       },
       { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, polling: 100 },
@@ -299,7 +309,10 @@ export async function chooseFromMenu(page: Page, item: Name): Promise<void> {
  */
 export async function noticeText(page: Page): Promise<string> {
   return await page.evaluate(() =>
-    document.querySelector<HTMLElement>('[data-pill="notice"]:not([hidden])')?.innerText.trim() ??
+    document.querySelector<HTMLElement>('[data-pill="notice"]:not([hidden])')?.innerText.replace(
+      /[\u2066-\u2069]/g,
+      "",
+    ).trim() ??
       ""
   );
 }
@@ -320,7 +333,9 @@ export async function waitForNotice(
       page.waitForFunction(
         (s: string, f: string) => {
           const pill = document.querySelector<HTMLElement>('[data-pill="notice"]:not([hidden])');
-          return new RegExp(s, f).test(pill?.innerText.trim() ?? "");
+          return new RegExp(s, f).test(
+            pill?.innerText.replace(/[\u2066-\u2069]/g, "").trim() ?? "",
+          );
         },
         { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, polling: 50 },
         source,
