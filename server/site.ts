@@ -30,6 +30,7 @@ export const SOURCES: readonly string[] = [
   "protocol",
   "static",
   "server/build.ts",
+  "server/bundle.ts",
   "deno.app.json",
   "deno.app.lock",
 ];

@@ -99,7 +99,7 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
     menu.style.left = `${Math.max(8, Math.min(at.right - width, innerWidth - width - 8))}px`;
     menu.style.bottom = `${Math.max(8, innerHeight - at.top + 8)}px`;
   };
-  const stopResize = listen(globalThis, "resize", place);
+  const stopResize = listen(window, "resize", place);
   button.onclick = () => menu.hidden ? open() : close();
   button.onkeydown = (event) => {
     if (event.key === "ArrowUp" && menu.hidden) {
