@@ -61,6 +61,12 @@ export const PILL_SOURCES: PillSource[] = [
     view.peer === "here" && view.inCall && !view.connected && view.status.includes("interrupted")
       ? { id: "interrupted", text: view.status, tone: "warning" }
       : null,
+  // Packets lost on the way in to us: said first, since their picture paused or lowered for
+  // it is our connection's doing, not theirs.
+  ({ view, problems }) => {
+    const local = view.connected ? problems.find((p) => p.id === "localLoss") : undefined;
+    return local ? { id: local.id, text: local.text, tone: local.severity } : null;
+  },
   // What Parley did to keep the call going: a picture paused or lowered (either side's).
   sendingPill("warning"),
   // The network, as the quality indicator judges it: loss each way, a frozen picture.
