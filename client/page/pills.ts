@@ -37,13 +37,16 @@ function sendingPill(severity: SendingLine["severity"]): PillSource {
   };
 }
 
-/** The quality indicator's first problem of `severity`, while connected. */
-function problemPill(severity: Problem["severity"]): PillSource {
+/** The quality indicator's first problem of `severity` (and of `id`, if given), while connected. */
+function problemPill(severity: Problem["severity"], id?: Problem["id"]): PillSource {
   return ({ view, problems, sending }) => {
     // A picture said to be paused is not also said to be frozen.
     const paused = sending.some((line) => line.id === "theirVideoPaused");
     const problem = view.connected
-      ? problems.find((p) => p.severity === severity && !(paused && p.id === "frozen"))
+      ? problems.find((p) =>
+        p.severity === severity && (id === undefined || p.id === id) &&
+        !(paused && p.id === "frozen")
+      )
       : undefined;
     return problem ? { id: problem.id, text: problem.text, tone: problem.severity } : null;
   };
@@ -63,10 +66,7 @@ export const PILL_SOURCES: PillSource[] = [
       : null,
   // Packets lost on the way in to us: said first, since their picture paused or lowered for
   // it is our connection's doing, not theirs.
-  ({ view, problems }) => {
-    const local = view.connected ? problems.find((p) => p.id === "localLoss") : undefined;
-    return local ? { id: local.id, text: local.text, tone: local.severity } : null;
-  },
+  problemPill("warning", "localLoss"),
   // What Parley did to keep the call going: a picture paused or lowered (either side's).
   sendingPill("warning"),
   // The network, as the quality indicator judges it: loss each way, a frozen picture.

@@ -174,6 +174,16 @@ export async function clickButton(
 }
 
 /**
+ * Words to find anywhere in a text, as a pattern's source and flags to pass into the page
+ * ({@linkcode pattern} is a whole accessible name).
+ */
+function containing(expected: string | RegExp): { source: string; flags: string } {
+  return typeof expected === "string"
+    ? { source: expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags: "" }
+    : expected;
+}
+
+/**
  * What the screen shows in words now (hidden parts left out), squashed to one line. Names come
  * isolated (U+2066…U+2069, invisible): what a person reads has none.
  */
@@ -189,9 +199,7 @@ export async function waitForScreenText(
   expected: string | RegExp,
   options: WaitOptions = {},
 ): Promise<string> {
-  const { source, flags } = typeof expected === "string"
-    ? { source: expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags: "" }
-    : expected;
+  const { source, flags } = containing(expected);
   await explained(page, `the screen never showed ${expected}`, () =>
     page.waitForFunction(
       (s: string, f: string) =>
@@ -211,9 +219,7 @@ export async function waitForStatus(
   expected: string | RegExp,
   options: WaitOptions = {},
 ): Promise<string> {
-  const { source, flags } = typeof expected === "string"
-    ? { source: expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags: "" }
-    : expected;
+  const { source, flags } = containing(expected);
   await explained(page, `the status never said ${expected}`, () =>
     page.waitForFunction(
       (s: string, f: string) =>
@@ -241,9 +247,7 @@ export async function waitForAlert(
   expected: string | RegExp,
   options: WaitOptions = {},
 ): Promise<string> {
-  const { source, flags } = typeof expected === "string"
-    ? { source: expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags: "" }
-    : expected;
+  const { source, flags } = containing(expected);
   const card = await explained(page, `no card said ${expected}`, () =>
     page.waitForFunction(
       (s: string, f: string) => {
@@ -323,9 +327,7 @@ export async function waitForNotice(
   expected: string | RegExp,
   options: WaitOptions = {},
 ): Promise<string> {
-  const { source, flags } = typeof expected === "string"
-    ? { source: expected ? expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : "^$", flags: "" }
-    : expected;
+  const { source, flags } = expected === "" ? { source: "^$", flags: "" } : containing(expected);
   await explained(
     page,
     `the notice never said ${JSON.stringify(String(expected))}`,
