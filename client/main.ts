@@ -6,12 +6,18 @@
  */
 import { createActor } from "xstate";
 import type { Unsupported } from "../machines/call_types.ts";
+import type {
+  ProcessingCommand,
+  ProcessingInput,
+  ProcessingReport,
+} from "../machines/processing_machine.ts";
 import { provideEffects } from "../machines/effects.ts";
 import { deferredActor } from "./effects/deferred_actor.ts";
 import { localMedia } from "./effects/media.ts";
 import { lobby, signaling } from "./effects/signaling.ts";
 import { warmPeer } from "./effects/warm_peer.ts";
-import { loadCallChunk, mountCallPage } from "./page/call_page.ts";
+import { callChunkArrived, loadCallChunk, mountCallPage } from "./page/call_page.ts";
+import { startingEffects } from "./processing/settings.ts";
 import { applyTheme } from "./ui/theme.ts";
 
 applyTheme();
@@ -41,8 +47,14 @@ const actor = createActor(
       () => loadCallChunk().then((c) => c.runScreenShare),
       { type: "share.ended", reason: "failed" },
     ),
+    // Noise suppression and blur: what runs them comes with the call's chunk, as their switches
+    // do (it never fetches the chunk itself), and loads their code only once one is to run.
+    processing: deferredActor<ProcessingCommand | ProcessingReport, ProcessingInput>(
+      () => callChunkArrived().then((c) => c.runProcessingHost),
+      { type: "processing.unloaded" },
+    ),
   }),
-  { input: { roomId }, inspect: await loadInspector() },
+  { input: { roomId, effects: startingEffects() }, inspect: await loadInspector() },
 );
 mountCallPage(actor);
 actor.start();

@@ -16,6 +16,7 @@
  */
 import { assign, not, sendTo } from "xstate";
 import { callSetup, trackOf } from "./call_setup.ts";
+import { effectOn, effectUnavailable } from "./effect_status.ts";
 
 export * from "./call_types.ts";
 
@@ -38,6 +39,7 @@ export const callMachine = callSetup.createMachine({
     autoJoin: false,
     warm: null,
     unsupported: null,
+    effects: { noise: input.effects?.noise ?? "off", blur: input.effects?.blur ?? "off" },
   }),
   initial: "idle",
   states: {
@@ -59,10 +61,60 @@ export const callMachine = callSetup.createMachine({
     unsupported: { tags: ["unsupported"] },
     // The camera and microphone are ours while here; leaving stops them.
     live: {
-      invoke: { id: "media", src: "localMedia", input: ({ context }) => context.wants },
-      exit: assign({ stream: null }),
+      invoke: [
+        { id: "media", src: "localMedia", input: ({ context }) => context.wants },
+        // Noise suppression and blur, between the camera and microphone and what is sent.
+        {
+          id: "processing",
+          src: "processing",
+          input: ({ context: { effects } }) => ({
+            on: { noise: effectOn(effects.noise), blur: effectOn(effects.blur) },
+            unavailable: {
+              noise: effectUnavailable(effects.noise),
+              blur: effectUnavailable(effects.blur),
+            },
+            sources: { audio: null, video: null },
+          }),
+        },
+      ],
+      exit: [assign({ stream: null }), "effectsStopped"],
       on: {
         "media.replaced": { actions: assign({ stream: ({ event }) => event.stream }) },
+        "media.sources": { actions: { type: "tellProcessing", params: ({ event }) => event } },
+        "processing.output": {
+          actions: [
+            "noteEffect",
+            {
+              type: "tellMedia",
+              params: ({ event }) => ({ type: "process", kind: event.kind, track: event.track }),
+            },
+          ],
+        },
+        "processing.failed": [
+          {
+            guard: "noiseFailed",
+            actions: [
+              "noteEffect",
+              { type: "tellMedia", params: { type: "browserNoiseSuppression" } },
+            ],
+          },
+          { actions: "noteEffect" },
+        ],
+        // (One the browser cannot run stays as it is: the switch is disabled, the processing
+        // machine never starts it.)
+        "user.toggleEffect": {
+          actions: [
+            "toggleEffect",
+            {
+              type: "tellProcessing",
+              params: ({ context, event }) => ({
+                type: "processing.set",
+                effect: event.effect,
+                on: effectOn(context.effects[event.effect]),
+              }),
+            },
+          ],
+        },
         "user.toggleMic": {
           actions: [assign({ micOn: ({ context }) => !context.micOn }), "applySwitches"],
         },
@@ -113,7 +165,12 @@ export const callMachine = callSetup.createMachine({
             capturing: {
               entry: {
                 type: "tellMedia",
-                params: ({ context }) => ({ type: "capture", wants: context.wants }),
+                params: ({ context }) => ({
+                  type: "capture",
+                  wants: context.wants,
+                  // Where Parley's noise suppression can run, it replaces the browser's.
+                  noiseSuppression: effectUnavailable(context.effects.noise) !== null,
+                }),
               },
               on: {
                 "media.captured": [
@@ -156,7 +213,10 @@ export const callMachine = callSetup.createMachine({
         },
         inCall: {
           id: "inCall",
-          entry: assign({ autoJoin: false }),
+          entry: [
+            assign({ autoJoin: false }),
+            { type: "tellProcessing", params: { type: "call.joined" } },
+          ],
           invoke: {
             id: "session",
             src: "session",
@@ -226,6 +286,11 @@ export const callMachine = callSetup.createMachine({
                 },
               ],
               on: {
+                // The camera changed underneath (another one, blur on or off): the screen stays.
+                "media.replaced": {
+                  guard: "videoReplaced",
+                  actions: assign({ stream: ({ event }) => event.stream }),
+                },
                 "share.started": {
                   actions: [
                     {

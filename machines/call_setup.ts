@@ -18,6 +18,8 @@ import {
   type TrackLike,
   type WarmPeerInput,
 } from "./call_types.ts";
+import { effectOn, type EffectStatus, effectUnavailable } from "./effect_status.ts";
+import type { ProcessingCommand, ProcessingInput } from "./processing_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
 
 /** The track of `kind` in `stream`, if any. */
@@ -46,6 +48,11 @@ export const callSetup = setup({
     /** A peer connection made while the person gets ready, and its offer, for the join. */
     warmPeer: fromCallback<EventObject, WarmPeerInput>(notProvided),
     session: sessionMachine,
+    /**
+     * Noise suppression and background blur: the processing machine (processing_machine.ts), or
+     * in the browser an actor that loads it once an effect is to run.
+     */
+    processing: fromCallback<ProcessingCommand, ProcessingInput>(notProvided),
   },
   actions: {
     noteMembers: assign(({ context, event }) =>
@@ -59,6 +66,34 @@ export const callSetup = setup({
     ),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
+    tellProcessing: sendTo("processing", (_, command: ProcessingCommand) => command),
+    toggleEffect: assign(({ context: { effects }, event }) => {
+      if (event.type !== "user.toggleEffect") return {};
+      const was = effects[event.effect];
+      const now = effectOn(was) ? "off" : effectUnavailable(was) ?? "on";
+      return { effects: { ...effects, [event.effect]: now } };
+    }),
+    // What the processing machine said: an effect runs (its track is sent), stopped, or could not
+    // start (then it is off: the switch shows why, and pressing it tries again).
+    noteEffect: assign(({ context: { effects }, event }) => {
+      if (event.type !== "processing.output" && event.type !== "processing.failed") return {};
+      const was = effects[event.effect];
+      // A part the browser lacks, found when it started (no WebGL...): unavailable, saying why.
+      const now = event.type === "processing.failed"
+        ? event.reason.startsWith("no-") ? event.reason as EffectStatus : "failed"
+        : event.track
+        ? "running"
+        : was === "running"
+        ? "on"
+        : was;
+      return { effects: { ...effects, [event.effect]: now } };
+    }),
+    effectsStopped: assign(({ context: { effects } }) => ({
+      effects: {
+        noise: effects.noise === "running" ? "on" : effects.noise,
+        blur: effects.blur === "running" ? "on" : effects.blur,
+      },
+    })),
     // `track` goes out as the video, or the sound, without renegotiating.
     sendTrack: sendTo(
       "session",
@@ -101,5 +136,8 @@ export const callSetup = setup({
     relayAvailable: ({ context }) => context.relayAvailable,
     autoJoin: ({ context }) => context.autoJoin,
     unsupported: ({ event }) => event.type === "user.start" && (event.unsupported ?? null) !== null,
+    noiseFailed: ({ event }) => event.type === "processing.failed" && event.effect === "noise",
+    /** What `media.replaced` changed is the video (while a screen is sent in its place). */
+    videoReplaced: ({ event }) => event.type === "media.replaced" && event.kind === "video",
   },
 });

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import type { EffectStatus } from "./effect_status.ts";
+import type { Effect, EffectUnavailable, ProcessingReport } from "./processing_machine.ts";
 import type {
   Candidate,
   Description,
@@ -74,14 +76,24 @@ export type PeerAbsence = "away" | "closed" | PeerLeft["reason"] | null;
 
 /** Commands the `localMedia` actor takes; it owns the stream and every track in it. */
 export type MediaCommand =
-  /** Stop what it has and capture the wanted kinds anew. */
-  | { type: "capture"; wants: Record<MediaKind, boolean> }
+  /**
+   * Stop what it has and capture the wanted kinds anew; the microphone with the browser's own
+   * noise suppression, or without (where Parley's runs instead).
+   */
+  | { type: "capture"; wants: Record<MediaKind, boolean>; noiseSuppression: boolean }
+  /** Parley's noise suppression failed: the microphone anew, with the browser's own. */
+  | { type: "browserNoiseSuppression" }
   /** Switch tracks on or off (mute, camera off). */
   | { type: "enable"; audio: boolean; video: boolean }
   /** Capture one more kind and add it to the stream (turned on mid-call). */
   | { type: "add"; kind: MediaKind }
   /** Capture `kind` from this device and swap it in (`media.replaced`), without renegotiating. */
-  | { type: "use"; kind: MediaKind; deviceId: string };
+  | { type: "use"; kind: MediaKind; deviceId: string }
+  /**
+   * Send `track` (made from the captured `kind` by noise suppression or blur) in the captured
+   * one's place, without renegotiating (null: the captured one again).
+   */
+  | { type: "process"; kind: MediaKind; track: TrackLike | null };
 
 /** What the `localMedia` actor reports. */
 export type MediaEvent =
@@ -95,7 +107,12 @@ export type MediaEvent =
    * The track of `kind` in `stream` was swapped for `track` (another device, the camera turned
    * back on, a screen share; null: none sent): the call sends it without renegotiating.
    */
-  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
+  | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null }
+  /**
+   * The captured tracks changed (captured, added, another device, switched off), for the effects
+   * that process them; what is sent (`stream`) may not have changed.
+   */
+  | { type: "media.sources"; sources: Record<MediaKind, TrackLike | null> };
 
 /**
  * What the `screenShare` actor reports: the screen's video `track` is being captured,
@@ -347,7 +364,10 @@ export type CallEvent =
   | { type: "user.useDevice"; kind: MediaKind; deviceId: string }
   | { type: "user.shareScreen" }
   | { type: "user.stopSharing" }
+  /** Noise suppression or background blur on or off. */
+  | { type: "user.toggleEffect"; effect: Effect }
   | ShareEvent
+  | ProcessingReport
   | MediaEvent
   | LobbyEvent
   | WarmPeerEvent
@@ -380,6 +400,8 @@ export interface CallContext {
   warm: WarmPeerLike | null;
   /** What this browser lacks for a call: then nothing starts, and the page says so. */
   unsupported: Unsupported | null;
+  /** Noise suppression and background blur: each one's switch and how it is doing. */
+  effects: Record<Effect, EffectStatus>;
 }
 
 /**
@@ -393,4 +415,9 @@ export type Unsupported = "webrtc" | "insecure" | "media";
 export interface CallInput {
   roomId: string;
   wants?: Partial<Record<MediaKind, boolean>>;
+  /**
+   * Noise suppression and background blur as they start: "on", "off" (the default), or why this
+   * browser cannot run one.
+   */
+  effects?: Partial<Record<Effect, "on" | "off" | EffectUnavailable>>;
 }

@@ -1,11 +1,13 @@
 /**
  * The effects the call machines name, and the one place that hands them to all of them: the
- * call (`localMedia`, `lobby`, `screenShare`, `warmPeer`), its session (`signaling`, `warmPeer`)
- * and each negotiation (`peerConnection`). The browser's are in client/, the tests' fakes in tests/helpers/.
+ * call (`localMedia`, `lobby`, `screenShare`, `warmPeer`), its session (`signaling`, `warmPeer`),
+ * each negotiation (`peerConnection`) and the processing of the camera and microphone
+ * (`noiseFilter`, `backgroundBlur`). The browser's are in client/, the tests' fakes in
+ * tests/helpers/.
  *
  * @module
  */
-import type { EventObject, fromCallback } from "xstate";
+import { type EventObject, fromCallback } from "xstate";
 import { callMachine } from "./call_machine.ts";
 import type {
   MediaCommand,
@@ -18,6 +20,12 @@ import type {
   WarmPeerInput,
 } from "./call_types.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
+import type {
+  ProcessingCommand,
+  ProcessingInput,
+  ProcessingMachine,
+  ProcessingReport,
+} from "./processing_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
 
 /** The effects the call machines name, as the browser or a test implements them. */
@@ -29,7 +37,19 @@ export interface CallEffects {
   screenShare: ReturnType<typeof fromCallback<{ type: "stop" }, ShareInput>>;
   /** A peer connection made ahead of time, which `peerConnection` adopts when it fits. */
   warmPeer: ReturnType<typeof fromCallback<EventObject, WarmPeerInput>>;
+  /**
+   * Noise suppression and background blur: the processing machine with its effects' actors
+   * (`processingWith` in processing_machine.ts), or an actor standing for it (the browser's loads
+   * it when an effect is to run). Optional: without it, switching an effect on does nothing.
+   */
+  processing?: ProcessingLogic;
 }
+
+/** What runs noise suppression and background blur for the call machine. */
+export type ProcessingLogic =
+  | ProcessingMachine
+  // It also hears what the machine it stands for reports, when that runs as its child.
+  | ReturnType<typeof fromCallback<ProcessingCommand | ProcessingReport, ProcessingInput>>;
 
 /** The call machine with its children's effects provided, all the way down. */
 export function provideEffects(effects: CallEffects): typeof callMachine {
@@ -46,6 +66,10 @@ export function provideEffects(effects: CallEffects): typeof callMachine {
       screenShare: effects.screenShare,
       warmPeer: effects.warmPeer,
       session,
+      // A machine and the actor standing for it take and send the same events.
+      processing: (effects.processing ?? fromCallback(() => {})) as ReturnType<
+        typeof fromCallback<ProcessingCommand, ProcessingInput>
+      >,
     },
   });
 }

@@ -2,13 +2,15 @@
  * Builds the site into dist/ (`deno task build`): the client bundled with esbuild under hashed
  * names (`app-<hash>.js`, `chunks/<name>-<hash>.js`), the pages from static/ with their script tags
  * pointing at those names and module preloads for what they import at start, the other files of
- * static/ as they are, each precompressed with brotli and gzip, and a manifest the server loads
- * (server/site.ts). Source maps only with `--dev` (`deno task dev`).
+ * static/ as they are, the files the client takes from npm packages at run time (WebAssembly and
+ * models, server/package_assets.ts), each precompressed with brotli and gzip (compress.ts), and a
+ * manifest the server loads (server/site.ts). Source maps only with `--dev` (`deno task dev`).
  *
  * @module
  */
 import { type Bundle, bundleClient, bundleCss } from "./bundle.ts";
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { compressedVariants } from "./compress.ts";
+import { readPackageAssets } from "./package_assets.ts";
 import {
   contentHash,
   DIST,
@@ -38,9 +40,10 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".json": "application/json; charset=utf-8",
   ".map": "application/json; charset=utf-8",
   ".txt": "text/plain; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".tflite": "application/octet-stream",
+  ".binarypb": "application/octet-stream",
 };
-/** Types worth compressing (images like png are compressed already). */
-const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
 
 /** One file of the built site, in memory. */
 export interface BuiltFile {
@@ -70,9 +73,11 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
   const root = options.root ?? ROOT_DIR;
   const sources = await sourceHash(root);
   const files = new Map<string, BuiltFile>();
-  const bundle = await bundleClient(root, options.dev);
+  const packaged = await readPackageAssets(root);
+  for (const [path, body] of packaged.files) files.set(path, await file(body, path, true));
+  const bundle = await bundleClient(root, options.dev, packaged.urls);
   // Every name esbuild writes carries a hash of the content.
-  for (const [path, body] of bundle.outputs) files.set(path, file(body, path, true));
+  for (const [path, body] of bundle.outputs) files.set(path, await file(body, path, true));
   for await (const entry of Deno.readDir(`${root}${STATIC}`)) {
     // Left in static/ by builds before dist/ existed: never part of the site.
     if (!entry.isFile || LEGACY_OUTPUTS.includes(entry.name)) continue;
@@ -86,7 +91,7 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
       body = await bundleCss(`${root}${STATIC}/${entry.name}`, !options.dev);
     }
     if (files.has(path)) throw new Error(`${STATIC}${path} has the name of a bundle file`);
-    files.set(path, file(body, path, false));
+    files.set(path, await file(body, path, false));
   }
   const manifest: Manifest = { sources, dev: options.dev, files: {} };
   for (const [path, built] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
@@ -144,24 +149,14 @@ function fillScriptTags(html: string, bundle: Bundle, name: string): string {
   );
 }
 
-function file(body: Uint8Array<ArrayBuffer>, path: string, immutable: boolean): BuiltFile {
+async function file(
+  body: Uint8Array<ArrayBuffer>,
+  path: string,
+  immutable: boolean,
+): Promise<BuiltFile> {
   const type = CONTENT_TYPES[path.slice(path.lastIndexOf(".")).toLowerCase()] ??
     "application/octet-stream";
-  const encoded: BuiltFile["encoded"] = {};
-  if (COMPRESSIBLE.test(type)) {
-    const br = brotliCompressSync(body, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-        [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
-      },
-    });
-    const gzip = gzipSync(body, { level: constants.Z_BEST_COMPRESSION });
-    // A variant that saves nothing is not worth a Vary'd cache entry.
-    if (br.byteLength < body.byteLength) encoded.br = new Uint8Array(br);
-    if (gzip.byteLength < body.byteLength) encoded.gzip = new Uint8Array(gzip);
-  }
-  return { body, type, immutable, encoded };
+  return { body, type, immutable, encoded: await compressedVariants(body, type) };
 }
 
 /**

@@ -17,6 +17,14 @@ import { DIST } from "./site.ts";
  */
 const ENTRIES: Readonly<Record<string, string>> = {
   inspector: "client/inspector.ts",
+  // The noise filter's AudioWorklet module and the blur's worker: loaded by URL, never imported.
+  noise_worklet: "client/processing/noise_worklet.ts",
+  blur_worker: "client/processing/blur_worker.ts",
+  // Noise suppression and blur, loaded by the call's chunk once one is to run
+  // (`PARLEY_PROCESSING_URL`, read by processing_host.ts); it learns where the two above and the
+  // packages' files went (`PARLEY_ASSETS`). A bundle of its own, as the call's is.
+  processing: "client/processing/processing_runner.ts",
+  // After the processing's bundle: what runs the effects comes with the call's chunk.
   call: "client/page/call_chunk.ts",
   app: "client/main.ts",
   check: "client/check/check.ts",
@@ -35,7 +43,8 @@ const SHARED_COPIES: readonly RegExp[] = [
   /^client\/adaptation\/data_saver\.ts$/,
   /^client\/verification\/fingerprints\.ts$/,
   /^client\/effects\/(peer_setup|voice_first)\.ts$/,
-  /^machines\/call_types\.ts$/,
+  /^client\/processing\/settings\.ts$/,
+  /^machines\/(call_types|effect_status)\.ts$/,
   /^protocol\/signaling\.ts$/,
   // Icons are data.
   /node_modules\/.*lucide\/dist\/esm\//,
@@ -118,7 +127,16 @@ const jsonOnly: esbuild.Plugin = {
   },
 };
 
-export async function bundleClient(root: string, dev: boolean): Promise<Bundle> {
+/**
+ * Bundles each entry of {@linkcode ENTRIES}. `assets`: where the files taken from packages went
+ * (package_assets.ts), by the name the client asks for; the client learns them, and where the
+ * entries built before its own went, from `PARLEY_ASSETS`.
+ */
+export async function bundleClient(
+  root: string,
+  dev: boolean,
+  assets: Record<string, string>,
+): Promise<Bundle> {
   const outdir = `${root}${DIST}`;
   const outputs = new Map<string, Uint8Array<ArrayBuffer>>();
   const entries = new Map<string, { path: string; imports: string[] }>();
@@ -154,6 +172,12 @@ export async function bundleClient(root: string, dev: boolean): Promise<Bundle> 
         define: {
           PARLEY_INSPECTOR_URL: JSON.stringify(entries.get("inspector")?.path ?? ""),
           PARLEY_CALL_URL: JSON.stringify(entries.get("call")?.path ?? ""),
+          PARLEY_PROCESSING_URL: JSON.stringify(entries.get("processing")?.path ?? ""),
+          PARLEY_ASSETS: JSON.stringify({
+            ...assets,
+            "noise_worklet.js": entries.get("noise_worklet")?.path ?? "",
+            "blur_worker.js": entries.get("blur_worker")?.path ?? "",
+          }),
         },
       });
       modules.set(name, bundledModules(result.metafile));

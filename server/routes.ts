@@ -7,11 +7,15 @@ import { isRoomId, newRoomId } from "../protocol/signaling.ts";
 import type { Site } from "./site.ts";
 import { serveAsset } from "./static_files.ts";
 
-/** Headers on every response: no inline script can run, no room link leaks as a referrer. */
+/**
+ * Headers on every response: no inline script can run, no room link leaks as a referrer.
+ * WebAssembly may be compiled (`'wasm-unsafe-eval'`: noise suppression and blur), JavaScript
+ * still only from this server's files.
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": [
     "default-src 'self'",
-    "script-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' data:",
     "media-src 'self' blob: mediastream:",

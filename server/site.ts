@@ -21,8 +21,8 @@ export const MANIFEST_FILE = "manifest.json";
 
 /**
  * What the built site is made from, relative to the project root: the client and what it imports,
- * the page templates, the build itself and the pinned dependencies. A change to any of them makes
- * dist/ stale.
+ * the page templates, the build itself and the pinned dependencies (which pin the package files it
+ * copies). A change to any of them makes dist/ stale.
  */
 export const SOURCES: readonly string[] = [
   "client",
@@ -31,6 +31,8 @@ export const SOURCES: readonly string[] = [
   "static",
   "server/build.ts",
   "server/bundle.ts",
+  "server/compress.ts",
+  "server/package_assets.ts",
   "deno.app.json",
   "deno.app.lock",
 ];

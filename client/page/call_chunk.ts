@@ -1,7 +1,9 @@
 /**
  * What the room page loads when the person reaches for Join (one chunk, so that the first visit
- * stays small): the call screen, the bodies of the peer connection and screen share actors
- * (`effects/deferred_actor.ts`), the devices dialog and the list of shortcuts.
+ * stays small): the call screen, the bodies of the peer connection, screen share and processing
+ * actors (`effects/deferred_actor.ts`), the devices dialog, the list of shortcuts, and the
+ * switches of noise suppression and background blur (the pre-join screen shows them once this has
+ * loaded).
  *
  * @module
  */
@@ -12,6 +14,8 @@ import { SHORTCUTS } from "./shortcuts.ts";
 export { callScreen } from "./call_screen.ts";
 export { runScreenShare } from "../screen_share/screen_share.ts";
 export { runPeerConnection } from "../effects/peer_connection.ts";
+export { runProcessingHost } from "../processing/processing_host.ts";
+export { effectControls } from "../processing/effect_controls.ts";
 
 /** Opens the devices dialog; the speaker applies to the other person's picture, if shown. */
 export function showDevices(target: Omit<SettingsTarget, "remote">): void {

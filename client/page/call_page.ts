@@ -6,7 +6,8 @@
  * lets go of it when another takes its place (`screen.ts`).
  *
  * The pre-join screen and the cards come with the page; the call screen, the peer connection,
- * the devices dialog and the shortcuts come in a bundle of their own (`call_chunk.ts`): it is
+ * the devices dialog, the shortcuts, and the switches of noise suppression and background blur
+ * (with what runs them) come in a bundle of their own (`call_chunk.ts`): it is
  * fetched in the background once the pre-join screen is ready (a moment after the page itself
  * has arrived, so a first visit stays small), or at once when the person reaches for Join.
  *
@@ -41,6 +42,13 @@ function storedName(): string {
 }
 
 let chunk: Promise<CallChunk> | null = null;
+let arrived: (loaded: CallChunk) => void;
+const chunkArrived = new Promise<CallChunk>((resolve) => arrived = resolve);
+
+/** The call's chunk once something has loaded it (this never loads it). */
+export function callChunkArrived(): Promise<CallChunk> {
+  return chunkArrived;
+}
 
 /**
  * Where the build put the call's bundle (`call_chunk.ts`, built on its own: see server/build.ts);
@@ -60,7 +68,10 @@ export function loadCallChunk(): Promise<CallChunk> {
       link.addEventListener("error", () => resolve());
       document.head.append(link);
     }),
-  ]).then(([module]) => module);
+  ]).then(([module]) => {
+    arrived(module);
+    return module;
+  });
   return chunk;
 }
 
@@ -120,6 +131,7 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
         );
       }
     },
+    effects: null,
     openDevices: () =>
       void loadCallChunk().then((c) =>
         c.showDevices({
@@ -130,7 +142,9 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
     openHelp: () => void loadCallChunk().then((c) => c.showHelp()),
     preload: () =>
       void loadCallChunk().then((c) => {
+        if (loaded) return;
         loaded = c;
+        host.effects = c.effectControls({ send, snapshot: () => actor.getSnapshot() });
         soon();
       }),
     rerender: () => soon(),

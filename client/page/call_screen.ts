@@ -12,6 +12,7 @@ import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { sendingLines } from "../adaptation/sending_view.ts";
 import { type ChatView, chatView } from "../chat/chat_view.ts";
 import { peerMessages } from "../effects/peer_messages.ts";
+import { effectMarks, effectSwitches } from "../processing/effect_switches.ts";
 import { type Presence, presenceLink } from "../presence/presence.ts";
 import { mountDetailsPanel } from "../quality/details_panel.ts";
 import { initialQuality, nextQuality, type QualityState, verdict } from "../quality/quality.ts";
@@ -35,6 +36,8 @@ const canShare = typeof navigator.mediaDevices?.getDisplayMedia === "function";
 /** The call screen. */
 export function callScreen(host: PageHost): Screen {
   let state: PageState | null = null;
+  // Set by the page when this chunk loaded, before any call screen is made.
+  const effects = host.effects!;
   const rerender = () => host.rerender();
   const root = h("main", { className: "call" }, h("h1", { className: "sr-only" }, "Call"));
   const theStage = stage(host, rerender);
@@ -81,6 +84,10 @@ export function callScreen(host: PageHost): Screen {
     canFullscreen: document.fullscreenEnabled === true,
     fullscreen: document.fullscreenElement !== null,
     dataSaver: adapt.dataSaver(),
+    effects: effectSwitches(state!.snapshot).map((s) => ({
+      ...s,
+      note: effects.note(s.effect, s.status),
+    })),
     act: {
       openDevices: host.openDevices,
       openDetails: () => openDetails(menu.button),
@@ -101,6 +108,7 @@ export function callScreen(host: PageHost): Screen {
         adapt.setDataSaver(!adapt.dataSaver());
         rerender();
       },
+      toggleEffect: effects.toggle,
       openHelp: host.openHelp,
       setTheme: applyTheme,
     },
@@ -210,6 +218,7 @@ export function callScreen(host: PageHost): Screen {
         sharing: view.sharing,
         fit,
         theirVideoPaused: adapt.theirs()?.video === "paused",
+        selfMarks: effectMarks(effectSwitches(next.snapshot)),
       });
       chat.setOpen(panel.open() === "chat");
       bar.update({

@@ -24,6 +24,8 @@ import {
   Sun,
 } from "lucide";
 import type { IconNode } from "lucide";
+import type { Effect } from "../../machines/processing_machine.ts";
+import { EFFECT_ICONS, type EffectSwitch } from "../processing/effect_switches.ts";
 import { type Theme, THEMES } from "../ui/theme.ts";
 import type { CallView } from "./call_view.ts";
 
@@ -41,6 +43,8 @@ export interface MenuContext {
   fullscreen: boolean;
   /** Data saver is on (`adaptation/data_saver.ts`). */
   dataSaver: boolean;
+  /** Noise suppression and background blur, and why one cannot be used (null: it can). */
+  effects: readonly (EffectSwitch & { note: string | null })[];
   act: {
     openDevices(): void;
     openDetails(): void;
@@ -51,6 +55,7 @@ export interface MenuContext {
     pictureInPicture(): void;
     toggleFullscreen(): void;
     toggleDataSaver(): void;
+    toggleEffect(effect: Effect): void;
     openHelp(): void;
     setTheme(theme: Theme): void;
   };
@@ -68,6 +73,10 @@ export interface MenuItem {
   checked?: boolean;
   /** Offered here only where the control bar has no room for its own button (phones). */
   narrowOnly?: boolean;
+  /** Shown but not usable here (its description says why). */
+  disabled?: boolean;
+  /** What it says besides its name (why it is disabled, that it failed). */
+  description?: string;
 }
 
 /** An entry: its item(s) for this call, or null when it offers nothing now. */
@@ -78,6 +87,17 @@ const THEME_ICONS: Record<Theme, IconNode> = { system: Monitor, light: Sun, dark
 /** Every entry, in the order the menu lists them. */
 export const MENU_ENTRIES: MenuEntry[] = [
   ({ act }) => ({ id: "devices", label: "Devices", icon: Settings, run: act.openDevices }),
+  ({ act, effects }) =>
+    effects.map(({ effect, label, on, disabled, note }) => ({
+      id: effect,
+      label,
+      icon: EFFECT_ICONS[effect],
+      run: () => act.toggleEffect(effect),
+      checked: on,
+      // Unavailable, it says why; having failed to start, it says so and may be tried again.
+      disabled,
+      description: note ?? undefined,
+    })),
   ({ act }) => ({
     id: "details",
     label: "Details and verification code",

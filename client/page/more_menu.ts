@@ -2,6 +2,7 @@
  * The More menu: a button in the control bar that opens a menu of everything secondary
  * (`menu_items.ts`), built afresh from the call each time it opens. A WAI-ARIA menu: arrow keys,
  * Home and End move, Enter or Space choose, Escape closes and gives the focus back to the button.
+ * An item that cannot be used here stays in the list (`aria-disabled`), saying why.
  *
  * @module
  */
@@ -61,6 +62,9 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
           ? h("div", { role: "separator", className: "menu-group" }, item.radio.group)
           : null;
         group = item.radio?.group ?? "";
+        const description = item.description
+          ? h("small", { id: `menu-${item.id}-note` }, item.description)
+          : null;
         const row = h(
           "button",
           {
@@ -72,13 +76,17 @@ export function moreMenu(items: () => MenuItem[], onChange: () => void): MoreMen
               : "menuitemcheckbox",
             className: item.narrowOnly ? "narrow-only" : "",
             tabIndex: -1,
+            "aria-label": description ? item.label : null,
+            "aria-describedby": description?.id,
+            "aria-disabled": item.disabled ? "true" : null,
             onclick: () => {
+              if (item.disabled) return;
               close();
               item.run();
             },
           },
           icon(item.icon),
-          h("span", null, item.label),
+          h("span", null, item.label, description),
         );
         const checked = item.radio?.checked ?? item.checked;
         if (checked !== undefined) row.setAttribute("aria-checked", String(checked));

@@ -1,6 +1,8 @@
 /**
  * The pre-join screen: yourself in a large mirrored preview with the microphone and camera
- * switches over its bottom edge and the microphone's level under it; beside it (below it on a
+ * switches over its bottom edge, beside them those of noise suppression and background blur (whose
+ * preview shows here; they come with the call's chunk, a moment after the camera, and have their
+ * place kept meanwhile), and the microphone's level under it; beside it (below it on a
  * phone) "Ready to join?", who is in the room, your name, your devices, the choice to hide your
  * network address where it changes something, and Join.
  *
@@ -9,6 +11,7 @@
 import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { micMeter } from "../devices/mic_meter.ts";
 import { MAX_NAME_LENGTH } from "../presence/name.ts";
+import type { PrejoinEffects } from "../processing/effect_switches.ts";
 import { h, text } from "../ui/dom.ts";
 import { mediaSwitch } from "./media_switches.ts";
 import type { PageHost, Screen } from "./screen.ts";
@@ -17,6 +20,11 @@ import type { PageHost, Screen } from "./screen.ts";
 export function prejoinScreen(host: PageHost): Screen {
   const mic = mediaSwitch("mic", () => host.send({ type: "user.toggleMic" }));
   const camera = mediaSwitch("camera", () => host.send({ type: "user.toggleCamera" }));
+  // Noise suppression and blur, once the call's chunk has brought their switches.
+  const effectSlot = h("span", { className: "effects" });
+  let effects: PrejoinEffects | null = null;
+  // Why a switch is disabled, where one is (a browser without AudioWorklet or WebAssembly).
+  const effectNotes = h("p", { className: "note", hidden: true });
   const video = h("video", {
     id: "local-video",
     className: "mirror",
@@ -119,9 +127,11 @@ export function prejoinScreen(host: PageHost): Screen {
         h("div", { className: "over" }, [
           mic.button,
           camera.button,
+          effectSlot,
         ]),
       ),
       h("div", { className: "level" }, h("span", { "aria-hidden": "true" }, "Microphone"), level),
+      effectNotes,
     ),
     h(
       "section",
@@ -153,12 +163,19 @@ export function prejoinScreen(host: PageHost): Screen {
 
   return {
     element,
-    update({ view, stream }) {
+    update({ view, stream, snapshot }) {
       if (video.srcObject !== stream) video.srcObject = stream;
       video.hidden = !view.hasVideo;
       off.hidden = view.hasVideo && view.cameraOn;
       mic.update(view);
       camera.update(view);
+      if (!effects && host.effects) {
+        effects = host.effects.prejoin();
+        effectSlot.replaceChildren(...effects.buttons);
+        effectNotes.replaceChildren(...effects.notes);
+      }
+      effects?.update(snapshot);
+      effectNotes.hidden = !effects || effects.notes.every((note) => note.hidden);
       meter(stream, view.screen === "prejoin" && view.micOn);
       text(occupancy, view.occupancy ?? "");
       occupancy.hidden = view.occupancy === null;

@@ -7,6 +7,7 @@
  */
 import type { SnapshotFrom } from "xstate";
 import type { CallEvent, callMachine, PeerChannels } from "../../machines/call_machine.ts";
+import type { EffectControls } from "../processing/effect_switches.ts";
 import type { CallView } from "./call_view.ts";
 
 /** Everything a screen renders from, computed once per render. */
@@ -41,6 +42,11 @@ export interface PageHost {
   readonly name: { get(): string; set(name: string): void };
   /** Runs a card's action that is not a machine event (a new room, the check, the link). */
   perform(event: "newCall" | "checkConnection" | "copyLink"): void;
+  /**
+   * The switches of noise suppression and background blur: they come with the call's chunk
+   * (null until it has loaded; the call screen comes with it).
+   */
+  effects: EffectControls | null;
   /** Opens the devices dialog. */
   openDevices(): void;
   /** Opens the list of keyboard shortcuts. */

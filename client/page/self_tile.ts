@@ -1,18 +1,21 @@
 /**
  * Your own picture during the call: a small mirrored tile in a corner of the stage, dragged to
  * another corner with a pointer (it snaps to the nearest), or hidden; alone in the room it fills
- * the stage.
+ * the stage. Its name tag says what runs on your picture and sound ("You · noise reduced ·
+ * blurred").
  *
  * @module
  */
 import { EyeOff } from "lucide";
-import { h, listen } from "../ui/dom.ts";
+import { h, listen, text } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
 
 /** The tile on the page. */
 export interface SelfTile {
   element: HTMLElement;
-  update(state: { stream: MediaStream | null; cameraOn: boolean; large: boolean }): void;
+  update(
+    state: { stream: MediaStream | null; cameraOn: boolean; large: boolean; marks: string },
+  ): void;
   hidden(): boolean;
   toggleHidden(): void;
   destroy(): void;
@@ -41,18 +44,20 @@ export function selfTile(onChange: () => void): SelfTile {
     "aria-label": "Hide my picture",
     "data-tip": "Hide my picture",
   }, icon(EyeOff));
+  const caption = h("figcaption", { className: "name-tag" }, "You");
   const element = h(
     "figure",
     { className: "tile self", "data-corner": CORNERS[0] },
     video,
     off,
-    h("figcaption", { className: "name-tag" }, "You"),
+    caption,
     hide,
   );
   let isHidden = false;
   const tile: SelfTile = {
     element,
-    update({ stream, cameraOn, large }) {
+    update({ stream, cameraOn, large, marks }) {
+      text(caption, `You${marks}`);
       if (video.srcObject !== stream) video.srcObject = stream;
       const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
       video.hidden = !hasVideo;

@@ -24,6 +24,8 @@ export interface StageInput {
   fit: "fit" | "fill";
   /** Their picture is paused by the network (a thumbnail keeps the path warm): not shown. */
   theirVideoPaused: boolean;
+  /** What your own tile's name tag adds for the effects that run (`effectMarks`). */
+  selfMarks: string;
 }
 
 /** The stage on the page. */
@@ -62,7 +64,17 @@ export function stage(host: PageHost, onChange: () => void): Stage {
     invite,
     remoteVideo: () => views.values().next().value?.video ?? null,
     update(
-      { words, pill: shown, stream, remoteStream, cameraOn, sharing, fit, theirVideoPaused },
+      {
+        words,
+        pill: shown,
+        stream,
+        remoteStream,
+        cameraOn,
+        sharing,
+        fit,
+        theirVideoPaused,
+        selfMarks,
+      },
     ) {
       // The tiles, by id: one per person in the call besides you.
       for (const [id, view] of views) {
@@ -83,7 +95,7 @@ export function stage(host: PageHost, onChange: () => void): Stage {
       });
       tiles.dataset.count = String(words.tiles.length);
       const alone = words.tiles.length === 0;
-      self.update({ stream, cameraOn, large: alone });
+      self.update({ stream, cameraOn, large: alone, marks: selfMarks });
       invite.update(words.card);
       banner.update(sharing);
       pill.hidden = shown === null;

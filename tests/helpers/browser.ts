@@ -124,14 +124,24 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
   });
 }
 
-/** Starts the system Firefox headless (WebDriver BiDi) with a fake camera and microphone. */
-export async function launchFirefox(): Promise<Browser> {
+/** Options for {@linkcode launchFirefox}. */
+export interface LaunchFirefoxOptions {
+  /**
+   * An X display (tests/helpers/xvfb.ts) to run on instead of headless: headless Firefox has no
+   * WebGL here, a windowed one on Xvfb has (Mesa's software renderer).
+   */
+  display?: string;
+}
+
+/** Starts the system Firefox (WebDriver BiDi), headless, with a fake camera and microphone. */
+export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise<Browser> {
   const executablePath = await executable("Firefox", "PARLEY_FIREFOX", "/usr/bin/firefox-esr");
   return await puppeteer.launch({
     browser: "firefox",
     executablePath,
-    headless: true,
+    headless: options.display === undefined,
     extraPrefsFirefox: FIREFOX_PREFS,
+    ...(options.display ? { env: { ...Deno.env.toObject(), DISPLAY: options.display } } : {}),
   });
 }
 

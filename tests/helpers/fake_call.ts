@@ -8,7 +8,7 @@
  */
 import { type Actor, createActor, type EventObject, fromCallback, SimulatedClock } from "xstate";
 import type { CallEvent, CallInput, CallMachine } from "../../machines/call_machine.ts";
-import { provideEffects } from "../../machines/effects.ts";
+import { type CallEffects, provideEffects } from "../../machines/effects.ts";
 import type {
   LinkState,
   MediaCommand,
@@ -76,12 +76,55 @@ export class FakeMedia {
     const { got, failure } = this.plan()((["audio", "video"] as const).filter((k) => wants[k]));
     this.stream = got.length > 0 ? this.#stream(got) : null;
     queueMicrotask(() => {
-      if (!this.stopped) this.send({ type: "media.captured", stream: this.stream, failure });
+      if (this.stopped) return;
+      this.send({ type: "media.captured", stream: this.stream, failure });
+      this.#sendSources();
+    });
+  }
+
+  /** Whether the microphone is captured with the browser's own noise suppression. */
+  browserNoiseSuppression = true;
+
+  /** What effects' tracks it was told to send in place of the captured ones, in order. */
+  readonly processed: { kind: MediaKind; track: TrackLike | null }[] = [];
+  /** The captured track of each kind while an effect's is sent in its place. */
+  readonly #captured: Partial<Record<MediaKind, TrackLike>> = {};
+
+  /**
+   * Sends an effect's `track` in place of the captured `kind` (null: that one again), as the
+   * browser's `localMedia` does.
+   */
+  process(kind: MediaKind, track: TrackLike | null): void {
+    this.processed.push({ kind, track });
+    const tracks = this.stream?.tracks as TrackLike[] | undefined;
+    const index = tracks?.findIndex((t) => t.kind === kind) ?? -1;
+    if (!tracks || index < 0) return;
+    this.#captured[kind] ??= tracks[index];
+    const shown = track ?? this.#captured[kind]!;
+    if (!track) delete this.#captured[kind];
+    if (tracks[index] === shown) return;
+    tracks[index] = shown;
+    queueMicrotask(() => {
+      if (this.stopped) return;
+      this.send({ type: "media.replaced", stream: this.stream, kind, track: shown });
+    });
+  }
+
+  /** Tells the effects which tracks were captured. */
+  #sendSources(): void {
+    const source = (kind: MediaKind) =>
+      this.#captured[kind] ?? this.stream?.tracks.find((t) => t.kind === kind) ?? null;
+    this.send({
+      type: "media.sources",
+      sources: { audio: source("audio"), video: source("video") },
     });
   }
 
   run(command: MediaCommand): void {
-    if (command.type === "capture") return this.capture(command.wants);
+    if (command.type === "capture") {
+      this.browserNoiseSuppression = command.noiseSuppression;
+      return this.capture(command.wants);
+    }
     if (command.type === "enable") {
       for (const track of this.stream?.tracks ?? []) {
         track.enabled = track.kind === "audio" ? command.audio : command.video;
@@ -89,6 +132,10 @@ export class FakeMedia {
       return;
     }
     if (command.type === "use") return this.use(command.kind, command.deviceId);
+    if (command.type === "process") return this.process(command.kind, command.track);
+    if (command.type === "browserNoiseSuppression") {
+      return void (this.browserNoiseSuppression = true);
+    }
     const { got, failure } = this.plan()([command.kind]);
     queueMicrotask(() => {
       if (this.stopped) return;
@@ -111,19 +158,28 @@ export class FakeMedia {
   /** Another device for `kind`: its track swapped in, as the browser's `localMedia` does. */
   use(kind: MediaKind, deviceId: string): void {
     this.devices[kind] = deviceId;
-    const old = this.stream?.tracks.find((t) => t.kind === kind);
-    if (!this.stream || !old) return;
+    const shown = this.stream?.tracks.find((t) => t.kind === kind);
+    const old = this.#captured[kind] ?? shown;
+    if (!this.stream || !old || !shown) return;
     old.stop();
     const track = this.#track(kind);
-    this.stream.tracks.splice(this.stream.tracks.indexOf(old), 1, track);
+    // Under an effect (as in the browser) the new one goes through it: nothing sent changes.
+    const processed = this.#captured[kind] !== undefined;
+    if (processed) this.#captured[kind] = track;
+    else this.stream.tracks.splice(this.stream.tracks.indexOf(shown), 1, track);
     queueMicrotask(() => {
-      if (!this.stopped) this.send({ type: "media.replaced", stream: this.stream, kind, track });
+      if (this.stopped) return;
+      if (!processed) this.send({ type: "media.replaced", stream: this.stream, kind, track });
+      this.#sendSources();
     });
   }
 
   stop(): void {
     this.stopped = true;
-    for (const track of this.stream?.tracks ?? []) track.stop();
+    for (const track of [...this.stream?.tracks ?? [], ...Object.values(this.#captured)]) {
+      // An effect's track is its actor's to stop.
+      if (track instanceof FakeTrack) track.stop();
+    }
   }
 
   #stream(kinds: MediaKind[]): FakeStream {
@@ -283,6 +339,8 @@ export interface FakeCallOptions {
   /** Whether the pre-join screen hears the server has a relay (default false). */
   relay?: boolean;
   input?: Partial<CallInput>;
+  /** Noise suppression and blur's actors (tests/helpers/fake_processing.ts); none by default. */
+  effects?: Pick<CallEffects, "processing">;
 }
 
 /** A running call machine wired to fakes on simulated time, with handles on what it made. */
@@ -392,6 +450,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
         share.track.stop();
       };
     }),
+    ...options.effects,
   });
   const actor = createActor(machine, {
     input: { roomId: "room-for-tests-0001", ...options.input },
@@ -534,8 +593,10 @@ function sessionOf(call: FakeCall): string {
 }
 
 /** Two calls in one fake room, joined and negotiated; their link not connected yet. */
-export async function negotiatedPair(): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
-  const a = createFakeCall("a");
+export async function negotiatedPair(
+  aOptions: FakeCallOptions = {},
+): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
+  const a = createFakeCall("a", aOptions);
   const b = createFakeCall("b");
   const room = new FakeRoom();
   for (const call of [a, b]) {
@@ -549,9 +610,11 @@ export async function negotiatedPair(): Promise<{ a: FakeCall; b: FakeCall; room
   return { a, b, room };
 }
 
-/** Two calls in one fake room, both connected. */
-export async function connectedPair(): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
-  const { a, b, room } = await negotiatedPair();
+/** Two calls in one fake room, both connected (`a` made with `aOptions`). */
+export async function connectedPair(
+  aOptions: FakeCallOptions = {},
+): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
+  const { a, b, room } = await negotiatedPair(aOptions);
   a.pc.link("connected");
   b.pc.link("connected");
   await settle();
