@@ -4,7 +4,8 @@
  * bench/results.json (raw figures, machine stamp) and bench/README.md (generated from them alone).
  *
  * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,network,
- * conditions,coldstart,rejoin,signaling,capacity,redis,attacks` some parts; `--conditions=loss15,cap100`
+ * conditions,coldstart,rejoin,signaling,capacity,redis,attacks,
+ * effects` some parts; `--conditions=loss15,cap100`
  * some of the network conditions (`conditions.ts`); `--out=DIR` where to write (quick and partial
  * runs default to a temporary folder: only a full run replaces the committed results); `--merge`
  * a partial run's parts replace those of DIR's results.json (default the committed one), the
@@ -28,6 +29,7 @@ import { ensureTutorial } from "./servers.ts";
 import { runSignaling } from "./signaling.ts";
 import { runLinkCuts } from "./link_cut.ts";
 import { runConditions } from "./conditions.ts";
+import { runEffects } from "./effects.ts";
 import { judgeAll } from "./targets.ts";
 
 /** The full run: about five minutes on a 2-core machine. */
@@ -65,7 +67,7 @@ export const QUICK: Settings = {
 
 const PARTS = [
   ...["browser", "network", "conditions", "coldstart", "rejoin", "signaling", "capacity"],
-  ...["redis", "attacks"],
+  ...["redis", "attacks", "effects"],
 ];
 const log = (line: string) => console.log(line);
 /** `--conditions=loss15,cap100`: only these of the network conditions. */
@@ -124,6 +126,9 @@ const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
   },
   async attacks(r, s) {
     r.attacks = await runAttacks(s, log);
+  },
+  async effects(r) {
+    r.effects = await runEffects(log);
   },
 };
 

@@ -12,6 +12,7 @@ import { judgeAll } from "./targets.ts";
 import { kb, mib, ms, num, ratio, table, times } from "./format.ts";
 import { cutsSection } from "./link_cut.ts";
 import { conditionsSection } from "./conditions_report.ts";
+import { effectsSection } from "./effects_report.ts";
 
 const TARGETS = ["parley", "tutorial", "bare"] as const;
 const NAMES = { parley: "Parley", tutorial: "tutorial design", bare: "bare relay" };
@@ -361,5 +362,6 @@ ${stamp(r)}`,
     r.capacity ? capacitySection(r) : "",
     r.redis?.length ? redisSection(r) : "",
     r.attacks?.length ? attacksSection(r) : "",
+    r.effects ? effectsSection(r.effects) : "",
   ].filter(Boolean).join("\n\n") + "\n";
 }

@@ -15,6 +15,8 @@ import type { MachineStamp } from "./machine.ts";
 import type { ColdStart, PageWeight } from "./page_weight.ts";
 import type { Target } from "./servers.ts";
 import type { SignalingRun } from "./signaling.ts";
+import type { EffectsResult } from "./effects.ts";
+import { effectsFigures } from "./effects_report.ts";
 
 /** What a run measures, and for how long. */
 export interface Settings {
@@ -74,6 +76,8 @@ export interface BenchResults {
   conditions?: ConditionResults | null;
   /** The honest pair beside cheap attacking requests (`attacks.ts`). */
   attacks?: AttackRun[];
+  /** Noise suppression and background blur, off and on (`effects.ts`). */
+  effects?: EffectsResult;
   /** The figures the targets read (`targets.ts`), by key. */
   figures: Record<string, number>;
   /** Parts that could not run, and why. */
@@ -134,6 +138,7 @@ export function figuresOf(r: BenchResults): Record<string, number> {
     f["rejoin.p50Ms"] = r.rejoin.rejoinMs.p50;
     f["rejoin.bothP50Ms"] = r.rejoin.roomMs.p50;
   }
+  Object.assign(f, effectsFigures(r.effects));
   for (const { target, first, returning } of r.pageWeight) {
     f[`page.${target}.firstKB`] = Math.round(first.transferBytes / 102.4) / 10;
     f[`page.${target}.chain`] = first.depth;
@@ -154,6 +159,7 @@ const PART_FIELDS: Record<string, Array<keyof BenchResults>> = {
   capacity: ["capacity"],
   redis: ["redis"],
   attacks: ["attacks"],
+  effects: ["effects"],
 };
 
 /**

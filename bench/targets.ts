@@ -46,9 +46,13 @@ export const TARGETS: TargetSpec[] = [
   [22, "Uplink 100 kbit/s: the video pause said on both sides within 3 s", "conditions.cap100.parley.pauseSaidMs", "", "≤", 3000],
   [22, "After each condition, full quality within 5 s (the slowest condition)", "conditions.parley.slowestFullAfterMs", "", "≤", 5000],
   [24, "Honest relay p95 during 10/s requests of 2,000 headers, ≤ 2× without them", "attacks.2,000 empty headers.p95Ms", "attacks.2,000 empty headers.quietP95Ms", "≤", 2],
+  [23, "Noise suppression: noise-only stretches ≥ 15 dB quieter than with it off", "effects.noise.quieterDb", "", "≥", 15],
+  [23, "Noise suppression: speech within 3 dB of its level with it off", "effects.noise.speechChangeDb", "", "≤", 3],
+  [23, "Blur on keeps at least half the frames sent per second", "effects.blur.on.perSecond", "effects.blur.off.perSecond", "≥", 0.5],
+  [23, "A first visit, with both effects in the build, transfers ≤ 40 KB", "effects.firstVisitKB", "", "≤", 40],
 ];
 
-const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"], ["Percent", "%"]];
+const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"], ["Percent", "%"], ["Db", "dB"]];
 
 /** A target judged against a run's figures; `met` is null when the run did not measure it. */
 export interface Verdict {
