@@ -157,10 +157,15 @@ Deno.test({
       await waitForMark(a.page, "blurred", { running: false });
       assert.equal((await menuSwitch(a.page, BLUR)).on, false);
       await waitForRemoteFrames(b.page, LIVE);
+      // The other camera (MJPEG) may carry fewer edges than the first, and a busy machine's encoder
+      // softens it further: sharp again is several times the blurred picture's edges, and at
+      // least a quarter of the first camera's (blurred, both measure a tenth of that or less).
+      const enough = Math.max(sharp / 4, afterSwitch * 4);
       const deadline = Date.now() + 10_000;
       let sharpAgain = 0;
-      while ((sharpAgain = await steadySharpness(b.page)) < sharp / 2 && Date.now() < deadline);
-      assert.ok(sharpAgain > sharp / 2, `sharp again (${sharpAgain} against ${sharp})`);
+      while ((sharpAgain = await steadySharpness(b.page)) < enough && Date.now() < deadline);
+      console.log(`blur off again: sharpness ${sharpAgain.toFixed(4)}`);
+      assert.ok(sharpAgain > enough, `sharp again (${sharpAgain} against ${sharp})`);
     } finally {
       await closeBrowser(twoCameras);
       await closeBrowser(other);
