@@ -24,7 +24,6 @@ import type {
   ProcessingCommand,
   ProcessingInput,
   ProcessingMachine,
-  ProcessingReport,
 } from "./processing_machine.ts";
 import { sessionMachine } from "./session_machine.ts";
 
@@ -48,8 +47,7 @@ export interface CallEffects {
 /** What runs noise suppression and background blur for the call machine. */
 export type ProcessingLogic =
   | ProcessingMachine
-  // It also hears what the machine it stands for reports, when that runs as its child.
-  | ReturnType<typeof fromCallback<ProcessingCommand | ProcessingReport, ProcessingInput>>;
+  | ReturnType<typeof fromCallback<ProcessingCommand, ProcessingInput>>;
 
 /** The call machine with its children's effects provided, all the way down. */
 export function provideEffects(effects: CallEffects): typeof callMachine {

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { AnyActorRef } from "xstate";
 import type { ActorBody } from "../effects/deferred_actor.ts";
+import type { RunningProcessing } from "./processing_runner.ts";
 import type {
   ProcessingCommand,
   ProcessingInput,
@@ -23,13 +23,12 @@ import type {
 declare const PARLEY_PROCESSING_URL: string;
 
 /** The body of the `processing` actor the browser provides to the call machine. */
-export const runProcessingHost: ActorBody<
-  ProcessingCommand | ProcessingReport,
-  ProcessingInput
-> = ({ input, receive, sendBack, self }) => {
+export const runProcessingHost: ActorBody<ProcessingCommand, ProcessingInput> = (
+  { input, receive, sendBack },
+) => {
   const on = { ...input.on };
   let inCall = false;
-  let machine: AnyActorRef | null = null;
+  let machine: RunningProcessing | null = null;
   let loading = false;
   let stopped = false;
   /** What it was told before the machine ran, in order: the machine hears it all from `input`. */
@@ -42,7 +41,7 @@ export const runProcessingHost: ActorBody<
     const url = PARLEY_PROCESSING_URL;
     (import(url) as Promise<typeof import("./processing_runner.ts")>).then(({ runProcessing }) => {
       if (stopped) return;
-      machine = runProcessing(input, self);
+      machine = runProcessing(input, sendBack);
       for (const event of held.splice(0)) machine.send(event);
     }, (error) => {
       console.warn("Parley: noise suppression and blur could not load.", error);
@@ -61,10 +60,6 @@ export const runProcessingHost: ActorBody<
     });
   };
   receive((event) => {
-    // What the machine reports (it runs with this actor as its parent) goes up to the call.
-    if (event.type === "processing.output" || event.type === "processing.failed") {
-      return sendBack(event);
-    }
     if (machine) return machine.send(event);
     if (event.type === "processing.set") on[event.effect] = event.on;
     if (event.type === "call.joined") inCall = true;
