@@ -6,16 +6,11 @@
  */
 import { createActor } from "xstate";
 import type { Unsupported } from "../machines/call_types.ts";
-import type {
-  ProcessingCommand,
-  ProcessingInput,
-  ProcessingReport,
-} from "../machines/processing_machine.ts";
+import type { ProcessingCommand, ProcessingInput } from "../machines/processing_machine.ts";
 import { provideEffects } from "../machines/effects.ts";
 import { deferredActor } from "./effects/deferred_actor.ts";
 import { localMedia } from "./effects/media.ts";
 import { lobby, signaling } from "./effects/signaling.ts";
-import { warmPeer } from "./effects/warm_peer.ts";
 import { callChunkArrived, loadCallChunk, mountCallPage } from "./page/call_page.ts";
 import { startingEffects } from "./processing/settings.ts";
 import { applyTheme } from "./ui/theme.ts";
@@ -36,9 +31,14 @@ const actor = createActor(
     lobby,
     localMedia,
     signaling,
-    warmPeer,
-    // The peer connection's and the screen share's code come with the call's chunk, fetched
-    // while the person looks at the pre-join screen: Join rarely waits for it.
+    // The peer connection made ahead, the peer connection's and the screen share's code come
+    // with the call's chunk, fetched while the person looks at the pre-join screen: Join rarely
+    // waits for it. The connection made ahead waits for the chunk (never fetches it itself), so
+    // a first visit stays small; a Join pressed before it arrives makes its connection then.
+    warmPeer: deferredActor(
+      () => callChunkArrived().then((c) => c.runWarmPeer),
+      { type: "warm.unavailable" },
+    ),
     peerConnection: deferredActor(
       () => loadCallChunk().then((c) => c.runPeerConnection),
       { type: "pc.error", message: "the call's code could not be loaded" },
@@ -49,7 +49,7 @@ const actor = createActor(
     ),
     // Noise suppression and blur: what runs them comes with the call's chunk, as their switches
     // do (it never fetches the chunk itself), and loads their code only once one is to run.
-    processing: deferredActor<ProcessingCommand | ProcessingReport, ProcessingInput>(
+    processing: deferredActor<ProcessingCommand, ProcessingInput>(
       () => callChunkArrived().then((c) => c.runProcessingHost),
       { type: "processing.unloaded" },
     ),

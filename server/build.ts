@@ -74,10 +74,10 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
   const sources = await sourceHash(root);
   const files = new Map<string, BuiltFile>();
   const packaged = await readPackageAssets(root);
-  for (const [path, body] of packaged.files) files.set(path, await file(body, path, true));
+  for (const [path, body] of packaged.files) files.set(path, file(body, path, true));
   const bundle = await bundleClient(root, options.dev, packaged.urls);
   // Every name esbuild writes carries a hash of the content.
-  for (const [path, body] of bundle.outputs) files.set(path, await file(body, path, true));
+  for (const [path, body] of bundle.outputs) files.set(path, file(body, path, true));
   for await (const entry of Deno.readDir(`${root}${STATIC}`)) {
     // Left in static/ by builds before dist/ existed: never part of the site.
     if (!entry.isFile || LEGACY_OUTPUTS.includes(entry.name)) continue;
@@ -91,7 +91,7 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
       body = await bundleCss(`${root}${STATIC}/${entry.name}`, !options.dev);
     }
     if (files.has(path)) throw new Error(`${STATIC}${path} has the name of a bundle file`);
-    files.set(path, await file(body, path, false));
+    files.set(path, file(body, path, false));
   }
   const manifest: Manifest = { sources, dev: options.dev, files: {} };
   for (const [path, built] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
@@ -149,14 +149,10 @@ function fillScriptTags(html: string, bundle: Bundle, name: string): string {
   );
 }
 
-async function file(
-  body: Uint8Array<ArrayBuffer>,
-  path: string,
-  immutable: boolean,
-): Promise<BuiltFile> {
+function file(body: Uint8Array<ArrayBuffer>, path: string, immutable: boolean): BuiltFile {
   const type = CONTENT_TYPES[path.slice(path.lastIndexOf(".")).toLowerCase()] ??
     "application/octet-stream";
-  return { body, type, immutable, encoded: await compressedVariants(body, type) };
+  return { body, type, immutable, encoded: compressedVariants(body, type) };
 }
 
 /**

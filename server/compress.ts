@@ -1,13 +1,10 @@
 /**
- * The precompressed variants of a built file (build.ts): brotli at its best quality, and gzip
- * for the clients that take only gzip, made by zopfli (npm:@gfx/zopfli), which packs the same
- * format about 4 % smaller than zlib's best (the room page's bundle: 39.5 KB instead of 41.1).
- * Past {@linkcode ZOPFLI_LIMIT} (source maps, the blur's WebAssembly and model) gzip is zlib's,
- * and past {@linkcode LARGE_FILE} brotli is at quality 9: quicker, and a little larger.
+ * The precompressed variants of a built file (build.ts): brotli at its best quality, and gzip at
+ * zlib's best for the clients that take only gzip. Past {@linkcode LARGE_FILE} (the blur's
+ * WebAssembly and model) brotli is at quality 9: quicker, and a little larger.
  *
  * @module
  */
-import { gzipAsync } from "@gfx/zopfli";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import type { Encoding } from "./site.ts";
 
@@ -15,14 +12,12 @@ import type { Encoding } from "./site.ts";
 const COMPRESSIBLE = /^(text\/|application\/(json|wasm|octet-stream)|image\/svg)/;
 /** Past this size brotli's best quality takes tens of seconds for a few percent. */
 const LARGE_FILE = 1 << 20;
-/** Past this size zopfli takes seconds: the pages' bundles are all smaller. */
-const ZOPFLI_LIMIT = 256 << 10;
 
 /** `body` (of content type `type`) compressed each way that makes it smaller. */
-export async function compressedVariants(
+export function compressedVariants(
   body: Uint8Array<ArrayBuffer>,
   type: string,
-): Promise<Partial<Record<Encoding, Uint8Array<ArrayBuffer>>>> {
+): Partial<Record<Encoding, Uint8Array<ArrayBuffer>>> {
   const encoded: Partial<Record<Encoding, Uint8Array<ArrayBuffer>>> = {};
   if (!COMPRESSIBLE.test(type)) return encoded;
   const large = body.byteLength > LARGE_FILE;
@@ -35,9 +30,7 @@ export async function compressedVariants(
       [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
     },
   });
-  const gzip = body.byteLength > ZOPFLI_LIMIT
-    ? gzipSync(body, { level: constants.Z_BEST_COMPRESSION })
-    : await gzipAsync(body, { numiterations: 5 });
+  const gzip = gzipSync(body, { level: constants.Z_BEST_COMPRESSION });
   // A variant that saves nothing is not worth a Vary'd cache entry.
   if (br.byteLength < body.byteLength) encoded.br = new Uint8Array(br);
   if (gzip.byteLength < body.byteLength) encoded.gzip = new Uint8Array(gzip);

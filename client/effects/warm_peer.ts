@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type EventObject, fromCallback } from "xstate";
+import type { EventObject } from "xstate";
 import type {
   PeerInput,
   WarmPeerEvent,
@@ -20,6 +20,7 @@ import type {
   WarmPeerLike,
 } from "../../machines/call_types.ts";
 import type { Candidate, Description } from "../../protocol/signaling.ts";
+import type { ActorBody } from "./deferred_actor.ts";
 import { addTransceivers, type CallChannels, openChannels } from "./peer_setup.ts";
 
 /** A connection made ahead, as the adopting actor gets it. */
@@ -159,12 +160,15 @@ export class WarmPeer implements WarmPeerLike {
 }
 
 /**
- * The `warmPeer` actor the browser provides: makes the connection and reports it (`warm.made`)
- * for the machines to hand on; when stopped, keeps it a moment for whoever adopts it.
+ * The body of the `warmPeer` actor the browser provides: makes the connection and reports it
+ * (`warm.made`) for the machines to hand on; when stopped, keeps it a moment for whoever adopts
+ * it. It comes with the call's chunk (fetched while the person looks at the pre-join screen), as
+ * the peer connection that adopts it does: the first visit does not carry it.
  */
-export const warmPeer = fromCallback<EventObject, WarmPeerInput>(({ input, sendBack }) => {
+export const runWarmPeer: ActorBody<EventObject, WarmPeerInput> = ({ input, sendBack }) => {
   if (typeof RTCPeerConnection !== "function") return;
   const warm = new WarmPeer(input);
-  sendBack({ type: "warm.made", warm } satisfies WarmPeerEvent);
+  const made: WarmPeerEvent = { type: "warm.made", warm };
+  sendBack(made);
   return () => warm.released();
-});
+};
