@@ -233,8 +233,11 @@ function blurResult(pairs: BlurResult["pairs"], changedShare: number): BlurResul
     width: pairs.at(-1)![side].width,
     height: pairs.at(-1)![side].height,
   });
-  const ratio = (key: "framesPerSecond" | "cpuMsPerFrame" | "cpuCores") =>
-    round(medianOf(pairs.map((p) => p.on[key] / Math.max(1e-9, p.off[key]))) ?? 0, 2);
+  // The median (nearest rank) to two decimals: medianOf keeps one, too coarse for a ratio.
+  const ratio = (key: "framesPerSecond" | "cpuMsPerFrame" | "cpuCores") => {
+    const sorted = pairs.map((p) => p.on[key] / Math.max(1e-9, p.off[key])).sort((a, b) => a - b);
+    return round(sorted[Math.max(0, Math.ceil(sorted.length / 2) - 1)] ?? 0, 2);
+  };
   return {
     pairs,
     off: of("off"),

@@ -9,11 +9,17 @@
  * @module
  */
 
-/** A person moves little in a fifteenth of a second: more masks than that would not show. */
-export const MAX_SEGMENTATIONS_PER_SECOND = 15;
+/**
+ * A person moves little in a tenth of a second: the frames between two masks are cut out by the
+ * last one (as Meet does), at a third of the camera's rate or less.
+ */
+export const MAX_SEGMENTATIONS_PER_SECOND = 10;
 
-/** The share of the time segmentation may take (it runs on the page's thread, with the frames). */
-export const SEGMENTATION_SHARE = 1 / 3;
+/**
+ * The share of one core's time segmentation may take (it runs on the page's thread, while the
+ * frames are drawn in the worker and encoded: on two cores, more would cost frames).
+ */
+export const SEGMENTATION_SHARE = 1 / 5;
 
 /** How much the newest duration counts in the running estimate (the rest: those before it). */
 const WEIGHT = 0.25;

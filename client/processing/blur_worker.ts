@@ -45,12 +45,13 @@ async function pump(mine: ReadableStreamDefaultReader<VideoFrame>): Promise<void
       }
       const out = new VideoFrame(frames.output, { timestamp: frame.timestamp });
       frame.close();
+      // The drawing's own time: waiting for the encoder to take the frame is not drawing.
+      frames.done(startedAt);
       if (reader !== mine || !writer) {
         out.close();
         return;
       }
       await writer.write(out);
-      frames.done(startedAt);
     } catch {
       frame.close();
       if (reader !== mine) return;
