@@ -142,9 +142,8 @@ Deno.test({
       // The dialog closed as a person closes it.
       await a.page.keyboard.press("Escape");
       await waitForRemoteFrames(b.page, LIVE);
+      // Judged below, against this same camera with blur off (the cameras differ in edges).
       const afterSwitch = await steadySharpness(b.page);
-      console.log(`after the camera switch: sharpness ${afterSwitch.toFixed(4)}`);
-      assert.ok(afterSwitch < sharp / 2, `still blurred (${afterSwitch} against ${sharp})`);
       await waitForMark(a.page, "blurred");
       assert.deepEqual(
         await Promise.all([a, b].map((user) => negotiations(user.page))),
@@ -152,20 +151,27 @@ Deno.test({
         "no new offer or answer on either side",
       );
 
-      // Off again: sharp again.
+      // Off again: B sees the second camera as it is, sharp again; that is also the measure the
+      // blurred picture of it is judged by.
       await toggleFromMenu(a.page, BLUR);
       await waitForMark(a.page, "blurred", { running: false });
       assert.equal((await menuSwitch(a.page, BLUR)).on, false);
       await waitForRemoteFrames(b.page, LIVE);
-      // The other camera (MJPEG) may carry fewer edges than the first, and a busy machine's encoder
-      // softens it further: sharp again is several times the blurred picture's edges, and at
-      // least a quarter of the first camera's (blurred, both measure a tenth of that or less).
-      const enough = Math.max(sharp / 4, afterSwitch * 4);
+      // A busy machine's encoder may send a small picture for a while after the switch: wait for
+      // the edges to come back (or the deadline), then judge.
       const deadline = Date.now() + 10_000;
+      // (A picture with hardly an edge would say nothing either way.)
+      const edges = (sharpness: number) => sharpness > 0.001 && sharpness > afterSwitch * 2;
       let sharpAgain = 0;
-      while ((sharpAgain = await steadySharpness(b.page)) < enough && Date.now() < deadline);
-      console.log(`blur off again: sharpness ${sharpAgain.toFixed(4)}`);
-      assert.ok(sharpAgain > enough, `sharp again (${sharpAgain} against ${sharp})`);
+      while (!edges(sharpAgain = await steadySharpness(b.page)) && Date.now() < deadline);
+      console.log(
+        `the second camera: blurred ${afterSwitch.toFixed(4)}, blur off ${sharpAgain.toFixed(4)}`,
+      );
+      assert.ok(sharpAgain > 0.001, `the second camera has edges to blur (${sharpAgain})`);
+      assert.ok(
+        afterSwitch < sharpAgain / 2,
+        `blurred after the camera switch (${afterSwitch}), sharp again with blur off (${sharpAgain})`,
+      );
     } finally {
       await closeBrowser(twoCameras);
       await closeBrowser(other);
