@@ -1,20 +1,31 @@
 /**
  * Your own picture during the call: a small mirrored tile in a corner of the stage, dragged to
  * another corner with a pointer (it snaps to the nearest), or hidden; alone in the room it fills
- * the stage. Its name tag says what runs on your picture and sound ("You · noise reduced ·
- * blurred").
+ * the stage. Its name tag says what runs on your picture and sound: a small icon each, read out
+ * as words ("You · noise reduced · blurred"), which the tag shows on hover too.
  *
  * @module
  */
-import { EyeOff } from "lucide";
-import { h, listen, text } from "../ui/dom.ts";
+import { EyeOff, type IconNode } from "lucide";
+import { h, listen } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
+
+/** Something that runs on your picture or sound, as your name tag says it. */
+export interface SelfMark {
+  word: string;
+  icon: IconNode;
+}
 
 /** The tile on the page. */
 export interface SelfTile {
   element: HTMLElement;
   update(
-    state: { stream: MediaStream | null; cameraOn: boolean; large: boolean; marks: string },
+    state: {
+      stream: MediaStream | null;
+      cameraOn: boolean;
+      large: boolean;
+      marks: readonly SelfMark[];
+    },
   ): void;
   hidden(): boolean;
   toggleHidden(): void;
@@ -54,10 +65,23 @@ export function selfTile(onChange: () => void): SelfTile {
     hide,
   );
   let isHidden = false;
+  let said = "";
   const tile: SelfTile = {
     element,
     update({ stream, cameraOn, large, marks }) {
-      text(caption, `You${marks}`);
+      const says = ["You", ...marks.map((mark) => mark.word)].join(" · ");
+      if (says !== said) {
+        said = says;
+        // The words for screen readers (and the tests), the icons for the eye: a small tile has
+        // no room for "noise reduced".
+        caption.replaceChildren(
+          "You",
+          ...marks.flatMap((
+            mark,
+          ) => [h("span", { className: "sr-only" }, ` · ${mark.word}`), icon(mark.icon)]),
+        );
+        caption.title = marks.length ? says : "";
+      }
       if (video.srcObject !== stream) video.srcObject = stream;
       const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
       video.hidden = !hasVideo;

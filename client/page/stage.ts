@@ -10,7 +10,7 @@ import { inviteCard } from "./invite_card.ts";
 import type { Pill } from "./pills.ts";
 import type { PageHost } from "./screen.ts";
 import { remoteTile, type TileView } from "./remote_tile.ts";
-import { selfTile } from "./self_tile.ts";
+import { type SelfMark, selfTile } from "./self_tile.ts";
 import type { StageView } from "./stage_view.ts";
 
 /** What the stage shows for one render. */
@@ -25,7 +25,7 @@ export interface StageInput {
   /** Their picture is paused by the network (a thumbnail keeps the path warm): not shown. */
   theirVideoPaused: boolean;
   /** What your own tile's name tag adds for the effects that run (`effectMarks`). */
-  selfMarks: string;
+  selfMarks: readonly SelfMark[];
 }
 
 /** The stage on the page. */

@@ -14,6 +14,7 @@ import { effectOn, type EffectStatus, effectUnavailable } from "../../machines/e
 import type { Effect } from "../../machines/processing_machine.ts";
 import { attr, h, text } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
+import type { SelfMark } from "../page/self_tile.ts";
 
 /** One switch as the page shows it. */
 export interface EffectSwitch {
@@ -74,9 +75,12 @@ export function effectSwitches(snapshot: SnapshotFrom<typeof callMachine>): Effe
   });
 }
 
-/** What your own tile's name tag adds for what runs (" · noise reduced · blurred", or ""). */
-export function effectMarks(switches: readonly EffectSwitch[]): string {
-  return switches.map((s) => s.running ? ` · ${MARKS[s.effect]}` : "").join("");
+/** What your own tile's name tag adds for what runs ("noise reduced", "blurred"), with icons. */
+export function effectMarks(switches: readonly EffectSwitch[]): SelfMark[] {
+  return switches.filter((s) => s.running).map((s) => ({
+    word: MARKS[s.effect],
+    icon: EFFECT_ICONS[s.effect],
+  }));
 }
 
 /** A round switch on the pre-join screen, and the note that says why it cannot be used. */

@@ -35,6 +35,7 @@ import {
   waitForScreenText,
   waitForStatus,
 } from "../helpers/browser.ts";
+import { prejoinSwitch } from "../helpers/effect_switches.ts";
 import { type LayoutExpectations, layoutProblems, VIEWPORTS } from "../helpers/layout.ts";
 import { sendChat } from "../helpers/joined_pair.ts";
 import { type RunningServer, startServer } from "../helpers/server.ts";
@@ -139,6 +140,9 @@ Deno.test({
       await t.step("pre-join", async () => {
         await waitForStatus(a.page, "Ready to join");
         await (await byRole(a.page, "textbox", /^Your name/)).type("Ada");
+        // The switches of noise suppression and blur come a moment after the screen.
+        await prejoinSwitch(a.page, "Reduce background noise");
+        await prejoinSwitch(a.page, "Blur background");
         await checkScreen(a, "prejoin", problems);
       });
       await t.step("devices", async () => {
@@ -167,6 +171,7 @@ Deno.test({
       await t.step("the More menu", async () => {
         await clickButton(a.page, "More options");
         await byRole(a.page, "menu", "More options");
+        await byRole(a.page, "menuitemcheckbox", "Blur background");
         await checkScreen(a, "call-menu", problems, { ...inCall, picture: "visible" });
         await a.page.keyboard.press("Escape");
       });
