@@ -112,12 +112,15 @@ Deno.test({
       await waitForMark(a.page, "blurred");
       assert.equal((await menuSwitch(a.page, BLUR)).on, true);
       await waitForRemoteFrames(b.page, LIVE);
-      const blurred = await steadySharpness(b.page);
+      assert.ok(sharp > 0.005, `A's camera has edges to blur (${sharp})`);
+      // Most hard edges gone (what the model takes for a person stays sharp). The first masks
+      // of a busy machine may still lag the spinning shape: wait for them (or the deadline).
+      const blurDeadline = Date.now() + 20_000;
+      let blurred = sharp;
+      while ((blurred = await steadySharpness(b.page)) >= sharp / 2 && Date.now() < blurDeadline);
       console.log(
         `B sees A's picture with sharpness ${sharp.toFixed(4)}, blurred ${blurred.toFixed(4)}`,
       );
-      assert.ok(sharp > 0.005, `A's camera has edges to blur (${sharp})`);
-      // Most hard edges gone (what the model takes for a person stays sharp).
       assert.ok(blurred < sharp / 2, `blurred (${blurred}) against ${sharp}`);
 
       // A picks their other camera (More, Devices): the blur takes it, B goes on seeing A blurred.
