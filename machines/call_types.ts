@@ -69,7 +69,7 @@ export type ConnectionFailure =
   /** The other side's description named more than one certificate: refused, never applied. */
   | "unverifiable";
 
-/** What happened to the other person, for the page's notices. */
+/** What happened to another person, for the page's notices (null: they are here). */
 export type PeerAbsence = "away" | "closed" | PeerLeft["reason"] | null;
 
 // --- Local media ------------------------------------------------------------------------------
@@ -137,8 +137,8 @@ export type ShareEvent =
 export type SignalingCommand =
   /** Open the connection (again) and join the room once connected. */
   | { type: "connect" }
-  /** Relay to the other member; held while off the server, sent after the rejoin. */
-  | { type: "send"; message: SignalMessage }
+  /** Relay to the member `to` (a session); held while off the server, sent after the rejoin. */
+  | { type: "send"; to: string; message: SignalMessage }
   /** Give the seat up (hang up). */
   | { type: "leave" };
 
@@ -155,7 +155,7 @@ export interface SignalingInput {
 export type SignalingEvent =
   /**
    * In the room. `offered`: the join carried the offer of the peer connection made before it
-   * (`warmPeer`), which the server relayed to `joined.peer`, if there is one.
+   * (`warmPeer`), which the server relayed to the first of `joined.peers`, if there is one.
    */
   | { type: "signal.joined"; joined: Joined; offered?: boolean }
   /** Joined again after the connection dropped; `joined.seat` says what became of the seat. */
@@ -171,13 +171,14 @@ export type SignalingEvent =
   | { type: "signal.rejected"; error: ProtocolError }
   /** Another page of this tab or browser took the seat back. */
   | { type: "signal.seatTaken" }
-  | { type: "signal.message"; message: SignalMessage }
+  /** A description or candidate from the member whose session is `from`. */
+  | { type: "signal.message"; from: string; message: SignalMessage }
   /** Fresh ICE servers (TURN credentials) for the call in progress. */
   | { type: "signal.iceServers"; iceServers: IceServer[] }
   | { type: "signal.left" }
   | { type: "peer.joined"; peer: PeerInfo }
-  | { type: "peer.away"; reason: PeerAway["reason"] }
-  | { type: "peer.left"; reason: PeerLeft["reason"] }
+  | { type: "peer.away"; session: string; reason: PeerAway["reason"] }
+  | { type: "peer.left"; session: string; reason: PeerLeft["reason"] }
   /** The device has a network again: try now rather than at the end of the wait. */
   | { type: "network.online" };
 

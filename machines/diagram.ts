@@ -22,6 +22,17 @@ export interface DrawnMachine {
   machine: AnyStateMachine;
 }
 
+/**
+ * Notes beside states, by machine id and state path: what a state does that its transitions do
+ * not show (children it spawns). Kept here, not in the machines, so the page does not ship them.
+ */
+const NOTES: Record<string, Record<string, string>> = {
+  session: {
+    "active.room.present":
+      "one negotiation per other person, spawned as they come, stopped as they go",
+  },
+};
+
 /** The call machines, parent first. */
 export const MACHINES: readonly DrawnMachine[] = [
   { title: "The call", file: "machines/call_machine.ts", machine: callMachine },
@@ -70,6 +81,11 @@ export function toMermaid(machine: AnyStateMachine): string {
     });
   };
   declare(machine.root, 1);
+  // What a state spawns, say, as a note beside it.
+  for (const node of descendants(machine.root)) {
+    const note = NOTES[machine.id]?.[node.path.join(".")];
+    if (note) lines.push(`  note right of ${ids.get(node)} : ${clean(note)}`);
+  }
   // Transitions come after every state is declared, at the top: Mermaid moves a state into the
   // composite where a transition mentions it, so one written inside would pull states out.
   for (const node of descendants(machine.root)) {
@@ -220,7 +236,13 @@ function label(node: AnyStateNode, transition: AnyTransitionDefinition): string 
 function guardName(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
   if (typeof guard === "string") return guard;
-  if (typeof guard === "function") return "inline guard";
+  if (typeof guard === "function") {
+    // `not(...)`, `and(...)`, `or(...)` carry the guards they combine.
+    const { name, guards } = guard as { name: string; guards?: unknown[] };
+    const inner = (guards ?? []).map(guardName);
+    if (inner.length === 0 || inner.includes(null)) return "inline guard";
+    return name === "not" ? `not ${inner[0]}` : inner.join(` ${name} `);
+  }
   const { type, params } = guard as { type?: string; params?: unknown };
   if (typeof params === "string" || typeof params === "number") return `${type} ${params}`;
   return type ?? "guard";

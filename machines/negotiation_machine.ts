@@ -9,9 +9,10 @@
  * The health of the path and its recovery (ICE restarts) are a child machine of their own
  * (`link_machine.ts`), to which this forwards what it hears.
  *
- * It is invoked by the session machine (`session_machine.ts`) while two people are in the room,
- * and talks to it by events: `negotiation.signal` (relay this), `negotiation.abandoned` (the
- * other person is gone, wait for them) and `negotiation.failed`.
+ * The session machine (`session_machine.ts`) spawns one for each other person in the room, and
+ * each talks to it by events that name that person (`peer`, their session): `negotiation.signal`
+ * (relay this to them), `negotiation.abandoned` (they are gone, wait for them) and
+ * `negotiation.failed`.
  *
  * @module
  */
@@ -20,7 +21,6 @@ import type {
   Description,
   IceServer,
   IceTransportPolicy,
-  Joined,
   SignalMessage,
 } from "../protocol/signaling.ts";
 import type {
@@ -39,6 +39,8 @@ export { MAX_ICE_RESTARTS } from "./link_machine.ts";
 
 /** Input of the negotiation machine. */
 export interface NegotiationInput {
+  /** The other person's session: what the reports name them by. */
+  peer: string;
   iceServers: IceServer[];
   iceTransportPolicy?: IceTransportPolicy;
   polite: boolean;
@@ -58,25 +60,30 @@ export type NegotiationCommand =
   | { type: "signal.message"; message: SignalMessage }
   /** The other person dropped off the server; their seat is held. */
   | { type: "peer.away" }
-  /** The same page of the other person is back on the server. */
-  | { type: "peer.returned" }
+  /** The same page of the other person is back on the server; `polite`: our role toward them. */
+  | { type: "peer.returned"; polite?: boolean }
   | { type: "signal.lost" }
-  /** We are back on the server; after a restart of it our role may have changed. */
-  | { type: "signal.restored"; joined: Joined }
+  /** We are back on the server; after a restart of it our role may have changed (`polite`). */
+  | { type: "signal.restored"; polite?: boolean }
   | { type: "signal.iceServers"; iceServers: IceServer[] }
   | { type: "media.added"; stream: StreamLike }
   | { type: "media.replaced"; stream: StreamLike | null; kind: MediaKind; track: TrackLike | null };
 
 /** What a negotiation tells the session machine. */
 export type NegotiationReport =
-  | { type: "negotiation.signal"; message: SignalMessage }
-  | { type: "negotiation.abandoned" }
-  | { type: "negotiation.failed"; reason: Extract<LinkReport, { type: "link.failed" }>["reason"] };
+  | { type: "negotiation.signal"; peer: string; message: SignalMessage }
+  | { type: "negotiation.abandoned"; peer: string }
+  | {
+    type: "negotiation.failed";
+    peer: string;
+    reason: Extract<LinkReport, { type: "link.failed" }>["reason"];
+  };
 
 /** Every event the negotiation machine handles. */
 export type NegotiationEvent = NegotiationCommand | PeerEvent | LinkReport;
 
 interface NegotiationContext {
+  peer: string;
   iceServers: IceServer[];
   iceTransportPolicy: IceTransportPolicy;
   polite: boolean;
@@ -89,6 +96,8 @@ interface NegotiationContext {
   peerAway: boolean;
   warm: WarmPeerLike | null;
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function description(event: NegotiationEvent, type: Description["type"]): Description | null {
   if (event.type === "signal.message" && "description" in event.message) {
@@ -127,16 +136,24 @@ export const negotiationMachine = setup({
       type: "acceptAnswer" as const,
       description: description(event, "answer")!,
     })),
-    relay: sendParent((_, message: SignalMessage) => ({
+    relay: sendParent(({ context }, message: SignalMessage) => ({
       type: "negotiation.signal",
+      peer: context.peer,
       message,
     } satisfies NegotiationReport)),
-    relayDescription: sendParent(({ event }) => ({
+    relayDescription: sendParent(({ context, event }) => ({
       type: "negotiation.signal",
+      peer: context.peer,
       message: { description: (event as { description: Description }).description },
     } satisfies NegotiationReport)),
-    report: sendParent((_, report: NegotiationReport) => report),
-    peerBack: assign({ peerAway: false }),
+    report: sendParent(({ context }, report: DistributiveOmit<NegotiationReport, "peer">) => ({
+      ...report,
+      peer: context.peer,
+    } as NegotiationReport)),
+    peerBack: assign(({ context, event }) => ({
+      peerAway: false,
+      polite: event.type === "peer.returned" ? event.polite ?? context.polite : context.polite,
+    })),
   },
   guards: {
     offerArrived: ({ event }) => description(event, "offer") !== null,
@@ -155,6 +172,7 @@ export const negotiationMachine = setup({
 }).createMachine({
   id: "negotiation",
   context: ({ input }) => ({
+    peer: input.peer,
     iceServers: input.iceServers,
     iceTransportPolicy: input.iceTransportPolicy ?? "all",
     polite: input.polite,
@@ -214,7 +232,10 @@ export const negotiationMachine = setup({
     "peer.returned": { actions: ["peerBack", "toLink"] },
     "signal.lost": { actions: "toLink" },
     "signal.restored": {
-      actions: [assign({ polite: ({ event }) => event.joined.role === "polite" }), "toLink"],
+      actions: [
+        assign({ polite: ({ context, event }) => event.polite ?? context.polite }),
+        "toLink",
+      ],
     },
     "link.restartIce": { actions: { type: "tellPeer", params: { type: "restartIce" } } },
     "link.diagnose": { actions: { type: "tellPeer", params: { type: "diagnose" } } },

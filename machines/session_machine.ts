@@ -1,14 +1,17 @@
 /**
  * The time a person spends in a room, from Join to hang-up: the signaling connection and its
- * recovery, the seat, and the other person coming and going.
+ * recovery, the seat, and the others coming and going.
  *
  * - **Server**: connect and join; when the connection drops, try again after 0.25 s, doubling up
  *   to 1 s (spread by the jitter the signaling actor draws); a device whose network is back tries
  *   at once. The first connection counts as unreachable after three failed attempts.
- * - **Room**: joining, then waiting alone or talking; talking invokes one negotiation
- *   (`negotiation_machine.ts`) per peer connection. A new page on the other side means a new
- *   peer connection; the same page back after a blip keeps it. Back after our held seat expired
- *   (`seat: "expired"`), the other side has dropped our connection: start a new one.
+ * - **Room**: joining, then present: one negotiation (`negotiation_machine.ts`, a peer connection)
+ *   with each other person, spawned as they arrive and stopped as they leave, each on its own
+ *   (one person's trouble never stalls the others'). Which ones to start, stop or tell is planned
+ *   in `room_peers.ts`. A new page of someone means a new peer connection with them; the same page
+ *   back after a blip keeps it. Back after our held seat expired (`seat: "expired"`), the others
+ *   have dropped our connections: start new ones. Present is `waiting` while no negotiation runs,
+ *   `talking` while one does, `failed` when every one that ran failed.
  *
  * It is invoked by the call machine while the person is in the call, reports failures with
  * `session.failed` and finishes (a final state) once the person has left. Tags: `joining`,
@@ -17,6 +20,7 @@
  * @module
  */
 import { assign, not } from "xstate";
+import { arrived, away, ended, leaving, left, restored, retried, seated } from "./room_peers.ts";
 import { sessionSetup } from "./session_setup.ts";
 
 export { ATTEMPTS_BEFORE_UNREACHABLE, type SessionEvent } from "./session_setup.ts";
@@ -27,18 +31,14 @@ export const sessionMachine = sessionSetup.createMachine({
   context: ({ input }) => ({
     roomId: input.roomId,
     stream: input.stream,
-    polite: false,
     iceServers: [],
     relayOnly: input.relayOnly ?? false,
     iceTransportPolicy: input.relayOnly ? "relay" : "all",
-    peerSession: null,
-    initiator: false,
-    offered: false,
-    peerAbsence: null,
+    peers: [],
+    started: 0,
     joinedOnce: false,
     attempts: 0,
     jitter: 1,
-    connectionFailure: null,
     warm: input.warm ?? null,
   }),
   invoke: {
@@ -102,152 +102,117 @@ export const sessionMachine = sessionSetup.createMachine({
             joining: {
               tags: ["joining"],
               on: {
-                "signal.joined": [
-                  {
-                    guard: "peerPresent",
-                    target: "talking",
-                    actions: { type: "meetPeer", params: "offering" },
+                "signal.joined": {
+                  target: "present",
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => seated(context, event.joined, event.offered),
                   },
-                  { target: "waiting" },
-                ],
+                },
               },
             },
-            waiting: {
-              tags: ["waiting"],
-              // The peer connection for whoever comes, made now: their offer has less to wait for.
-              invoke: {
-                src: "warmPeer",
-                input: ({ context }) => ({
-                  iceServers: context.iceServers,
-                  iceTransportPolicy: context.iceTransportPolicy,
-                  stream: context.stream,
-                  initiator: false,
-                  offer: false,
-                }),
-              },
+            // In the room: one negotiation (`negotiation_machine.ts`) with each other person,
+            // started as they arrive and stopped as they leave (`room_peers.ts` plans which).
+            present: {
+              exit: { type: "carryOut", params: ({ context }) => leaving(context) },
               on: {
                 "warm.made": { actions: assign({ warm: ({ event }) => event.warm }) },
                 "peer.joined": {
-                  target: "talking",
-                  actions: { type: "meetPeer", params: "answering" },
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => arrived(context, event.peer),
+                  },
                 },
                 "peer.left": {
-                  actions: { type: "noteAbsence", params: ({ event }) => event.reason },
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => left(context, event.session, event.reason),
+                  },
+                },
+                "peer.away": {
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => away(context, event.session, event.reason),
+                  },
                 },
                 "signal.restored": {
-                  guard: "seatExpiredPeerStayed",
-                  target: "talking",
-                  actions: { type: "meetPeer", params: "offering" },
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => restored(context, event.joined),
+                  },
                 },
-              },
-            },
-            talking: {
-              tags: ["talking"],
-              invoke: {
-                id: "negotiation",
-                src: "negotiation",
-                input: ({ context }) => ({
-                  iceServers: context.iceServers,
-                  iceTransportPolicy: context.iceTransportPolicy,
-                  polite: context.polite,
-                  initiator: context.initiator,
-                  offered: context.offered,
-                  stream: context.stream,
-                  warm: context.warm,
-                }),
-              },
-              on: {
-                "peer.joined": [
-                  // The same page back after a blip: the media may never have stopped.
-                  {
-                    guard: "samePeer",
-                    actions: [
-                      { type: "noteAbsence", params: null },
-                      { type: "tellNegotiation", params: { type: "peer.returned" } },
-                    ],
+                "negotiation.abandoned": {
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => ended(context, event.peer, null),
                   },
-                  // A new page on the other side: a new peer connection for it.
-                  {
-                    target: "talking",
-                    reenter: true,
-                    actions: { type: "meetPeer", params: "answering" },
-                  },
-                ],
-                "peer.left": {
-                  target: "waiting",
-                  actions: { type: "noteAbsence", params: ({ event }) => event.reason },
                 },
-                "peer.away": [
-                  // Their page closed or reloaded: that peer connection is gone for good.
-                  {
-                    guard: "peerClosed",
-                    target: "waiting",
-                    actions: { type: "noteAbsence", params: "closed" },
+                "negotiation.failed": {
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => ended(context, event.peer, event.reason),
                   },
-                  // Their connection went silent: the media may still flow, or come back.
-                  { actions: [{ type: "noteAbsence", params: "away" }, "toNegotiation"] },
-                ],
-                "signal.restored": [
-                  // Our seat expired meanwhile: the other side dropped this connection.
-                  {
-                    guard: "seatExpiredPeerStayed",
-                    target: "talking",
-                    reenter: true,
-                    actions: { type: "meetPeer", params: "offering" },
-                  },
-                  {
-                    guard: "seatExpired",
-                    target: "waiting",
-                    actions: { type: "meetPeer", params: "alone" },
-                  },
-                  { actions: "toNegotiation" },
-                ],
-                "signal.lost": { actions: "toNegotiation" },
-                "signal.message": { actions: "toNegotiation" },
-                "signal.iceServers": { actions: ["keepIceServers", "toNegotiation"] },
-                "media.added": { actions: ["keepStream", "toNegotiation"] },
-                "media.replaced": { actions: ["keepStream", "toNegotiation"] },
+                },
+                // A new peer connection with each person whose connection failed.
+                "user.retry": {
+                  actions: { type: "carryOut", params: ({ context }) => retried(context) },
+                },
+                "signal.message": { actions: "toItsNegotiation" },
+                "signal.lost": { actions: "toEveryNegotiation" },
+                "signal.iceServers": { actions: ["keepIceServers", "toEveryNegotiation"] },
+                "media.added": { actions: ["keepStream", "toEveryNegotiation"] },
+                "media.replaced": { actions: ["keepStream", "toEveryNegotiation"] },
                 "negotiation.signal": {
                   actions: {
                     type: "tellServer",
-                    params: ({ event }) => ({ type: "send", message: event.message }),
+                    params: ({ event }) => ({
+                      type: "send",
+                      to: event.peer,
+                      message: event.message,
+                    }),
                   },
                 },
-                "negotiation.abandoned": "waiting",
-                "negotiation.failed": {
-                  target: "failed",
-                  actions: assign({ connectionFailure: ({ event }) => event.reason }),
-                },
               },
-            },
-            // The browsers could not connect (or reconnect): said, with the seat kept, so the
-            // other person is not told this one left. Retry starts a new peer connection.
-            failed: {
-              tags: ["failed"],
-              on: {
-                "user.retry": {
-                  target: "talking",
-                  actions: [
-                    assign({ connectionFailure: null }),
-                    { type: "meetPeer", params: "offering" },
+              // (Through `talking`, which invokes nothing, so that no warm peer connection is
+              // made for a moment when others are there already.)
+              initial: "talking",
+              states: {
+                // Alone, or everyone else left or dropped.
+                waiting: {
+                  tags: ["waiting"],
+                  always: [
+                    { guard: "anyoneHere", target: "talking" },
+                    { guard: "anyFailed", target: "failed" },
+                  ],
+                  // The peer connection for whoever comes, made now: their offer has less to
+                  // wait for.
+                  invoke: {
+                    src: "warmPeer",
+                    input: ({ context }) => ({
+                      iceServers: context.iceServers,
+                      iceTransportPolicy: context.iceTransportPolicy,
+                      stream: context.stream,
+                      initiator: false,
+                      offer: false,
+                    }),
+                  },
+                },
+                // With at least one other person.
+                talking: {
+                  tags: ["talking"],
+                  always: [
+                    { guard: not("anyoneHere"), target: "waiting" },
                   ],
                 },
-                "peer.joined": {
-                  guard: not("samePeer"),
-                  target: "talking",
-                  actions: [
-                    assign({ connectionFailure: null }),
-                    { type: "meetPeer", params: "answering" },
+                // The browsers could not connect (or reconnect) with anyone: said, with the seat
+                // kept, so the others are not told this one left. Retry starts new peer
+                // connections.
+                failed: {
+                  tags: ["failed"],
+                  always: [
+                    { guard: "anyoneHere", target: "talking" },
+                    { guard: not("anyFailed"), target: "waiting" },
                   ],
-                },
-                "peer.left": {
-                  target: "waiting",
-                  actions: { type: "noteAbsence", params: ({ event }) => event.reason },
-                },
-                "peer.away": {
-                  guard: "peerClosed",
-                  target: "waiting",
-                  actions: { type: "noteAbsence", params: "closed" },
                 },
               },
             },

@@ -6,8 +6,8 @@
  */
 import {
   assign,
+  enqueueActions,
   type EventObject,
-  forwardTo,
   fromCallback,
   sendParent,
   sendTo,
@@ -16,8 +16,6 @@ import {
 import type { IceServer, IceTransportPolicy, Joined } from "../protocol/signaling.ts";
 import type {
   CallFailure,
-  ConnectionFailure,
-  PeerAbsence,
   SessionCommand,
   SessionInput,
   SessionReport,
@@ -34,6 +32,13 @@ import {
   negotiationMachine,
   type NegotiationReport,
 } from "./negotiation_machine.ts";
+import {
+  anyFailed,
+  anyoneHere,
+  negotiationWith,
+  type PeerEntry,
+  type PeerPlan,
+} from "./room_peers.ts";
 
 /** Failed connection attempts after which a server never reached counts as unreachable. */
 export const ATTEMPTS_BEFORE_UNREACHABLE = 3;
@@ -44,26 +49,20 @@ export type SessionEvent = SessionCommand | SignalingEvent | NegotiationReport |
 interface SessionContext {
   roomId: string;
   stream: StreamLike | null;
-  polite: boolean;
   iceServers: IceServer[];
   /** Relayed candidates only: the server says so for every call, or the person chose it. */
   relayOnly: boolean;
   iceTransportPolicy: IceTransportPolicy;
-  /** The other member's page (its signaling session), once known. */
-  peerSession: string | null;
-  /** Whether this side starts the negotiation of the current peer connection. */
-  initiator: boolean;
-  /** Whether that negotiation's first offer went out with the join. */
-  offered: boolean;
-  peerAbsence: PeerAbsence;
+  /** The other people in the room, one entry each (`room_peers.ts`). */
+  peers: PeerEntry[];
+  /** Negotiations started so far: names the next one. */
+  started: number;
   /** Whether the room was ever joined: a lost connection is then a reconnection. */
   joinedOnce: boolean;
   /** Failed connection attempts in a row. */
   attempts: number;
   /** Spread of the next wait, from the signaling actor (0.7-1.3). */
   jitter: number;
-  /** Why the browsers could not connect, while the room says so. */
-  connectionFailure: ConnectionFailure | null;
   /** The newest connection made ahead, for the next negotiation to adopt if it fits. */
   warm: WarmPeerLike | null;
 }
@@ -92,8 +91,6 @@ export const sessionSetup = setup({
   },
   actions: {
     tellServer: sendTo("signaling", (_, command: SignalingCommand) => command),
-    tellNegotiation: sendTo("negotiation", (_, command: NegotiationCommand) => command),
-    toNegotiation: forwardTo("negotiation"),
     keepStream: assign(({ context, event }) => ({
       stream: "stream" in event ? event.stream : context.stream,
     })),
@@ -107,38 +104,65 @@ export const sessionSetup = setup({
     takeSeat: assign(({ context, event }) => {
       const joined = joinedInfo(event)!;
       return {
-        polite: joined.role === "polite",
         iceServers: joined.iceServers,
         iceTransportPolicy: context.relayOnly ? "relay" as const : joined.iceTransportPolicy,
         joinedOnce: true,
         attempts: 0,
       };
     }),
-    /** A new peer connection with the other person: we make its first offer, or they do. */
-    meetPeer: assign(({ context, event }, how: "offering" | "answering" | "alone") => ({
-      peerSession: how === "alone"
-        ? null
-        : event.type === "peer.joined"
-        ? event.peer.session
-        : joinedInfo(event)?.peer?.session ?? context.peerSession,
-      initiator: how === "offering",
-      offered: how === "offering" && event.type === "signal.joined" && event.offered === true,
-      peerAbsence: null,
-    })),
-    noteAbsence: assign((_, absence: PeerAbsence) => ({ peerAbsence: absence })),
+    /**
+     * Carries out what `room_peers.ts` planned: the people's entries, then their negotiations
+     * stopped, started and told.
+     */
+    carryOut: enqueueActions(({ context, enqueue }, plan: PeerPlan) => {
+      for (const id of plan.stop) enqueue.stopChild(id);
+      // The connection made ahead goes to the first negotiation started (the one its offer went
+      // to, with the join), once.
+      const warm = plan.start.length > 0 ? context.warm : null;
+      enqueue.assign({
+        peers: plan.peers,
+        started: plan.started,
+        warm: warm ? null : context.warm,
+      });
+      for (const [i, start] of plan.start.entries()) {
+        enqueue.spawnChild("negotiation", {
+          id: start.id,
+          input: {
+            warm: i === 0 ? warm : null,
+            peer: start.peer,
+            polite: start.polite,
+            initiator: start.initiator,
+            offered: start.offered,
+            iceServers: context.iceServers,
+            iceTransportPolicy: context.iceTransportPolicy,
+            stream: context.stream,
+          },
+        });
+      }
+      for (const { id, event } of plan.tell) enqueue.sendTo(id, event);
+    }),
+    /** What concerns every peer connection (the server, our media): told to each negotiation. */
+    toEveryNegotiation: enqueueActions(({ context, event, enqueue }) => {
+      for (const entry of context.peers) {
+        if (entry.negotiation) enqueue.sendTo(entry.negotiation, event as NegotiationCommand);
+      }
+    }),
+    /** A signal from someone: to the negotiation with them (dropped when none runs). */
+    toItsNegotiation: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "signal.message") return;
+      const id = negotiationWith(context.peers, event.from);
+      if (id) enqueue.sendTo(id, event);
+    }),
     countAttempt: assign(({ context, event }) => ({
       attempts: context.attempts + 1,
       jitter: "jitter" in event ? event.jitter : 1,
     })),
   },
   guards: {
-    peerPresent: ({ event }) => joinedInfo(event)?.peer != null,
-    samePeer: ({ context, event }) =>
-      event.type === "peer.joined" && event.peer.session === context.peerSession,
-    peerClosed: ({ event }) => event.type === "peer.away" && event.reason === "closed",
-    seatExpired: ({ event }) => joinedInfo(event)?.seat === "expired",
-    seatExpiredPeerStayed: ({ event }) =>
-      joinedInfo(event)?.seat === "expired" && joinedInfo(event)?.peer != null,
+    /** A negotiation runs with someone. */
+    anyoneHere: ({ context }) => anyoneHere(context.peers),
+    /** Someone's connection failed (and was not retried). */
+    anyFailed: ({ context }) => anyFailed(context.peers),
     roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
     mayRetry: ({ context }) =>
       context.joinedOnce || context.attempts + 1 < ATTEMPTS_BEFORE_UNREACHABLE,

@@ -6,7 +6,10 @@
  * @module
  */
 
-/** Perfect-negotiation role, assigned by the server: one seat is polite, the other impolite. */
+/**
+ * Perfect-negotiation role, assigned by the server for each pair of members: of two members, the
+ * one in the later place ({@linkcode Joined.place}) is polite, the other impolite.
+ */
 export type Role = "polite" | "impolite";
 
 /** Everything that can go wrong, as a stable code (for programs) and a message (for people). */
@@ -68,15 +71,27 @@ export interface JoinRequest {
   resume?: string;
   /**
    * An offer made before joining, to save the round trip of the join: when another member is
-   * seated, it is relayed to them as a `signal` right after `peer-joined` (and dropped with
-   * everything else sent to a member who is away). Same limits as a signal's description.
+   * seated, it is relayed to the first of {@linkcode Joined.peers} as a `signal` right after
+   * `peer-joined` (and dropped with everything else sent to a member who is away). Same limits as
+   * a signal's description.
    */
   offer?: Description;
 }
 
-/** Who the other member is. */
+/** Another member of the room, as the server tells a member of it. */
 export interface PeerInfo {
+  /**
+   * Their page load's id (it changes on reload): signals to them name it in `to`, and signals
+   * from them carry it in `from`. One peer connection per session.
+   */
   session: string;
+  /** Your perfect-negotiation role toward them (see {@linkcode Role}). */
+  role: Role;
+  /**
+   * In `peer-joined`, when they took their held seat back with a new page (a reload, another tab
+   * of theirs): the session of the page they had, whose peer connection is gone.
+   */
+  replaces?: string;
 }
 
 /**
@@ -90,9 +105,14 @@ export type SeatOutcome = "resumed" | "new" | "expired";
 
 /** `join` acknowledgement on success. */
 export interface Joined {
-  role: Role;
-  /** The other member, when one is seated (connected or away). */
-  peer: PeerInfo | null;
+  /**
+   * Your seat's place in the room, from 0: it stays yours while you hold the seat (across a blip
+   * or a reload with the resume token). A restarted server, which forgot every seat, may give
+   * another.
+   */
+  place: number;
+  /** The other members seated (connected or away), in the order of their seats. */
+  peers: PeerInfo[];
   iceServers: IceServer[];
   /** Keep this (per tab) and send it back in {@linkcode JoinRequest.resume}. */
   resume: string;
@@ -150,11 +170,23 @@ export interface Candidate {
   usernameFragment: string | null;
 }
 
-/** `signal` payload, both directions: exactly one of a description or a candidate. */
+/** What a signal carries: exactly one of a description or a candidate. */
 export type SignalMessage = { description: Description } | { candidate: Candidate };
+
+/**
+ * `signal` payload, client → server: the message and the session of the member it is for
+ * ({@linkcode PeerInfo.session}). Without `to` it goes to the only other member, and is refused
+ * while several are seated.
+ */
+export type OutgoingSignal = SignalMessage & { to?: string };
+
+/** `signal` payload, server → client: the message and the session of the member it is from. */
+export type IncomingSignal = SignalMessage & { from: string };
 
 /** `peer-away` payload. */
 export interface PeerAway {
+  /** Whose connection dropped (their session). */
+  session: string;
   /**
    * `closed`: their page closed its connection (tab closed, reloaded, left the call state);
    * `lost`: their connection went silent (network gone), so media may still be flowing.
@@ -166,6 +198,8 @@ export interface PeerAway {
 
 /** `peer-left` payload. */
 export interface PeerLeft {
+  /** Who left (their session). */
+  session: string;
   reason: "hang-up" | "timeout";
 }
 
@@ -197,7 +231,7 @@ export type CheckAck = Ack<CheckInfo>;
 /** Socket.IO's typed event map of what the client sends (`Server<ClientToServer, ...>`). */
 export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (reply: JoinAck) => void) => void;
-  signal: (message: SignalMessage, ack?: (reply: Ack) => void) => void;
+  signal: (message: OutgoingSignal, ack?: (reply: Ack) => void) => void;
   leave: (ack: (reply: Ack) => void) => void;
   "room-status": (request: RoomStatusRequest, ack: (reply: RoomStatusAck) => void) => void;
   check: (ack: (reply: CheckAck) => void) => void;
@@ -205,7 +239,7 @@ export interface ClientToServerEvents {
 
 /** Socket.IO's typed event map of what the server sends. */
 export interface ServerToClientEvents {
-  signal: (message: SignalMessage) => void;
+  signal: (message: IncomingSignal) => void;
   "peer-joined": (peer: PeerInfo) => void;
   "peer-away": (away: PeerAway) => void;
   "peer-left": (left: PeerLeft) => void;

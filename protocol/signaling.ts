@@ -13,7 +13,10 @@
 export const ClientEvent = {
   /** Take a seat in a room. Acknowledged with {@linkcode JoinAck}. */
   join: "join",
-  /** Relay a description or candidate to the other member. Acknowledged with {@linkcode Ack}. */
+  /**
+   * Relay a description or candidate to another member ({@linkcode OutgoingSignal}). Acknowledged
+   * with {@linkcode Ack}.
+   */
   signal: "signal",
   /** Give the seat up for good (hang up). Acknowledged with {@linkcode Ack}. */
   leave: "leave",
@@ -29,13 +32,13 @@ export const ClientEvent = {
 
 /** Event names, server → client. */
 export const ServerEvent = {
-  /** A description or candidate from the other member ({@linkcode SignalMessage}). */
+  /** A description or candidate from another member ({@linkcode IncomingSignal}). */
   signal: "signal",
-  /** The other member took its seat ({@linkcode PeerInfo}). */
+  /** Another member took its seat, or took it back ({@linkcode PeerInfo}). */
   peerJoined: "peer-joined",
-  /** The other member's connection to the server dropped; its seat is held ({@linkcode PeerAway}). */
+  /** Another member's connection to the server dropped; its seat is held ({@linkcode PeerAway}). */
   peerAway: "peer-away",
-  /** The other member left the room for good ({@linkcode PeerLeft}). */
+  /** Another member left the room for good ({@linkcode PeerLeft}). */
   peerLeft: "peer-left",
   /**
    * This connection's seat was taken back by a newer page of the same tab or browser (its resume
@@ -55,9 +58,10 @@ import type {
   Description,
   ErrorCode,
   JoinRequest,
+  OutgoingSignal,
   ProtocolError,
+  Role,
   RoomStatusRequest,
-  SignalMessage,
 } from "./messages.ts";
 
 /** Limits the server enforces; exported so clients and tests agree with it. */
@@ -186,9 +190,30 @@ function parseDescription(d: unknown): Parsed<Description> {
   return { ok: true, value: { type: d.type, sdp: d.sdp } };
 }
 
-/** Validates a `signal` payload (description or candidate, nothing else). */
-export function parseSignal(value: unknown): Parsed<SignalMessage> {
+/** Your perfect-negotiation role toward the member in seat `theirs` of the room, yours `mine`. */
+export function roleToward(mine: number, theirs: number): Role {
+  return mine > theirs ? "polite" : "impolite";
+}
+
+/**
+ * Validates a `signal` payload (description or candidate, and whom it is for, nothing else) sent
+ * in a room of `capacity` seats: in a room of more than two it must say whom it is for.
+ */
+export function parseSignal(value: unknown, capacity = 2): Parsed<OutgoingSignal> {
   if (!isRecord(value)) return invalid("signal expects an object { description } or { candidate }");
+  const { to, ...rest } = value;
+  if (to !== undefined && (typeof to !== "string" || !TOKEN.test(to))) {
+    return invalid("signal.to must be the session of a member of the room");
+  }
+  if (to === undefined && capacity > 2) {
+    return invalid("in a room of more than two, a signal says whom it is for (to)");
+  }
+  const addressed = <T>(parsed: Parsed<T>) =>
+    parsed.ok && to !== undefined ? { ...parsed, value: { ...parsed.value, to } } : parsed;
+  return addressed(parseMessage(rest));
+}
+
+function parseMessage(value: Record<string, unknown>): Parsed<OutgoingSignal> {
   const keys = Object.keys(value);
   if (keys.length !== 1) return invalid("signal carries exactly one of description or candidate");
   if ("description" in value) {

@@ -75,10 +75,12 @@ export class MemoryRoomStore implements RoomStore {
     const room: Room = this.#rooms.get(request.room) ?? [];
     let index = request.resume ? room.findIndex((s) => s?.resume === request.resume) : -1;
     let replacedSocketId: string | null = null;
+    let previousSession: string | null = null;
     let outcome: "new" | "resumed" | "expired" = "new";
     if (index >= 0) {
       const seat = room[index]!;
       replacedSocketId = seat.socketId;
+      previousSession = seat.session;
       this.#clearTimer(seat);
       seat.socketId = socketId;
       seat.session = request.session;
@@ -103,6 +105,7 @@ export class MemoryRoomStore implements RoomStore {
       peers: members(room).filter((m) => m.index !== index),
       outcome,
       replacedSocketId,
+      previousSession,
     });
   }
 
@@ -123,7 +126,12 @@ export class MemoryRoomStore implements RoomStore {
       if (room[ref.index] !== seat || seat.socketId !== null) return;
       this.#free(ref.roomId, room, ref.index);
       this.#rememberExpired(ref.roomId, seat.resume);
-      this.#options.onExpire?.({ roomId: ref.roomId, index: ref.index, peers: taken(room) });
+      this.#options.onExpire?.({
+        roomId: ref.roomId,
+        index: ref.index,
+        session: seat.session,
+        peers: taken(room),
+      });
     }, this.#options.graceMs);
     return Promise.resolve({ peers: taken(room).filter((i) => i !== ref.index) });
   }

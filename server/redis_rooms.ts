@@ -159,6 +159,7 @@ export class RedisRoomStore implements RoomStore {
       peers: list<Member>(reply.peers),
       outcome: reply.outcome,
       replacedSocketId: reply.replaced || null,
+      previousSession: reply.previous || null,
     };
   }
 
@@ -226,6 +227,7 @@ export class RedisRoomStore implements RoomStore {
         const expiry: SeatExpiry = {
           roomId: event.room,
           index: event.index,
+          session: event.session,
           peers: list(event.peers),
         };
         if (event.e === "left") this.#options.onExpire(expiry);
@@ -345,6 +347,8 @@ interface SweepEvent {
   e: "left" | "away";
   room: string;
   index: number;
+  /** Whose seat it was. */
+  session: string;
   peers: unknown;
 }
 

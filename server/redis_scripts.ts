@@ -83,7 +83,8 @@ end
 /**
  * KEYS: room, away, instances, rooms, expired, expired-at.
  * ARGV: settings, room id, socket, instance, session, resume or "", new token, capacity.
- * Returns JSON: `{ full: true }` or the seat taken.
+ * Returns JSON: `{ full: true }` or the seat taken (with `previous`, the session a resumed seat
+ * had).
  */
 export const JOIN = COMMON + `
 local t = now()
@@ -102,7 +103,7 @@ for index, s in pairs(seats) do
     end
   end
 end
-local mine, replaced, outcome = nil, false, 'new'
+local mine, replaced, outcome, previous = nil, false, 'new', false
 if ARGV[6] ~= '' then
   for index, s in pairs(seats) do
     if s.r == ARGV[6] then mine = index end
@@ -111,6 +112,7 @@ end
 if mine then
   local s = seats[mine]
   if s.k ~= '' then replaced = s.k end
+  previous = s.s
   if s.a > 0 then redis.call('ZREM', KEYS[2], member(mine, s)) end
   redis.call('SREM', key('inst:' .. s.i), roomId .. '\\n' .. mine)
   s.k = ARGV[3]; s.i = ARGV[4]; s.s = ARGV[5]; s.a = 0
@@ -141,7 +143,7 @@ for index, s in pairs(seats) do
 end
 table.sort(peers, function(a, b) return a.index < b.index end)
 return cjson.encode({ index = mine, resume = seats[mine].r, outcome = outcome,
-  replaced = replaced, peers = peers })
+  replaced = replaced, previous = previous, peers = peers })
 `;
 
 /**
@@ -173,7 +175,8 @@ return cjson.encode(peers)
  * instances that stopped beating.
  * KEYS: away, instances, expired, expired-at.
  * ARGV: settings, "1" to look for dead instances, at most this many expiries.
- * Returns a JSON array of `{ e: "left" | "away", room, index, peers }` for the members to tell.
+ * Returns a JSON array of `{ e: "left" | "away", room, index, session, peers }` for the members
+ * to tell (`session`: whose seat it was).
  */
 export const SWEEP = COMMON + `
 local t = now()
@@ -190,7 +193,7 @@ for _, m in ipairs(due) do
       redis.call('HDEL', room, index)
       redis.call('HSET', KEYS[3], resume, roomId)
       redis.call('ZADD', KEYS[4], t + S.expiredMs, resume)
-      table.insert(out, { e = 'left', room = roomId, index = tonumber(index),
+      table.insert(out, { e = 'left', room = roomId, index = tonumber(index), session = s.s,
         peers = peersOf(room, tonumber(index)) })
       dropIfEmpty(room, roomId)
     end
@@ -222,7 +225,7 @@ if ARGV[2] == '1' then
           s.a = t + S.graceMs
           redis.call('HSET', room, index, cjson.encode(s))
           redis.call('ZADD', KEYS[1], s.a, roomId .. '\\n' .. index .. '\\n' .. s.r)
-          table.insert(out, { e = 'away', room = roomId, index = tonumber(index),
+          table.insert(out, { e = 'away', room = roomId, index = tonumber(index), session = s.s,
             peers = peersOf(room, tonumber(index)) })
         end
       end

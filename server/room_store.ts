@@ -63,6 +63,8 @@ export type StoreJoin =
     outcome: SeatOutcome;
     /** A connection that held this seat until now (another tab, or a socket on a dead instance). */
     replacedSocketId: string | null;
+    /** The session the seat had before it was taken back (`resumed`), else null. */
+    previousSession: string | null;
   }
   | { ok: false; reason: "room-full" | "unavailable" };
 
@@ -71,6 +73,8 @@ export interface SeatExpiry {
   roomId: string;
   /** The seat that expired (or went away). */
   index: number;
+  /** The session of the member whose seat it was. */
+  session: string;
   /** Seats still taken in the room. */
   peers: number[];
 }

@@ -1,10 +1,11 @@
 /**
- * The signaling relay: Socket.IO on the HTTP server, rooms of two, every inbound message validated
- * against `protocol/signaling.ts` before it changes anything.
+ * The signaling relay: Socket.IO on the HTTP server, rooms of a few seats, every inbound message
+ * validated against `protocol/signaling.ts` before it changes anything.
  *
- * Messages go to one socket id, the sender's peer, never to a broadcast: a message cannot leave
- * its room. Every request is rate-limited (`server/client_limits.ts`), and nothing is queued for a
- * member that does not read (`server/send_queue.ts`).
+ * A signal goes to the one member of the sender's room it names, never to a broadcast: a message
+ * cannot leave its room (`server/seat_rooms.ts`). Every request is rate-limited
+ * (`server/client_limits.ts`), and nothing is queued for a member that does not read
+ * (`server/send_queue.ts`).
  *
  * @module
  */
@@ -20,12 +21,12 @@ import {
   parseJoinRequest,
   parseSignal,
   type PeerAway,
+  type PeerInfo,
   type PeerLeft,
-  type Role,
+  roleToward,
   type SeatTaken,
   ServerEvent,
   type ServerToClientEvents,
-  type SignalMessage,
 } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
@@ -38,7 +39,8 @@ import { MemoryRoomStore } from "./memory_rooms.ts";
 import type { RoomStore, SeatRef, StoreHooks } from "./room_store.ts";
 
 export type { StoreHooks };
-import { queuedBytes, SlowReaders, sweepSlowReaders } from "./send_queue.ts";
+import { SlowReaders, sweepSlowReaders } from "./send_queue.ts";
+import { relayer, roomsOf, seatsOf, storeHooks } from "./seat_rooms.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 import { isDescription, originAllowed, signalBytes } from "./signaling_checks.ts";
 import { connectionId, createIo, type ParleyIo } from "./socket_io.ts";
@@ -76,23 +78,6 @@ export interface Signaling {
    */
   drain(deadlineMs: number): Promise<{ left: number }>;
   close(): Promise<void>;
-}
-
-/** The Socket.IO room of one seat: a member is addressed by seat, wherever it is connected. */
-function seatRoom(roomId: string, index: number): string {
-  return `seat:${roomId}:${index}`;
-}
-
-/** The negotiation role of a seat in a room of two: the first seat is the impolite side. */
-function roleOf(index: number): Role {
-  return index === 0 ? "impolite" : "polite";
-}
-
-/** The Socket.IO rooms of the other seats of `seat`'s room. */
-function otherSeats(seat: SeatRef): string[] {
-  return Array.from({ length: seat.capacity }, (_, i) => i)
-    .filter((i) => i !== seat.index)
-    .map((i) => seatRoom(seat.roomId, i));
 }
 
 /** Attaches Parley's signaling to `httpServer`. */
@@ -138,33 +123,10 @@ export function attachSignaling(
     alsoLookAt: () => (options.adapter ? seated.keys() : []),
     everyMs: Math.max(1000, config.limits.slowReaderMs / 2),
   });
-  /** Every seat of `roomId` numbered in `indexes` (none: an empty broadcast, sent nowhere). */
-  const toSeats = (roomId: string, indexes: number[]) =>
-    io.to(indexes.map((index) => seatRoom(roomId, index)));
-  const store = (options.store ?? memoryStore(config))({
-    onExpire: ({ roomId, peers }) => {
-      metrics?.seatsExpired.inc();
-      log("info", "seat.expired", { peerLeft: peers.length > 0 });
-      if (peers.length) toSeats(roomId, peers).emit(ServerEvent.peerLeft, { reason: "timeout" });
-    },
-    onPeerAway: ({ roomId, peers }) => {
-      if (!peers.length) return;
-      const away: PeerAway = { reason: "lost", graceMs: config.seatGraceMs };
-      toSeats(roomId, peers).emit(ServerEvent.peerAway, away);
-    },
-    localSeats: () =>
-      [...seated].filter(([id]) => io.sockets.sockets.has(id)).map(([socketId, seat]) => ({
-        socketId,
-        seat,
-      })),
-    onSeatLost: (socketId) => {
-      const seat = seated.get(socketId);
-      seated.delete(socketId);
-      const socket = io.sockets.sockets.get(socketId);
-      if (seat) socket?.leave(seatRoom(seat.roomId, seat.index));
-      socket?.disconnect(true);
-    },
-  });
+  const toSeats = seatsOf(io);
+  const store = (options.store ?? memoryStore(config))(
+    storeHooks(io, seated, { graceMs: config.seatGraceMs, metrics }),
+  );
 
   /** The TURN user of a client (one per address, so coturn's user-quota bounds the address). */
   const userOf = (address: string) => (config.turn ? turnUser(config.turn.secret, address) : "");
@@ -177,22 +139,7 @@ export function attachSignaling(
     }, () => seated.has(socket.id));
   const stopRenewal = (id: string) => renewals.stop(id);
 
-  /** Relays `message` to the other members of `seat`'s room, unless one is not reading. */
-  const relay = (seat: SeatRef, message: SignalMessage): boolean => {
-    const targets = otherSeats(seat);
-    // The receiver's queue can be read only when it is connected here; the sweep above looks
-    // at every local receiver, whoever sends to it.
-    for (const id of targets.flatMap((target) => [...io.sockets.adapter.rooms.get(target) ?? []])) {
-      const receiver = io.sockets.sockets.get(id);
-      if (!receiver) continue;
-      const state = slow.check(id, queuedBytes(receiver));
-      if (state === "stalled") receiver.disconnect(true);
-      if (state !== "ok") return false;
-    }
-    io.to(targets).emit(ServerEvent.signal, message);
-    metrics?.signalsRelayed.inc();
-    return true;
-  };
+  const relay = relayer(io, slow, metrics);
 
   io.on("connection", (socket: ParleySocket) => {
     const client = addressOf(socket);
@@ -237,21 +184,22 @@ export function attachSignaling(
           if (outcome.reason === "unavailable") log("warn", "join.unavailable");
           return reply(failure(outcome.reason));
         }
-        const { seat, peers, replacedSocketId } = outcome;
+        const { seat, peers, replacedSocketId, previousSession } = outcome;
         if (!socket.connected) {
           // Gone while the store answered: hold the seat as for any other disconnection.
           await store.disconnect(socket.id, seat);
           return;
         }
         seated.set(socket.id, seat);
-        socket.join(seatRoom(seat.roomId, seat.index));
+        socket.join(roomsOf(seat));
         if (withTurn) scheduleRenewal(socket, client);
         if (outcome.outcome === "resumed") metrics?.reconnects.inc();
         if (replacedSocketId && replacedSocketId !== socket.id) {
           // The seat's previous connection (another tab, or one on an instance that died) goes.
           const replaced = io.sockets.sockets.get(replacedSocketId);
+          const replacedSeat = seated.get(replacedSocketId) ?? seat;
           seated.delete(replacedSocketId);
-          replaced?.leave(seatRoom(seat.roomId, seat.index));
+          for (const room of roomsOf(replacedSeat)) replaced?.leave(room);
           io.to(replacedSocketId).emit(
             ServerEvent.seatTaken,
             { reason: "another-tab" } as SeatTaken,
@@ -260,20 +208,31 @@ export function attachSignaling(
         }
         reply({
           ok: true,
-          role: roleOf(seat.index),
-          peer: peers.length ? { session: peers[0].session } : null,
+          place: seat.index,
+          peers: peers.map((peer) => ({
+            session: peer.session,
+            role: roleToward(seat.index, peer.index),
+          })),
           iceServers,
           resume: seat.resume,
           seat: outcome.outcome,
           seatGraceMs: config.seatGraceMs,
           iceTransportPolicy: config.iceTransportPolicy,
         });
-        if (peers.length) {
-          toSeats(seat.roomId, peers.map((p) => p.index))
-            .emit(ServerEvent.peerJoined, { session: seat.session });
-          // A member that is away misses it, as any signal: the offer is made again on its return.
-          if (offer) relay(seat, { description: offer });
+        // A new page in a held seat: its old page's peer connections are gone.
+        const replaces = previousSession !== null && previousSession !== seat.session
+          ? { replaces: previousSession }
+          : {};
+        for (const peer of peers) {
+          const arrival: PeerInfo = {
+            session: seat.session,
+            role: roleToward(peer.index, seat.index),
+            ...replaces,
+          };
+          toSeats(seat.roomId, [peer.index]).emit(ServerEvent.peerJoined, arrival);
         }
+        // A member that is away misses it, as any signal: the offer is made again on its return.
+        if (offer && peers.length) relay(seat, { to: peers[0].session, description: offer });
       }));
 
     socket.on(ClientEvent.signal, (payload: unknown, ack: unknown) => {
@@ -286,7 +245,7 @@ export function attachSignaling(
       if (!seat) return refuse(failure("not-joined"));
       // Charged before parsing, so a flood of malformed signals is limited too.
       const kind = isDescription(payload) ? "description" : "candidate";
-      const parsed = parseSignal(payload);
+      const parsed = parseSignal(payload, seat.capacity);
       const bytes = parsed.ok ? signalBytes(parsed.value) : 0;
       const wait = limits.signal(connection, { kind, bytes });
       if (wait > 0) return refuse(rateLimited(wait));
@@ -306,7 +265,7 @@ export function attachSignaling(
         const seat = seated.get(socket.id);
         if (!seat) return reply(failure("not-joined"));
         seated.delete(socket.id);
-        socket.leave(seatRoom(seat.roomId, seat.index));
+        for (const room of roomsOf(seat)) socket.leave(room);
         stopRenewal(socket.id);
         // Redis away: the seat stays bound to this connection until Redis is back, then it is
         // held as away and expires (server/redis_rooms.ts, repair).
@@ -314,7 +273,7 @@ export function attachSignaling(
         if (left?.peers.length) {
           toSeats(seat.roomId, left.peers).emit(
             ServerEvent.peerLeft,
-            { reason: "hang-up" } as PeerLeft,
+            { session: seat.session, reason: "hang-up" } satisfies PeerLeft,
           );
         }
         reply({ ok: true });
@@ -338,7 +297,11 @@ export function attachSignaling(
           const silent = reason === "ping timeout";
           toSeats(seat.roomId, away.peers).emit(
             ServerEvent.peerAway,
-            { reason: silent ? "lost" : "closed", graceMs: config.seatGraceMs } satisfies PeerAway,
+            {
+              session: seat.session,
+              reason: silent ? "lost" : "closed",
+              graceMs: config.seatGraceMs,
+            } satisfies PeerAway,
           );
         }
       });

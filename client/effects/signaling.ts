@@ -21,12 +21,16 @@ import type {
 import {
   ClientEvent,
   type IceServersRenewed,
+  type IncomingSignal,
   type JoinAck,
+  type OutgoingSignal,
+  type PeerAway,
+  type PeerInfo,
+  type PeerLeft,
   randomToken,
   type RoomStatusAck,
   ServerEvent,
   type ServerToClientEvents,
-  type SignalMessage,
 } from "../../protocol/signaling.ts";
 import { seatToken } from "./seat_token.ts";
 import {
@@ -74,7 +78,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     /** Whether the room is joined on the current connection. */
     let inRoom = false;
     let left = false;
-    const queue: SignalMessage[] = [];
+    const queue: OutgoingSignal[] = [];
 
     const join = async () => {
       // The first join carries the offer made on the pre-join screen, if there is one.
@@ -95,7 +99,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
             return send({ type: "signal.connectFailed", jitter: jitter() });
           }
           // Nobody took the offer: the connection that made it is of no more use.
-          if (offer && !(ack.ok && ack.peer)) input.warm?.discard();
+          if (offer && !(ack.ok && ack.peers.length > 0)) input.warm?.discard();
           if (!ack.ok) return send({ type: "signal.rejected", error: ack.error });
           seat.keep(ack.resume);
           const { ok: _, ...joined } = ack;
@@ -126,16 +130,17 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
         stopListening();
         send({ type: "signal.seatTaken" });
       },
-      [ServerEvent.signal]: (message: SignalMessage) => send({ type: "signal.message", message }),
+      [ServerEvent.signal]: ({ from, ...message }: IncomingSignal) =>
+        send({ type: "signal.message", from, message }),
       [ServerEvent.iceServers]: (renewed: IceServersRenewed) => {
         send({ type: "signal.iceServers", iceServers: renewed.iceServers });
       },
-      [ServerEvent.peerJoined]: (peer: { session: string }) => send({ type: "peer.joined", peer }),
-      [ServerEvent.peerAway]: (away: { reason: string }) => {
-        send({ type: "peer.away", reason: away.reason === "lost" ? "lost" : "closed" });
+      [ServerEvent.peerJoined]: (peer: PeerInfo) => send({ type: "peer.joined", peer }),
+      [ServerEvent.peerAway]: ({ session, reason }: PeerAway) => {
+        send({ type: "peer.away", session, reason: reason === "lost" ? "lost" : "closed" });
       },
-      [ServerEvent.peerLeft]: (left: { reason: "hang-up" | "timeout" }) => {
-        send({ type: "peer.left", reason: left.reason });
+      [ServerEvent.peerLeft]: ({ session, reason }: PeerLeft) => {
+        send({ type: "peer.left", session, reason });
       },
     };
     let stopListening = listen(socket, handlers);
@@ -159,10 +164,12 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           if (socket.connected) void join();
           else socket.connect();
           return;
-        case "send":
-          if (inRoom) return void socket.emit(ClientEvent.signal, command.message);
-          if (queue.length < QUEUE_LIMIT) queue.push(command.message);
+        case "send": {
+          const signal: OutgoingSignal = { to: command.to, ...command.message };
+          if (inRoom) return void socket.emit(ClientEvent.signal, signal);
+          if (queue.length < QUEUE_LIMIT) queue.push(signal);
           return;
+        }
         case "leave":
           seat.forget();
           left = true;

@@ -33,6 +33,7 @@ type LinkSnapshot = SnapshotFrom<typeof linkMachine>;
 export interface CallSnapshots {
   call: CallSnapshot;
   session: SessionSnapshot | null;
+  /** The first person's negotiation and link, if one runs (the other person, in a call of two). */
   negotiation: NegotiationSnapshot | null;
   link: LinkSnapshot | null;
 }
@@ -45,7 +46,8 @@ function child<T>(snapshot: { children: Record<string, AnyActorRef | undefined> 
 export function callSnapshots(call: CallSnapshot): CallSnapshots {
   const children = (s: unknown) => s as { children: Record<string, AnyActorRef | undefined> };
   const session = child<SessionSnapshot>(children(call), "session");
-  const negotiation = session ? child<NegotiationSnapshot>(children(session), "negotiation") : null;
+  const id = session?.context.peers.find((entry) => entry.negotiation)?.negotiation;
+  const negotiation = session && id ? child<NegotiationSnapshot>(children(session), id) : null;
   const link = negotiation ? child<LinkSnapshot>(children(negotiation), "link") : null;
   return { call, session, negotiation, link };
 }
@@ -181,7 +183,11 @@ function viewOf(snapshot: CallSnapshot): CallView {
       canAddAudio: !base.hasAudio && !adding,
       canAddVideo: !base.hasVideo && !adding,
     };
-    const { peerAbsence, connectionFailure } = session.context;
+    const { peers } = session.context;
+    // The latest news of someone who is not here, and the first failure.
+    const peerAbsence = peers.findLast((entry) => !entry.negotiation && entry.absence)?.absence ??
+      peers.find((entry) => entry.absence === "away")?.absence ?? null;
+    const connectionFailure = peers.find((entry) => entry.failure)?.failure ?? null;
     if (session.hasTag("failed")) {
       return {
         ...base,

@@ -64,7 +64,7 @@ Deno.test("the stage in a call: their tile with initial, muted badge, title; the
   b.send({ type: "user.hangUp" });
   await settle();
   b.socket.send({ type: "signal.left" });
-  a.socket.send({ type: "peer.left", reason: "hang-up" });
+  a.socket.send({ type: "peer.left", session: "b-session-1", reason: "hang-up" });
   await settle();
   const left = stageView(a.view(), null, "Ada");
   assert.equal(left.title, "Parley — they left");

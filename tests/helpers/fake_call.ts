@@ -1,7 +1,7 @@
 /**
  * Fake implementations of the call machines' effects, for running the real machines under
  * `deno test` on simulated time: media that records whether it was stopped, a signaling "server"
- * that seats two calls in a room and relays between them, and a peer connection that follows the
+ * that seats calls in a room and relays between them, and a peer connection that follows the
  * offer/answer state rules of RTCPeerConnection (including implicit rollback).
  *
  * @module
@@ -28,7 +28,14 @@ import type {
   WarmPeerInput,
   WarmPeerLike,
 } from "../../machines/call_types.ts";
-import type { Description, Joined, Role, SignalMessage } from "../../protocol/signaling.ts";
+import {
+  type Description,
+  type Joined,
+  type PeerInfo,
+  type Role,
+  roleToward,
+  type SignalMessage,
+} from "../../protocol/signaling.ts";
 import { type CallView, callView } from "../../client/page/call_view.ts";
 
 /** A track that remembers being stopped. */
@@ -514,8 +521,8 @@ export async function toReady(call: FakeCall): Promise<void> {
 /** A join acknowledgement. */
 export function joinedAck(options: Partial<Joined> = {}): Joined {
   return {
-    role: "impolite",
-    peer: null,
+    place: 0,
+    peers: [],
     iceServers: [],
     resume: "resume-token",
     seat: "new",
@@ -525,42 +532,69 @@ export function joinedAck(options: Partial<Joined> = {}): Joined {
   };
 }
 
+/** Another member as the server describes them; our role toward them impolite unless said (the first to join). */
+export function peerInfo(session: string, role: Role = "impolite"): PeerInfo {
+  return { session, role };
+}
+
+interface FakeMember {
+  place: number;
+  session: string;
+  connection: FakeSignalingConnection;
+}
+
 /**
- * A fake signaling server for two fake calls in one room: it answers joins with roles, relays
- * `send` commands to the other member, and tells each about the other coming and going.
+ * A fake signaling server for fake calls in one room: it answers joins with each member's role
+ * toward the others (the later seat is polite), relays `send` commands to the member they name,
+ * and tells the others of each arrival.
  */
 export class FakeRoom {
-  readonly relayed: { from: string; message: SignalMessage }[] = [];
-  #members = new Map<FakeCall, { role: Role; connection: FakeSignalingConnection }>();
+  readonly relayed: { from: string; to: string; message: SignalMessage }[] = [];
+  #members = new Map<FakeCall, FakeMember>();
 
   /**
    * Answers `call`'s newest signaling connection's join. `offered`: the join carried the offer of
-   * the connection made ahead, relayed to the other member right after telling it of the join.
+   * the connection made ahead, relayed to the first other member right after telling them of it.
    */
   join(call: FakeCall, session = sessionOf(call), { offered = false } = {}): void {
     const connection = call.socket;
-    const other = this.#other(call);
-    const role: Role = other?.role === "impolite" ? "polite" : "impolite";
-    this.#members.set(call, { role, connection });
+    const taken = new Set([...this.#members].filter(([c]) => c !== call).map(([, m]) => m.place));
+    let place = this.#members.get(call)?.place ?? 0;
+    while (!this.#members.has(call) && taken.has(place)) place++;
+    this.#members.set(call, { place, session, connection });
+    const others = this.#others(call);
     connection.send({
       type: "signal.joined",
-      joined: joinedAck({ role, peer: other ? { session: sessionOf(other.call) } : null }),
+      joined: joinedAck({
+        place,
+        peers: others.map(([, m]) => peerInfo(m.session, roleToward(place, m.place))),
+      }),
       offered,
     });
-    other?.member.connection.send({ type: "peer.joined", peer: { session } });
-    if (offered && other) {
+    for (const [, member] of others) {
+      member.connection.send({
+        type: "peer.joined",
+        peer: peerInfo(session, roleToward(member.place, place)),
+      });
+    }
+    const first = others[0]?.[1];
+    if (offered && first) {
       const description = { type: "offer" as const, sdp: `warm offer ${call.name}` };
-      this.relayed.push({ from: call.name, message: { description } });
-      other.member.connection.send({ type: "signal.message", message: { description } });
+      this.relayed.push({ from: call.name, to: first.session, message: { description } });
+      first.connection.send({ type: "signal.message", from: session, message: { description } });
     }
   }
 
-  /** Delivers every `send` command both members queued, until none are left. */
+  /** The session `call` joined with. */
+  sessionOf(call: FakeCall): string {
+    return this.#members.get(call)!.session;
+  }
+
+  /** Delivers every `send` command the members queued, until none are left. */
   async pump(): Promise<void> {
     for (let round = 0; round < 50; round++) {
       let moved = false;
       for (const [call, member] of this.#members) {
-        const other = this.#other(call);
         const { commands } = member.connection;
         for (let i = 0; i < commands.length;) {
           const command = commands[i];
@@ -570,8 +604,13 @@ export class FakeRoom {
           }
           commands.splice(i, 1);
           moved = true;
-          this.relayed.push({ from: call.name, message: command.message });
-          other?.member.connection.send({ type: "signal.message", message: command.message });
+          this.relayed.push({ from: call.name, to: command.to, message: command.message });
+          const to = [...this.#members.values()].find((m) => m.session === command.to);
+          to?.connection.send({
+            type: "signal.message",
+            from: member.session,
+            message: command.message,
+          });
         }
       }
       await settle(2);
@@ -580,11 +619,8 @@ export class FakeRoom {
     throw new Error("signaling never settled");
   }
 
-  #other(call: FakeCall) {
-    for (const [c, member] of this.#members) {
-      if (c !== call) return { call: c, member, role: member.role };
-    }
-    return null;
+  #others(call: FakeCall): [FakeCall, FakeMember][] {
+    return [...this.#members].filter(([c]) => c !== call).sort(([, x], [, y]) => x.place - y.place);
   }
 }
 

@@ -55,7 +55,7 @@ Deno.test("the diagrams are Mermaid: one-word ids, labels without characters Mer
     if (text === "--" || text === "}" || text === "") continue;
     assert.match(
       text,
-      /^(\[\*\] --> \w+|\w+|state \w+ \{|state "[^"]+" as \w+( \{)?|\w+ --> \w+: [\w.,\- [\]()]+)$/,
+      /^(\[\*\] --> \w+|\w+|state \w+ \{|state "[^"]+" as \w+( \{)?|\w+ --> \w+: [\w.,\- [\]()]+|note right of \w+ : [\w.,\- [\]()]+)$/,
       `not a Mermaid line: ${text}`,
     );
   }

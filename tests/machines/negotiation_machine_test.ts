@@ -14,6 +14,7 @@ import {
   FakeRoom,
   joinedAck,
   negotiatedPair,
+  peerInfo,
   settle,
   toReady,
 } from "../helpers/fake_call.ts";
@@ -59,9 +60,9 @@ Deno.test("candidates that arrive before the description wait and are applied af
   await settle();
   fresh.socket.send({
     type: "signal.joined",
-    joined: joinedAck({ role: "polite" }),
+    joined: joinedAck(),
   });
-  fresh.socket.send({ type: "peer.joined", peer: { session: "x" } });
+  fresh.socket.send({ type: "peer.joined", peer: peerInfo("x", "polite") });
   await settle();
   const candidate = {
     candidate: "candidate:1",
@@ -69,11 +70,12 @@ Deno.test("candidates that arrive before the description wait and are applied af
     sdpMLineIndex: 0,
     usernameFragment: null,
   };
-  fresh.socket.send({ type: "signal.message", message: { candidate } });
+  fresh.socket.send({ type: "signal.message", from: "x", message: { candidate } });
   await settle();
   assert.deepEqual(fresh.pc.earlyCandidates, ["candidate:1"]);
   fresh.socket.send({
     type: "signal.message",
+    from: "x",
     message: { description: { type: "offer", sdp: "offer x 1" } },
   });
   await settle();
@@ -99,11 +101,11 @@ Deno.test("an offer whose answer never comes is taken back after 5 s", async () 
 
 Deno.test("the other side back on the server while our offer awaited its answer: offer again", async () => {
   const { a, b, room } = await connectedPair();
-  a.socket.send({ type: "peer.away", reason: "lost" });
+  a.socket.send({ type: "peer.away", session: "b-session-1", reason: "lost" });
   a.pc.send({ type: "pc.negotiationNeeded" });
   await settle();
   const offers = a.socket.sent.filter((m) => "description" in m).length;
-  a.socket.send({ type: "peer.joined", peer: { session: "b-session-1" } });
+  a.socket.send({ type: "peer.joined", peer: peerInfo("b-session-1") });
   await settle();
   assert.equal(a.pc.rollbacks, 1);
   assert.equal(a.socket.sent.filter((m) => "description" in m).length, offers + 1);
@@ -163,7 +165,7 @@ Deno.test("ICE failed restarts at once, then after 5, 10 and 20 s; then the call
 
 Deno.test("restarts run out while the other person is off the server: wait for them, not fail", async () => {
   const { a, b } = await connectedPair();
-  a.socket.send({ type: "peer.away", reason: "lost" });
+  a.socket.send({ type: "peer.away", session: "b-session-1", reason: "lost" });
   a.pc.link("failed");
   await a.advance(5000 + 10000 + 20000);
   assert.equal(
@@ -185,7 +187,7 @@ Deno.test("off the server with every restart tried: no failure; back on it, rest
   await a.advance(60_000);
   a.socket.send({
     type: "signal.restored",
-    joined: joinedAck({ peer: { session: "b-session-1" }, seat: "resumed" }),
+    joined: joinedAck({ peers: [peerInfo("b-session-1")], seat: "resumed" }),
   });
   await settle();
   assert.equal(restarts(a), before + 1, "a restart as soon as the server is back");
@@ -197,11 +199,11 @@ Deno.test("off the server with every restart tried: no failure; back on it, rest
 
 Deno.test("the other side back on the server while recovering: restart again at once", async () => {
   const { a, b } = await connectedPair();
-  a.socket.send({ type: "peer.away", reason: "lost" });
+  a.socket.send({ type: "peer.away", session: "b-session-1", reason: "lost" });
   a.pc.link("failed");
   await a.advance(5000);
   const before = restarts(a);
-  a.socket.send({ type: "peer.joined", peer: { session: "b-session-1" } });
+  a.socket.send({ type: "peer.joined", peer: peerInfo("b-session-1") });
   await settle();
   assert.equal(restarts(a), before + 1);
   a.actor.stop();
@@ -239,7 +241,7 @@ Deno.test("network back but not yet the server: one restart, when the server is 
   assert.equal(restarts(a), 0, "its offer would wait for the server, then be made again");
   a.socket.send({
     type: "signal.restored",
-    joined: joinedAck({ peer: { session: "b-session-1" }, seat: "resumed" }),
+    joined: joinedAck({ peers: [peerInfo("b-session-1")], seat: "resumed" }),
   });
   await settle();
   assert.equal(restarts(a), 1, "one restart, as soon as the server is back");
@@ -257,7 +259,7 @@ Deno.test("the browser says offline but the server answers (two tabs, one machin
   assert.equal(restarts(a), 0);
   a.socket.send({
     type: "signal.restored",
-    joined: joinedAck({ peer: { session: "b-session-1" }, seat: "resumed" }),
+    joined: joinedAck({ peers: [peerInfo("b-session-1")], seat: "resumed" }),
   });
   await settle();
   assert.equal(restarts(a), 1, "the server is reachable, so a network is there");

@@ -12,6 +12,7 @@ import {
   createFakeCall,
   type FakeCall,
   joinedAck,
+  peerInfo,
   settle,
   toReady,
 } from "../helpers/fake_call.ts";
@@ -107,7 +108,7 @@ Deno.test("back with the seat resumed or new (a restarted server): the call goes
     await a.advance(250);
     a.socket.send({
       type: "signal.restored",
-      joined: joinedAck({ seat, peer: { session: "b-session-1" } }),
+      joined: joinedAck({ seat, peers: [peerInfo("b-session-1")] }),
     });
     await settle();
     assert.equal(a.pc, pc, `seat ${seat}: same peer connection`);
@@ -125,7 +126,7 @@ Deno.test("back after our seat expired, the other person still there: a new conn
   await a.advance(250);
   a.socket.send({
     type: "signal.restored",
-    joined: joinedAck({ seat: "expired", role: "polite", peer: { session: "b-session-1" } }),
+    joined: joinedAck({ seat: "expired", peers: [peerInfo("b-session-1", "polite")] }),
   });
   await settle();
   assert.equal(old.closed, true, "the other side dropped that connection: so do we");
@@ -151,14 +152,14 @@ Deno.test("back after our seat expired and the other person gone: wait in the ro
 Deno.test("the other person's page closed: wait for them at once; they come back: a new connection", async () => {
   const { a, b } = await connectedPair();
   const old = a.pc;
-  a.socket.send({ type: "peer.away", reason: "closed" });
+  a.socket.send({ type: "peer.away", session: "b-session-1", reason: "closed" });
   await settle();
   assert.equal(
     a.view().status,
     "The other person left or reloaded the page. Waiting for them to come back…",
   );
   assert.equal(old.closed, true);
-  a.socket.send({ type: "peer.joined", peer: { session: "b-reloaded" } });
+  a.socket.send({ type: "peer.joined", peer: peerInfo("b-reloaded") });
   await settle();
   assert.equal(a.peers.length, 2);
   assert.equal(a.pc.input.initiator, false, "the newcomer offers");
@@ -168,14 +169,14 @@ Deno.test("the other person's page closed: wait for them at once; they come back
 
 Deno.test("the other person's connection lost: the call goes on and says so", async () => {
   const { a, b } = await connectedPair();
-  a.socket.send({ type: "peer.away", reason: "lost" });
+  a.socket.send({ type: "peer.away", session: "b-session-1", reason: "lost" });
   await settle();
   assert.equal(a.view().status, "Connected.");
   assert.equal(
     a.view().notice,
     "The other person's connection to the server dropped. Your call continues.",
   );
-  a.socket.send({ type: "peer.joined", peer: { session: "b-session-1" } });
+  a.socket.send({ type: "peer.joined", peer: peerInfo("b-session-1") });
   await settle();
   assert.equal(a.view().notice, null);
   assert.equal(a.peers.length, 1, "the same page back: the same connection");
@@ -191,7 +192,7 @@ Deno.test("the other person hung up, or their seat timed out: said, and we wait"
     ] as const
   ) {
     const { a, b } = await connectedPair();
-    a.socket.send({ type: "peer.left", reason });
+    a.socket.send({ type: "peer.left", session: "b-session-1", reason });
     await settle();
     assert.equal(a.view().status, words);
     assert.equal(a.pc.closed, true);
@@ -206,8 +207,8 @@ Deno.test("renewed TURN credentials reach the running peer connection and the ne
   a.socket.send({ type: "signal.iceServers", iceServers });
   await settle();
   assert.equal(a.pc.commands.at(-1), "setIceServers");
-  a.socket.send({ type: "peer.away", reason: "closed" });
-  a.socket.send({ type: "peer.joined", peer: { session: "b-new" } });
+  a.socket.send({ type: "peer.away", session: "b-session-1", reason: "closed" });
+  a.socket.send({ type: "peer.joined", peer: peerInfo("b-new") });
   await settle();
   assert.deepEqual(a.pc.input.iceServers, iceServers, "a new peer connection starts with them");
   a.actor.stop();

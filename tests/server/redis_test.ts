@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import type { Socket } from "socket.io-client";
 import {
+  type IncomingSignal,
   type JoinAck,
   type Joined,
   newRoomId,
@@ -46,9 +47,11 @@ function errorCode(ack: JoinAck): string | undefined {
 }
 
 async function assertRelays(from: Socket, to: Socket) {
-  const received = nextEvent(to, "signal", 5000);
+  const received = nextEvent<IncomingSignal>(to, "signal", 5000);
   assert.deepEqual(await emitWithAck(from, "signal", offer), { ok: true });
-  assert.deepEqual(await received, offer);
+  const { from: sender, ...message } = await received;
+  assert.deepEqual(message, offer);
+  assert.equal(typeof sender, "string", "it says whom it is from");
 }
 
 /** Polls `check` every 100 ms until it holds; returns how long that took. */
@@ -83,11 +86,12 @@ Deno.test({ name: "redis: two instances share rooms", ignore: skip }, async (t) 
       const room = newRoomId();
       const a = await onOne.connect();
       const b = await onTwo.connect();
-      const ackA = await joined(a, room);
+      const sessionA = randomToken(9);
+      const ackA = await joined(a, room, { session: sessionA });
       const arrived = nextEvent<{ session: string }>(a, "peer-joined", 5000);
       const ackB = await joined(b, room);
-      assert.notEqual(ackA.role, ackB.role);
-      assert.ok(ackB.peer, "the second member is told the first is there");
+      assert.notEqual(ackA.place, ackB.place);
+      assert.equal(ackB.peers.length, 1, "the second member is told the first is there");
       assert.ok((await arrived).session, "the first member hears of the second across instances");
       await assertRelays(a, b);
       await assertRelays(b, a);
@@ -100,7 +104,7 @@ Deno.test({ name: "redis: two instances share rooms", ignore: skip }, async (t) 
       // Hanging up on one instance frees the seat for a newcomer on the other.
       const left = nextEvent(b, "peer-left", 5000);
       assert.deepEqual(await emitWithAck(a, "leave"), { ok: true });
-      assert.deepEqual(await left, { reason: "hang-up" });
+      assert.deepEqual(await left, { session: sessionA, reason: "hang-up" });
       await joined(await onTwo.connect(), room);
     },
   );
@@ -116,15 +120,15 @@ Deno.test({ name: "redis: two instances share rooms", ignore: skip }, async (t) 
       ),
     );
     const acks = await Promise.all(racers.map(({ room, socket }) => join(socket, room)));
-    const seated = new Map<string, string[]>();
+    const seated = new Map<string, number[]>();
     acks.forEach((ack, i) => {
-      if (ack.ok) seated.set(racers[i].room, [...seated.get(racers[i].room) ?? [], ack.role]);
+      if (ack.ok) seated.set(racers[i].room, [...seated.get(racers[i].room) ?? [], ack.place]);
       else assert.equal(errorCode(ack), "room-full");
     });
     const counts = rooms.map((room) => seated.get(room)?.length ?? 0);
     console.log(`  [race] rooms=${rooms.length} seated=${counts.reduce((a, b) => a + b)}`);
     assert.deepEqual(new Set(counts), new Set([2]), "every room has exactly two members");
-    for (const roles of seated.values()) assert.deepEqual(roles.sort(), ["impolite", "polite"]);
+    for (const places of seated.values()) assert.deepEqual(places.sort(), [0, 1]);
     await Promise.all(racers.map(({ socket }) => closeClient(socket)));
   });
 
@@ -134,12 +138,16 @@ Deno.test({ name: "redis: two instances share rooms", ignore: skip }, async (t) 
       const room = newRoomId();
       const a = await onOne.connect();
       const b = await onTwo.connect();
-      const ackA = await joined(a, room);
+      const sessionA = randomToken(9);
+      const ackA = await joined(a, room, { session: sessionA });
       await joined(b, room);
       const away = nextEvent(b, "peer-away", 5000);
       await closeClient(a);
       assert.equal((await away as { reason: string }).reason, "closed");
-      assert.deepEqual(await nextEvent(b, "peer-left", 6000), { reason: "timeout" });
+      assert.deepEqual(await nextEvent(b, "peer-left", 6000), {
+        session: sessionA,
+        reason: "timeout",
+      });
       const again = await joined(await onTwo.connect(), room, { resume: ackA.resume });
       assert.equal(again.seat, "expired");
     },
@@ -169,7 +177,7 @@ Deno.test({ name: "redis: an instance killed mid-call", ignore: skip }, async ()
   console.log(`  [sigkill] both seats back after ${(performance.now() - started).toFixed(0)} ms`);
   assert.equal(backA.seat, "resumed");
   assert.equal(backB.seat, "resumed");
-  assert.equal(backA.role, ackA.role);
+  assert.equal(backA.place, ackA.place);
   await assertRelays(a2, b2);
   await assertRelays(b2, a2);
 });

@@ -50,6 +50,7 @@ for (const { name, open } of stores) {
     const first = await seated(rooms.store, "s1");
     assert.deepEqual(first.peers, []);
     assert.equal(first.replacedSocketId, null);
+    assert.equal(first.previousSession, null);
     assert.equal(first.outcome, "new");
     assert.deepEqual(
       { index: first.seat.index, session: first.seat.session, capacity: first.seat.capacity },
@@ -133,6 +134,7 @@ for (const { name, open } of stores) {
       [back.seat.index, back.seat.resume, back.seat.session, back.outcome, back.replacedSocketId],
       [0, first.seat.resume, "reloaded", "resumed", null],
     );
+    assert.equal(back.previousSession, "session-s1", "it says whose page had the seat");
     assert.deepEqual(back.peers, [{ index: 1, session: "session-s2" }]);
   });
 
@@ -156,7 +158,9 @@ for (const { name, open } of stores) {
     await rooms.advance(29_999);
     assert.deepEqual(rooms.expired, [], "still held 1 ms before the grace period ends");
     await rooms.advance(1);
-    assert.deepEqual(rooms.expired, [{ roomId: ROOM, index: 0, peers: [1] }]);
+    assert.deepEqual(rooms.expired, [
+      { roomId: ROOM, index: 0, session: "session-s1", peers: [1] },
+    ]);
     assert.equal((await rooms.store.status(ROOM)).members, 1);
     // The seat is free: the old token gets a fresh seat, and is told its old one expired.
     const late = await seated(rooms.second, "s3", { resume: first.seat.resume });
@@ -181,7 +185,9 @@ for (const { name, open } of stores) {
     const first = await seated(rooms.store, "s1");
     await rooms.store.disconnect("s1", first.seat);
     await rooms.advance(10);
-    assert.deepEqual(rooms.expired, [{ roomId: ROOM, index: 0, peers: [] }]);
+    assert.deepEqual(rooms.expired, [
+      { roomId: ROOM, index: 0, session: "session-s1", peers: [] },
+    ]);
     assert.equal(await rooms.store.roomCount(), 0);
   });
 

@@ -7,6 +7,7 @@ import type { Socket } from "socket.io-client";
 import {
   type Ack,
   type Candidate,
+  type IncomingSignal,
   type JoinAck,
   type Joined,
   Limits,
@@ -70,11 +71,18 @@ async function pair(clients: ClientGroup, room = newRoomId()) {
   return { room, a, b, ackA, ackB, sessionA, sessionB };
 }
 
-/** Sends `payload` on `from` and checks it reaches `to` exactly as sent. */
+/** What a received signal carries, without whom it is from. */
+function content({ from: _, ...message }: IncomingSignal): SignalMessage {
+  return message as SignalMessage;
+}
+
+/** Sends `payload` on `from` and checks it reaches `to` exactly as sent, saying who sent it. */
 async function assertRelays(from: Socket, to: Socket, payload: SignalMessage = offer) {
-  const received = nextEvent(to, "signal");
+  const received = nextEvent<IncomingSignal>(to, "signal");
   assert.deepEqual(await signal(from, payload), { ok: true });
-  assert.deepEqual(await received, payload);
+  const heard = await received;
+  assert.deepEqual(content(heard), payload);
+  assert.match(heard.from, /^[A-Za-z0-9_-]{8,64}$/, "it says whom it is from");
 }
 
 Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
@@ -86,8 +94,8 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       await using clients = new ClientGroup(server.url);
       const a = await clients.connect();
       const ack = await joined(a, newRoomId());
-      assert.ok(ack.role === "polite" || ack.role === "impolite");
-      assert.equal(ack.peer, null);
+      assert.equal(ack.place, 0);
+      assert.deepEqual(ack.peers, []);
       assert.match(ack.resume, /^[A-Za-z0-9_-]{16,64}$/);
       assert.equal(ack.seat, "new");
       assert.equal(ack.seatGraceMs, 30_000, "the default seat grace, 30 s");
@@ -105,10 +113,10 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const ackA = await joined(a, room, { session: sessionA });
     const arrived = nextEvent(a, "peer-joined");
     const ackB = await joined(b, room, { session: sessionB });
-    assert.notEqual(ackB.role, ackA.role);
-    assert.deepEqual(ackB.peer, { session: sessionA });
+    assert.notEqual(ackB.place, ackA.place);
+    assert.deepEqual(ackB.peers, [{ session: sessionA, role: "polite" }]);
     assert.notEqual(ackB.resume, ackA.resume);
-    assert.deepEqual(await arrived, { session: sessionB });
+    assert.deepEqual(await arrived, { session: sessionB, role: "impolite" });
   });
 
   await t.step("a signal reaches the other member only, both ways", async () => {
@@ -124,9 +132,9 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
   await t.step("a candidate without optional fields arrives with them as null", async () => {
     await using clients = new ClientGroup(server.url);
     const { a, b } = await pair(clients);
-    const received = nextEvent(b, "signal");
+    const received = nextEvent<IncomingSignal>(b, "signal");
     assert.deepEqual(await signal(a, { candidate: { candidate: "" } }), { ok: true });
-    assert.deepEqual(await received, {
+    assert.deepEqual(content(await received), {
       candidate: { candidate: "", sdpMid: null, sdpMLineIndex: null, usernameFragment: null },
     });
   });
@@ -162,8 +170,12 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     for (const [i, { a, b }] of pairs.entries()) {
-      const heardByA = logs.get(a)!.filter((e) => e.event === "signal").map((e) => e.args[0]);
-      const heardByB = logs.get(b)!.filter((e) => e.event === "signal").map((e) => e.args[0]);
+      const heard = (socket: Socket) =>
+        logs.get(socket)!.filter((e) => e.event === "signal").map((e) =>
+          content(e.args[0] as IncomingSignal)
+        );
+      const heardByA = heard(a);
+      const heardByB = heard(b);
       assert.deepEqual(heardByA, [{ description: { type: "offer", sdp: `from b${i}` } }]);
       assert.deepEqual(heardByB, [{ description: { type: "offer", sdp: `from a${i}` } }]);
     }
@@ -200,15 +212,16 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
       const heard = recordEvents(a);
       const relayed = nextEvent(a, "signal");
       const b = await clients.connect();
-      const ackB = await joined(b, room, { offer: offer.description });
-      assert.notEqual(ackB.peer, null);
+      const sessionB = session();
+      const ackB = await joined(b, room, { session: sessionB, offer: offer.description });
+      assert.equal(ackB.peers.length, 1);
       await relayed;
       assert.deepEqual(heard.map(({ event }) => event), ["peer-joined", "signal"]);
-      assert.deepEqual(heard[1].args[0], offer);
+      assert.deepEqual(heard[1].args[0], { from: sessionB, ...offer });
       // Alone in a room, an offer goes nowhere; the join is the same.
       const c = await clients.connect();
       const alone = await joined(c, newRoomId(), { offer: offer.description });
-      assert.equal(alone.peer, null);
+      assert.deepEqual(alone.peers, []);
     },
   );
 
@@ -274,33 +287,33 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
 
   await t.step("hanging up tells the peer and frees the seat", async () => {
     await using clients = new ClientGroup(server.url);
-    const { room, a, b, ackA } = await pair(clients);
+    const { room, a, b, ackA, sessionA } = await pair(clients);
     const left = nextEvent(b, "peer-left");
     assert.deepEqual(await emitWithAck(a, "leave"), { ok: true });
-    assert.deepEqual(await left, { reason: "hang-up" });
+    assert.deepEqual(await left, { session: sessionA, reason: "hang-up" });
     assert.equal(errorCode(await signal(a, offer)), "not-joined");
     assert.equal(errorCode(await emitWithAck(a, "leave")), "not-joined");
 
     const c = await clients.connect();
     const arrived = nextEvent(b, "peer-joined");
     const ackC = await joined(c, room);
-    assert.equal(ackC.role, ackA.role);
+    assert.equal(ackC.place, ackA.place);
     await arrived;
     await assertRelays(b, c);
   });
 
   await t.step("a dropped member is reported away with the grace period", async () => {
     await using clients = new ClientGroup(server.url);
-    const { a, b } = await pair(clients);
+    const { a, b, sessionA } = await pair(clients);
     const away = nextEvent(b, "peer-away");
     await closeClient(a);
-    assert.deepEqual(await away, { reason: "closed", graceMs: 30_000 });
+    assert.deepEqual(await away, { session: sessionA, reason: "closed", graceMs: 30_000 });
     await expectNoEvent(b, "peer-left", 300);
   });
 
   await t.step("the resume token takes the held seat back; a stranger cannot", async () => {
     await using clients = new ClientGroup(server.url);
-    const { room, a, b, ackA, sessionB } = await pair(clients);
+    const { room, a, b, ackA, sessionA, sessionB } = await pair(clients);
     const away = nextEvent(b, "peer-away");
     await closeClient(a);
     await away;
@@ -314,11 +327,15 @@ Deno.test("signaling: rooms of two over Socket.IO", async (t) => {
     const newSession = session();
     const arrived = nextEvent(b, "peer-joined");
     const ack = await joined(back, room, { session: newSession, resume: ackA.resume });
-    assert.equal(ack.role, ackA.role);
+    assert.equal(ack.place, ackA.place);
     assert.equal(ack.resume, ackA.resume);
     assert.equal(ack.seat, "resumed", "the acknowledgement says the seat was taken back");
-    assert.deepEqual(ack.peer, { session: sessionB });
-    assert.deepEqual(await arrived, { session: newSession });
+    assert.deepEqual(ack.peers, [{ session: sessionB, role: "impolite" }]);
+    assert.deepEqual(
+      await arrived,
+      { session: newSession, role: "polite", replaces: sessionA },
+      "the other member hears it is the same seat, with a new page",
+    );
     await assertRelays(back, b);
     await assertRelays(b, back);
   });
@@ -375,12 +392,12 @@ Deno.test("signaling: a held seat expires after the grace period", async (t) => 
 
   await t.step("the peer hears peer-away, then peer-left with reason timeout", async () => {
     await using clients = new ClientGroup(server.url);
-    const { room, a, b, ackA } = await pair(clients);
+    const { room, a, b, ackA, sessionA } = await pair(clients);
     const away = nextEvent(b, "peer-away");
     const left = nextEvent(b, "peer-left", 5000);
     await closeClient(a);
-    assert.deepEqual(await away, { reason: "closed", graceMs: 1000 });
-    assert.deepEqual(await left, { reason: "timeout" });
+    assert.deepEqual(await away, { session: sessionA, reason: "closed", graceMs: 1000 });
+    assert.deepEqual(await left, { session: sessionA, reason: "timeout" });
 
     // The seat is free again: the old token no longer holds it, so this is a fresh seat.
     const late = await clients.connect();
@@ -416,9 +433,9 @@ Deno.test("signaling: a held seat expires after the grace period", async (t) => 
     const b = await clients.connect();
     const away = nextEvent(b, "peer-away", 5000);
     const left = nextEvent(b, "peer-left", 5000);
-    assert.notEqual((await joined(b, room)).peer, null);
-    assert.deepEqual(await away, { reason: "lost", graceMs: 1000 });
-    assert.deepEqual(await left, { reason: "timeout" });
+    const [silentOne] = (await joined(b, room)).peers;
+    assert.deepEqual(await away, { session: silentOne.session, reason: "lost", graceMs: 1000 });
+    assert.deepEqual(await left, { session: silentOne.session, reason: "timeout" });
   });
 });
 
@@ -602,7 +619,7 @@ Deno.test("signaling: invalid input is refused and the server stays healthy", as
     // The largest SDP the protocol allows still goes through.
     const largest = { description: { type: "offer", sdp: "x".repeat(Limits.sdpBytes) } } as const;
     await assertRelays(a, b, largest);
-    assert.deepEqual(bLog.map((e) => e.args[0]), [largest]);
+    assert.deepEqual(bLog.map((e) => content(e.args[0] as IncomingSignal)), [largest]);
   });
 
   await t.step("a second join on one connection is refused and keeps the first seat", async () => {
@@ -639,7 +656,7 @@ Deno.test("signaling: invalid input is refused and the server stays healthy", as
     await expectError(join(x, room), "already-joined");
     const y = await clients.connect();
     const ackY = await joined(y, room);
-    assert.notEqual(ackY.peer, null);
+    assert.equal(ackY.peers.length, 1);
     x.emit("leave", { extra: 1 });
     await nextEvent(y, "peer-left");
   });
