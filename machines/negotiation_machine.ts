@@ -136,20 +136,16 @@ export const negotiationMachine = setup({
       type: "acceptAnswer" as const,
       description: description(event, "answer")!,
     })),
-    relay: sendParent(({ context }, message: SignalMessage) => ({
-      type: "negotiation.signal",
-      peer: context.peer,
-      message,
-    } satisfies NegotiationReport)),
-    relayDescription: sendParent(({ context, event }) => ({
-      type: "negotiation.signal",
-      peer: context.peer,
-      message: { description: (event as { description: Description }).description },
-    } satisfies NegotiationReport)),
-    report: sendParent(({ context }, report: DistributiveOmit<NegotiationReport, "peer">) => ({
-      ...report,
-      peer: context.peer,
-    } as NegotiationReport)),
+    /** Tells the session, naming the other person (`peer`); a signal when no report is given. */
+    report: sendParent(({ context, event }, report?: DistributiveOmit<NegotiationReport, "peer">) =>
+      ({
+        peer: context.peer,
+        ...report ?? {
+          type: "negotiation.signal",
+          message: { description: (event as { description: Description }).description },
+        },
+      }) as NegotiationReport
+    ),
     peerBack: assign(({ context, event }) => ({
       peerAway: false,
       polite: event.type === "peer.returned" ? event.polite ?? context.polite : context.polite,
@@ -212,7 +208,13 @@ export const negotiationMachine = setup({
       }),
     },
     "pc.candidate": {
-      actions: { type: "relay", params: ({ event }) => ({ candidate: event.candidate }) },
+      actions: {
+        type: "report",
+        params: ({ event }) => ({
+          type: "negotiation.signal",
+          message: { candidate: event.candidate },
+        }),
+      },
     },
     "pc.remoteStream": { actions: assign({ remoteStream: ({ event }) => event.stream }) },
     "pc.channels": { actions: assign({ channels: ({ event }) => event.channels }) },
@@ -302,7 +304,7 @@ export const negotiationMachine = setup({
             "pc.localDescription": {
               guard: "localOffer",
               target: "awaitingAnswer",
-              actions: "relayDescription",
+              actions: "report",
             },
           },
         },
@@ -335,7 +337,7 @@ export const negotiationMachine = setup({
         "pc.localDescription": {
           guard: "localAnswer",
           target: "stable",
-          actions: "relayDescription",
+          actions: "report",
         },
       },
     },

@@ -136,12 +136,8 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
         send({ type: "signal.iceServers", iceServers: renewed.iceServers });
       },
       [ServerEvent.peerJoined]: (peer: PeerInfo) => send({ type: "peer.joined", peer }),
-      [ServerEvent.peerAway]: ({ session, reason }: PeerAway) => {
-        send({ type: "peer.away", session, reason: reason === "lost" ? "lost" : "closed" });
-      },
-      [ServerEvent.peerLeft]: ({ session, reason }: PeerLeft) => {
-        send({ type: "peer.left", session, reason });
-      },
+      [ServerEvent.peerAway]: (away: PeerAway) => send({ ...away, type: "peer.away" }),
+      [ServerEvent.peerLeft]: (left: PeerLeft) => send({ ...left, type: "peer.left" }),
     };
     let stopListening = listen(socket, handlers);
 

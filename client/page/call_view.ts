@@ -186,7 +186,7 @@ function viewOf(snapshot: CallSnapshot): CallView {
     const { peers } = session.context;
     // The latest news of someone who is not here, and the first failure.
     const peerAbsence = peers.findLast((entry) => !entry.negotiation && entry.absence)?.absence ??
-      peers.find((entry) => entry.absence === "away")?.absence ?? null;
+      (peers.some((entry) => entry.absence === "away") ? "away" : null);
     const connectionFailure = peers.find((entry) => entry.failure)?.failure ?? null;
     if (session.hasTag("failed")) {
       return {

@@ -308,7 +308,7 @@ const WALKS: Walk[] = [
     name: "negotiation",
     machine: negotiationMachine,
     walked: negotiationMachine.provide({
-      actions: { relay: () => {}, relayDescription: () => {}, report: () => {} },
+      actions: { report: () => {} },
     }),
     input: NEGOTIATION_INPUT,
     events: [
