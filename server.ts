@@ -61,6 +61,7 @@ const listener = toNodeListener(
   createHandler({
     site,
     mintRoomId: ids.mint,
+    maxRoomSize: config.maxRoomSize,
     newRoomWait: (address) => limits.newRoom(addressKey(address)),
     notReady: () => notReady(signaling),
   }),

@@ -85,8 +85,6 @@ export const Limits = {
   /** Shortest and longest room id accepted. */
   roomIdMinLength: 16,
   roomIdLength: 64,
-  /** People in one room. */
-  roomCapacity: 2,
   /** `check` requests one address (IPv6: one /64) may make per minute. */
   checksPerMinute: 5,
   /** Lifetime of the TURN credentials a `check` hands out, in seconds (a check takes a few). */

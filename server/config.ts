@@ -18,6 +18,12 @@ export interface Config {
   turn: { urls: string[]; secret: string; ttlSeconds: number } | null;
   /** How long a disconnected member's seat is held for it. `SEAT_GRACE_SECONDS`, default 30. */
   seatGraceMs: number;
+  /**
+   * The most people one call may seat: a group call (`POST /new?size=N`) is minted for at most
+   * this many, and a room is never given more seats, whatever its link says. `MAX_ROOM_SIZE`,
+   * 2-9, default 4 (2: group calls off).
+   */
+  maxRoomSize: number;
   /** Socket.IO heartbeat; a silent client is dropped after interval + timeout. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
@@ -93,6 +99,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
     iceServers: iceServers(env("ICE_SERVERS")),
     turn: turn(env),
     seatGraceMs: integer(env, "SEAT_GRACE_SECONDS", 30, 0, 3600) * 1000,
+    maxRoomSize: integer(env, "MAX_ROOM_SIZE", 4, 2, 9),
     pingIntervalMs: integer(env, "PING_INTERVAL_MS", 2000, 100, 60000),
     pingTimeoutMs: integer(env, "PING_TIMEOUT_MS", 2500, 100, 60000),
     dev: integer(env, "PARLEY_DEV", 0, 0, 1) === 1,

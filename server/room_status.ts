@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Limits, parseRoomStatusRequest, type RoomStatusAck } from "../protocol/signaling.ts";
+import { parseRoomStatusRequest, type RoomStatusAck } from "../protocol/signaling.ts";
 import type { ClientLimits } from "./client_limits.ts";
 import type { Config } from "./config.ts";
 import { offersRelay } from "./ice_servers.ts";
@@ -16,11 +16,10 @@ import type { RoomIds } from "./room_ids.ts";
 import type { RoomStore } from "./room_store.ts";
 import { failure, rateLimited, replier } from "./signaling_replies.ts";
 
-/** What a room's status says besides its members: the same for every room of this server. */
+/** What a room's status says besides its members and seats: the same for every room here. */
 export function serverPart(config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy">) {
   const hasRelay = offersRelay(config);
   return {
-    capacity: Limits.roomCapacity,
     // Hiding one's address changes something only where calls are not all relayed already.
     relay: hasRelay && config.iceTransportPolicy !== "relay",
     // A relay's credentials come only with a seat; STUN servers carry none.
@@ -34,8 +33,8 @@ export function roomStatusHandler(
   { store, limits, config, roomIds }: {
     store: RoomStore;
     limits: ClientLimits;
-    config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy">;
-    roomIds: Pick<RoomIds, "isMinted">;
+    config: Pick<Config, "iceServers" | "turn" | "iceTransportPolicy" | "maxRoomSize">;
+    roomIds: Pick<RoomIds, "isMinted" | "sizeOf">;
   },
 ) {
   const server = serverPart(config);
@@ -47,9 +46,10 @@ export function roomStatusHandler(
     if (!parsed.ok) return reply({ ok: false, error: parsed.error });
     const { room, resume } = parsed.value;
     if (!roomIds.isMinted(room)) return reply(failure("unknown-room"));
+    const capacity = Math.min(roomIds.sizeOf(room) ?? 2, config.maxRoomSize);
     store.status(room, resume).then(
       ({ members, yours }) =>
-        reply({ ok: true, members, yours, ...server } satisfies RoomStatusAck),
+        reply({ ok: true, members, capacity, yours, ...server } satisfies RoomStatusAck),
       () => reply(failure("unavailable")),
     );
   };

@@ -34,8 +34,13 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export interface HandlerOptions {
   /** The built site (server/site.ts `loadSite`), served from memory. */
   site: Site;
-  /** Makes the id of a room `POST /new` opens; default: 128 random bits, untagged. */
-  mintRoomId?: () => string;
+  /**
+   * Makes the id of a room for `size` people that `POST /new` opens (`?size=N` asks for a group);
+   * default: 128 random bits, untagged, for two.
+   */
+  mintRoomId?: (size: number) => string;
+  /** The most people `POST /new` opens a room for (`MAX_ROOM_SIZE`); default 2. */
+  maxRoomSize?: number;
   /** 0 when `address` may open another room now, else the wait in ms (answered with 429). */
   newRoomWait?: (address: string) => number;
   /** Why this instance cannot take calls now (`/readyz` answers 503 with it), or null: ready. */
@@ -55,6 +60,7 @@ export function createHandler(
   options: HandlerOptions,
 ): (request: Request, client?: ClientInfo) => Response | Promise<Response> {
   const { site, mintRoomId = newRoomId, newRoomWait = () => 0, notReady = () => null } = options;
+  const maxRoomSize = options.maxRoomSize ?? 2;
   const file = (request: Request, path: string, status = 200) => {
     const asset = site.files.get(path);
     // Source maps only in development: a production build has none, and none is served even so.
@@ -73,13 +79,19 @@ export function createHandler(
       return text(400, "Bad request");
     }
     if (request.method === "POST" && pathname === "/new") {
+      // A group asks for its size; more than this server seats is capped to what it seats.
+      const asked = url.searchParams.get("size") ?? "2";
+      if (!/^[1-9]$/.test(asked) || Number(asked) < 2) {
+        return text(400, "size must be a number of people from 2 up.");
+      }
       const wait = newRoomWait(client?.address ?? "unknown");
       if (wait > 0) {
         return text(429, "Too many new rooms; try again in a minute.", {
           "retry-after": String(Math.ceil(wait / 1000)),
         });
       }
-      return respond(null, 303, { location: `/r/${mintRoomId()}` });
+      const size = Math.min(Number(asked), maxRoomSize);
+      return respond(null, 303, { location: `/r/${mintRoomId(size)}` });
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return text(405, "Method not allowed", { allow: "GET, HEAD, POST" });

@@ -17,7 +17,6 @@ import {
   type ClientToServerEvents,
   type IceServersRenewed,
   type JoinAck,
-  Limits,
   parseJoinRequest,
   parseSignal,
   type PeerAway,
@@ -161,6 +160,10 @@ export function attachSignaling(
         if (seated.has(socket.id)) return reply(failure("already-joined"));
         const minted = roomIds.isMinted(parsed.value.room);
         if (config.mintedRoomsOnly && !minted) return reply(failure("unknown-room"));
+        // The seats its id vouches for (none: a group's link edited), never past this server's cap.
+        const size = roomIds.sizeOf(parsed.value.room);
+        if (size === null) return reply(failure("unknown-room"));
+        const capacity = Math.min(size, config.maxRoomSize);
         if (draining) return reply(failure("unavailable"));
         const joinWait = limits.join(connection, address);
         if (joinWait > 0) return reply(rateLimited(joinWait));
@@ -178,7 +181,6 @@ export function attachSignaling(
         // the store together, and each must see the others' credentials counted.
         if (withTurn) limits.takeTurn(address);
         const { room, session, resume } = parsed.value;
-        const capacity = Limits.roomCapacity;
         const outcome = await store.join(socket.id, { room, session, resume, capacity });
         if (!outcome.ok) {
           if (outcome.reason === "unavailable") log("warn", "join.unavailable");

@@ -39,6 +39,7 @@ Deno.test("loadConfig", async (t) => {
       iceServers: [],
       turn: null,
       seatGraceMs: 30_000,
+      maxRoomSize: 4,
       pingIntervalMs: 2000,
       pingTimeoutMs: 2500,
       dev: false,
@@ -92,6 +93,11 @@ Deno.test("loadConfig", async (t) => {
   await t.step("other numbers are range-checked too", () => {
     assert.throws(() => loadConfig(envOf({ SEAT_GRACE_SECONDS: "-5" })), /SEAT_GRACE_SECONDS/);
     assert.throws(() => loadConfig(envOf({ PING_INTERVAL_MS: "10" })), /PING_INTERVAL_MS/);
+    // A group's size is one digit of its id; one seat is no call.
+    for (const size of ["1", "10", "four"]) {
+      assert.throws(() => loadConfig(envOf({ MAX_ROOM_SIZE: size })), /MAX_ROOM_SIZE.*2 to 9/);
+    }
+    assert.equal(loadConfig(envOf({ MAX_ROOM_SIZE: "2" })).maxRoomSize, 2);
   });
 
   await t.step("ICE_SERVERS is a JSON array of { urls } objects", () => {

@@ -34,6 +34,23 @@ Deno.test("roomIds: minted ids carry a tag only the key makes", async (t) => {
     assert.equal(ids.isMinted("../" + id.slice(3)), false);
   });
 
+  await t.step("a group's size is in its id, under the tag: editing it unmakes the room", () => {
+    const group = ids.mint(4);
+    assert.equal(group.length, MINTED_ROOM_ID_LENGTH + 1);
+    assert.equal(ids.isMinted(group), true);
+    assert.equal(ids.sizeOf(group), 4);
+    assert.equal(roomIds("k3y").sizeOf(group), 4, "on another instance with the key");
+    const raised = group.slice(0, 22) + "9" + group.slice(23);
+    assert.equal(ids.isMinted(raised), false);
+    assert.equal(ids.sizeOf(raised), null, "a group's link with its size edited is no room");
+    assert.equal(roomIds("other").sizeOf(group), null, "nor is one tagged under another key");
+    assert.equal(ids.sizeOf(ids.mint()), 2, "a call for two");
+    assert.equal(ids.sizeOf(ids.mint(2)), 2);
+    assert.equal(ids.sizeOf(newRoomId()), 2, "a made-up room seats two");
+    assert.throws(() => ids.mint(1), RangeError);
+    assert.throws(() => ids.mint(10), RangeError);
+  });
+
   await t.step("the key: ROOM_SECRET, else derived from TURN_SECRET, else random", () => {
     assert.equal(roomSecret("r", "t"), "r");
     const derived = roomSecret("", "t");

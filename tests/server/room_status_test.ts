@@ -12,7 +12,6 @@ const TURN = { urls: ["turn:relay.example.org:3478"], secret: "s", ttlSeconds: 6
 Deno.test("room status: hiding one's address is offered only where calls are not all relayed", () => {
   const stun = [{ urls: "stun:stun.example.org:3478" }];
   assert.deepEqual(serverPart({ iceServers: stun, turn: null, iceTransportPolicy: "all" }), {
-    capacity: 2,
     relay: false,
     iceServers: stun,
   });
