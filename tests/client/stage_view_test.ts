@@ -91,7 +91,7 @@ Deno.test("the call's clock: starts once connected, goes on across a reconnectio
   b.send({ type: "user.hangUp" });
   await settle();
   b.socket.send({ type: "signal.left" });
-  a.socket.send({ type: "peer.left", reason: "hang-up" });
+  a.socket.send({ type: "peer.left", session: "b-session-1", reason: "hang-up" });
   await settle();
   assert.equal(a.view().peer, "left");
   assert.equal(nextClock(started, a.view(), 20_000), null, "alone: the clock stops");
