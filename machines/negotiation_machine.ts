@@ -185,6 +185,7 @@ export const negotiationMachine = setup({
       id: "peer",
       src: "peerConnection",
       input: ({ context }) => ({
+        peer: context.peer,
         iceServers: context.iceServers,
         iceTransportPolicy: context.iceTransportPolicy,
         stream: context.stream,

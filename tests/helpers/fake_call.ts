@@ -1,7 +1,8 @@
 /**
  * Fake implementations of the call machines' effects, for running the real machines under
- * `deno test` on simulated time: media that records whether it was stopped, a signaling "server"
- * that seats calls in a room and relays between them, and a peer connection that follows the
+ * `deno test` on simulated time: media that records whether it was stopped, a signaling
+ * connection (the "server" that seats calls in a room and relays between them is
+ * `fake_room.ts`'s), and a peer connection that follows the
  * offer/answer state rules of RTCPeerConnection (including implicit rollback).
  *
  * @module
@@ -9,14 +10,13 @@
 import { type Actor, createActor, type EventObject, fromCallback, SimulatedClock } from "xstate";
 import type { CallEvent, CallInput, CallMachine } from "../../machines/call_machine.ts";
 import { type CallEffects, provideEffects } from "../../machines/effects.ts";
+import { FakePeerConnection } from "./fake_peer.ts";
 import type {
-  LinkState,
   MediaCommand,
   MediaEvent,
   MediaFailure,
   MediaKind,
   PeerCommand,
-  PeerEvent,
   PeerInput,
   ShareEvent,
   ShareInput,
@@ -28,14 +28,7 @@ import type {
   WarmPeerInput,
   WarmPeerLike,
 } from "../../machines/call_types.ts";
-import {
-  type Description,
-  type Joined,
-  type PeerInfo,
-  type Role,
-  roleToward,
-  type SignalMessage,
-} from "../../protocol/signaling.ts";
+import type { SignalMessage } from "../../protocol/signaling.ts";
 import { type CallView, callView } from "../../client/page/call_view.ts";
 
 /** A track that remembers being stopped. */
@@ -199,99 +192,6 @@ export class FakeMedia {
     const track = new FakeTrack(kind);
     this.tracks.push(track);
     return track;
-  }
-}
-
-/** A peer connection that keeps RTCPeerConnection's signaling-state rules. */
-export class FakePeerConnection {
-  signalingState: "stable" | "have-local-offer" | "have-remote-offer" | "closed" = "stable";
-  remoteDescription: Description | null = null;
-  localDescription: Description | null = null;
-  readonly candidates: string[] = [];
-  readonly earlyCandidates: string[] = [];
-  readonly commands: PeerCommand["type"][] = [];
-  closed = false;
-  rollbacks = 0;
-  /** What `diagnose` answers: by default a relay is in play, so no early verdict. */
-  diagnosis = { path: false, relay: true, turn: true };
-  /** Tracks this connection sends: the input stream's, then whatever `addTracks` brought. */
-  readonly sent: TrackLike[];
-  #counter = 0;
-  constructor(
-    readonly owner: string,
-    readonly input: PeerInput,
-    readonly send: (event: PeerEvent) => void,
-  ) {
-    this.sent = [...(input.stream?.getTracks() ?? [])];
-    // The connection made ahead whose offer went out with the join (client/effects/warm_peer.ts).
-    if (input.offered) {
-      this.localDescription = { type: "offer", sdp: `warm offer ${owner}` };
-      this.signalingState = "have-local-offer";
-    }
-  }
-
-  /** Reports a connection state, as the browser's connectionstatechange would. */
-  link(state: LinkState): void {
-    if (!this.closed) this.send({ type: "pc.connection", state });
-  }
-
-  run(command: PeerCommand): void {
-    this.commands.push(command.type);
-    if (this.closed) return;
-    switch (command.type) {
-      case "offer":
-        if (this.signalingState !== "stable") return;
-        this.localDescription = { type: "offer", sdp: `offer ${this.owner} ${++this.#counter}` };
-        this.signalingState = "have-local-offer";
-        return this.send({ type: "pc.localDescription", description: this.localDescription });
-      case "acceptOffer":
-        if (this.signalingState === "have-local-offer") this.rollbacks++;
-        this.remoteDescription = command.description;
-        this.candidates.push(...this.earlyCandidates.splice(0));
-        this.localDescription = { type: "answer", sdp: `answer ${this.owner} ${++this.#counter}` };
-        this.signalingState = "stable";
-        return this.send({ type: "pc.localDescription", description: this.localDescription });
-      case "acceptAnswer":
-        if (this.signalingState !== "have-local-offer") return;
-        this.remoteDescription = command.description;
-        this.signalingState = "stable";
-        this.candidates.push(...this.earlyCandidates.splice(0));
-        return;
-      case "addCandidate":
-        if (this.remoteDescription) this.candidates.push(command.candidate.candidate);
-        else this.earlyCandidates.push(command.candidate.candidate);
-        return;
-      case "restartIce":
-        return this.send({ type: "pc.negotiationNeeded" });
-      case "rollback":
-        if (this.signalingState !== "have-local-offer") return;
-        this.rollbacks++;
-        this.localDescription = null;
-        this.signalingState = "stable";
-        return;
-      case "setIceServers":
-        return;
-      case "diagnose":
-        return this.send({ type: "pc.diagnosis", ...this.diagnosis });
-      case "replaceTrack": {
-        const index = this.sent.findIndex((track) => track.kind === command.kind);
-        if (index >= 0) this.sent.splice(index, 1);
-        if (command.track) this.sent.push(command.track);
-        return;
-      }
-      case "addTracks": {
-        const unsent = command.stream.getTracks().filter((track) => !this.sent.includes(track));
-        this.sent.push(...unsent);
-        // A new track to send needs a new offer, as in a browser.
-        if (unsent.length > 0) this.send({ type: "pc.negotiationNeeded" });
-        return;
-      }
-    }
-  }
-
-  close(): void {
-    this.closed = true;
-    this.signalingState = "closed";
   }
 }
 
@@ -518,141 +418,12 @@ export async function toReady(call: FakeCall): Promise<void> {
   await settle();
 }
 
-/** A join acknowledgement. */
-export function joinedAck(options: Partial<Joined> = {}): Joined {
-  return {
-    place: 0,
-    peers: [],
-    iceServers: [],
-    resume: "resume-token",
-    seat: "new",
-    seatGraceMs: 30000,
-    iceTransportPolicy: "all",
-    ...options,
-  };
-}
-
-/** Another member as the server describes them; our role toward them impolite unless said (the first to join). */
-export function peerInfo(session: string, role: Role = "impolite"): PeerInfo {
-  return { session, role };
-}
-
-interface FakeMember {
-  place: number;
-  session: string;
-  connection: FakeSignalingConnection;
-}
-
-/**
- * A fake signaling server for fake calls in one room: it answers joins with each member's role
- * toward the others (the later seat is polite), relays `send` commands to the member they name,
- * and tells the others of each arrival.
- */
-export class FakeRoom {
-  readonly relayed: { from: string; to: string; message: SignalMessage }[] = [];
-  #members = new Map<FakeCall, FakeMember>();
-
-  /**
-   * Answers `call`'s newest signaling connection's join. `offered`: the join carried the offer of
-   * the connection made ahead, relayed to the first other member right after telling them of it.
-   */
-  join(call: FakeCall, session = sessionOf(call), { offered = false } = {}): void {
-    const connection = call.socket;
-    const taken = new Set([...this.#members].filter(([c]) => c !== call).map(([, m]) => m.place));
-    let place = this.#members.get(call)?.place ?? 0;
-    while (!this.#members.has(call) && taken.has(place)) place++;
-    this.#members.set(call, { place, session, connection });
-    const others = this.#others(call);
-    connection.send({
-      type: "signal.joined",
-      joined: joinedAck({
-        place,
-        peers: others.map(([, m]) => peerInfo(m.session, roleToward(place, m.place))),
-      }),
-      offered,
-    });
-    for (const [, member] of others) {
-      member.connection.send({
-        type: "peer.joined",
-        peer: peerInfo(session, roleToward(member.place, place)),
-      });
-    }
-    const first = others[0]?.[1];
-    if (offered && first) {
-      const description = { type: "offer" as const, sdp: `warm offer ${call.name}` };
-      this.relayed.push({ from: call.name, to: first.session, message: { description } });
-      first.connection.send({ type: "signal.message", from: session, message: { description } });
-    }
-  }
-
-  /** The session `call` joined with. */
-  sessionOf(call: FakeCall): string {
-    return this.#members.get(call)!.session;
-  }
-
-  /** Delivers every `send` command the members queued, until none are left. */
-  async pump(): Promise<void> {
-    for (let round = 0; round < 50; round++) {
-      let moved = false;
-      for (const [call, member] of this.#members) {
-        const { commands } = member.connection;
-        for (let i = 0; i < commands.length;) {
-          const command = commands[i];
-          if (command.type !== "send") {
-            i++;
-            continue;
-          }
-          commands.splice(i, 1);
-          moved = true;
-          this.relayed.push({ from: call.name, to: command.to, message: command.message });
-          const to = [...this.#members.values()].find((m) => m.session === command.to);
-          to?.connection.send({
-            type: "signal.message",
-            from: member.session,
-            message: command.message,
-          });
-        }
-      }
-      await settle(2);
-      if (!moved) return;
-    }
-    throw new Error("signaling never settled");
-  }
-
-  #others(call: FakeCall): [FakeCall, FakeMember][] {
-    return [...this.#members].filter(([c]) => c !== call).sort(([, x], [, y]) => x.place - y.place);
-  }
-}
-
-function sessionOf(call: FakeCall): string {
-  return `${call.name}-session-${call.signaling.length}`;
-}
-
-/** Two calls in one fake room, joined and negotiated; their link not connected yet. */
-export async function negotiatedPair(
-  aOptions: FakeCallOptions = {},
-): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
-  const a = createFakeCall("a", aOptions);
-  const b = createFakeCall("b");
-  const room = new FakeRoom();
-  for (const call of [a, b]) {
-    await toReady(call);
-    call.send({ type: "user.join" });
-    await settle();
-    room.join(call);
-    await settle();
-  }
-  await room.pump();
-  return { a, b, room };
-}
-
-/** Two calls in one fake room, both connected (`a` made with `aOptions`). */
-export async function connectedPair(
-  aOptions: FakeCallOptions = {},
-): Promise<{ a: FakeCall; b: FakeCall; room: FakeRoom }> {
-  const { a, b, room } = await negotiatedPair(aOptions);
-  a.pc.link("connected");
-  b.pc.link("connected");
-  await settle();
-  return { a, b, room };
-}
+export {
+  connectedGroup,
+  connectedPair,
+  FakeRoom,
+  joinedAck,
+  negotiatedPair,
+  peerInfo,
+} from "./fake_room.ts";
+export { FakePeerConnection };
