@@ -239,6 +239,8 @@ export type PeerCommand =
 
 /** Input of the `peerConnection` actor. */
 export interface PeerInput {
+  /** The other person's session (whom this connection is with). */
+  peer?: string;
   iceServers: IceServer[];
   /** `relay`: only relayed candidates, so the other side never learns this side's address. */
   iceTransportPolicy: IceTransportPolicy;
@@ -295,6 +297,8 @@ export interface PeerChannels {
   sdp?: () => string[];
   /** Sends within `limits` from now on (the adaptation's effect, client/adaptation.ts). */
   limit?: (limits: SendLimits) => void;
+  /** Caps what it sends on top of those limits (a group call's share of the uplink). */
+  cap?: (limits: SendLimits) => void;
 }
 
 /**
@@ -389,6 +393,8 @@ export interface CallContext {
   turningOn: MediaKind | null;
   /** How many are in the room, as last asked before joining; null until known. */
   roomMembers: number | null;
+  /** How many the room seats, as the server said before joining (null while unknown). */
+  roomCapacity: number | null;
   /** Whether this server has a relay, as the pre-join screen heard. */
   relayAvailable: boolean;
   /** ICE servers the pre-join screen may make its offer with (null: none without a seat). */

@@ -86,3 +86,38 @@ export function queueing(rtts: readonly number[], rttMs: number | null): boolean
   if (rttMs === null || rtts.length < 3) return false;
   return rttMs - Math.min(...rtts) > QUEUE_MS;
 }
+
+/**
+ * What a camera may send to all the others together in a group call, bit/s: about what a home
+ * uplink carries for video beside the voices (three connections of 800 kbit/s in a call of four).
+ */
+export const MESH_VIDEO_BUDGET = 2_400_000;
+
+/**
+ * The limits of each connection when this side sends to `others` people at once (a mesh: one
+ * copy of the picture per person): the budget shared out, and a smaller picture as each share
+ * gets thinner. A call of two is not limited. The adaptation's own limits still apply; the
+ * smaller of the two wins ({@linkcode tighter}).
+ */
+export function meshLimits(others: number): SendLimits {
+  if (others <= 1) return {};
+  const share = Math.floor(MESH_VIDEO_BUDGET / others);
+  const height = share >= 1_000_000 ? 540 : share >= 450_000 ? 360 : share >= 280_000 ? 270 : 180;
+  return { height, maxBitrate: Math.min(share, 1_000_000) };
+}
+
+function least(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** Both limits at once: the smaller picture, bitrate and frame rate of the two; `a`'s `fresh`. */
+export function tighter(a: SendLimits, b: SendLimits): SendLimits {
+  const out: SendLimits = { ...a };
+  const keys = ["height", "maxBitrate", "maxFramerate", "audioMaxBitrate"] as const;
+  for (const key of keys) {
+    const value = least(a[key], b[key]);
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}

@@ -127,7 +127,13 @@ export const runPeerConnection: ActorBody<PeerCommand, PeerInput> = (
     const sdp = () => [pc.localDescription?.sdp ?? "", pc.remoteDescription?.sdp ?? ""];
     send({
       type: "pc.channels",
-      channels: { ...channels, stats: () => pc.getStats(), sdp, limit: controls.limit },
+      channels: {
+        ...channels,
+        stats: () => pc.getStats(),
+        sdp,
+        limit: controls.limit,
+        cap: controls.cap,
+      },
     });
   };
 

@@ -16,6 +16,7 @@
  * @module
  */
 import type { SendLimits } from "../../machines/call_types.ts";
+import { tighter } from "../adaptation/send_levels.ts";
 
 /** The encodings of a connection's senders, kept within limits. */
 export interface SendControls {
@@ -23,6 +24,11 @@ export interface SendControls {
   scale(by: number): void;
   /** New limits (what the adaptation decided). */
   limit(limits: SendLimits): void;
+  /**
+   * A cap on top of the adaptation's limits (a group call's share of the uplink,
+   * `meshLimits`): the smaller of the two wins.
+   */
+  cap(limits: SendLimits): void;
   /** The track a sender sends stands for this one (its clone's original, else itself). */
   original(track: MediaStreamTrack | null): MediaStreamTrack | null;
   /** A sender got a new track from the call: a clone sent before is let go. */
@@ -35,6 +41,7 @@ export interface SendControls {
 /** The send controls of `pc`; `scale` is the video's own scale to begin with. */
 export function sendControls(pc: RTCPeerConnection, scale: number): SendControls {
   let limits: SendLimits = {};
+  let capped: SendLimits = {};
   let fresh: number | undefined;
   let clone: { original: MediaStreamTrack; track: MediaStreamTrack } | null = null;
   let chain = Promise.resolve();
@@ -90,7 +97,7 @@ export function sendControls(pc: RTCPeerConnection, scale: number): SendControls
   };
 
   const apply = () => {
-    const wanted = limits;
+    const wanted = tighter(limits, capped);
     chain = chain.then(async () => {
       if (wanted.fresh !== fresh) {
         fresh = wanted.fresh;
@@ -119,6 +126,10 @@ export function sendControls(pc: RTCPeerConnection, scale: number): SendControls
     },
     limit(next) {
       limits = next;
+      apply();
+    },
+    cap(next) {
+      capped = next;
       apply();
     },
     original: (track) => track && clone?.track === track ? clone.original : track,
