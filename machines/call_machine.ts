@@ -33,6 +33,7 @@ export const callMachine = callSetup.createMachine({
     failure: null,
     turningOn: null,
     roomMembers: null,
+    roomCapacity: null,
     relayAvailable: false,
     lobbyIceServers: null,
     hideAddress: false,

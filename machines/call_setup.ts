@@ -59,6 +59,7 @@ export const callSetup = setup({
       event.type === "lobby.status"
         ? {
           roomMembers: event.members,
+          roomCapacity: event.capacity,
           relayAvailable: event.relay,
           lobbyIceServers: event.iceServers,
         }

@@ -1,6 +1,7 @@
 /**
- * Chat between the two people: text messages over the call's `control` data channel (type
- * "chat", through {@linkcode peerMessages}), peer to peer, kept in memory for this call only
+ * Chat between the people of a call: text messages over each call's `control` data channel (type
+ * "chat", through {@linkcode peerMessages}), peer to peer: a message goes to everyone over their
+ * own channel, kept in memory for this call only
  * (never stored, gone when the page closes; the chat keeps the last `MAX_CHAT_MESSAGES`).
  *
  * What arrives is plain text, made safe to show by `visibleText` (no bidi overrides, invisible
@@ -21,6 +22,8 @@ export const MAX_CHAT_CHARS = 4000;
 /** One message of the conversation. */
 export interface ChatMessage {
   from: "me" | "them";
+  /** Whose it is, when it is theirs: the session `attach` was given (a group has several). */
+  peer?: string;
   text: string;
   at: number;
 }
@@ -30,10 +33,16 @@ export type MessagePart = { text: string } | { text: string; href: string };
 
 /** The conversation of this call. */
 export interface Chat {
-  /** Sends `text` (made safe, trimmed; nothing when empty); false when there is no open channel. */
+  /**
+   * Sends `text` (made safe, trimmed; nothing when empty) to everyone attached; false when no one
+   * has an open channel.
+   */
   send(text: string): boolean;
-  /** Speaks over `bus` from now on (a new connection after a reconnect); returns a stop. */
-  attach(bus: PeerMessages): () => void;
+  /**
+   * Speaks over `bus` too from now on (the channel of `peer`, one of the people in the call; a
+   * new connection after a reconnect replaces theirs); returns a stop.
+   */
+  attach(bus: PeerMessages, peer?: string): () => void;
 }
 
 /** What a chat tells its page. */
@@ -46,17 +55,19 @@ export interface ChatOptions {
 
 /** A chat; its messages go to `options.onMessage`. */
 export function createChat(options: ChatOptions): Chat {
-  let bus: PeerMessages | null = null;
+  const buses = new Set<PeerMessages>();
   return {
     send(text) {
       const clean = visibleText(text).trim().slice(0, MAX_CHAT_CHARS);
       if (!clean) return true;
-      if (!bus?.send({ type: "chat", text: clean })) return false;
+      let sent = false;
+      for (const bus of buses) if (bus.send({ type: "chat", text: clean })) sent = true;
+      if (!sent) return false;
       options.onMessage({ from: "me", text: clean, at: Date.now() });
       return true;
     },
-    attach(next) {
-      bus = next;
+    attach(next, peer) {
+      buses.add(next);
       // This connection's allowance: one remote person's.
       const limit = rateLimiter(PEER_LIMITS.chat);
       const stop = next.on("chat", (message) => {
@@ -64,11 +75,11 @@ export function createChat(options: ChatOptions): Chat {
         if (typeof text !== "string" || text.length > MAX_CHAT_CHARS) return;
         if (!limit.take()) return options.onLeftOut?.();
         const clean = visibleText(text).trim();
-        if (clean) options.onMessage({ from: "them", text: clean, at: Date.now() });
+        if (clean) options.onMessage({ from: "them", peer, text: clean, at: Date.now() });
       });
       return () => {
         stop();
-        if (bus === next) bus = null;
+        buses.delete(next);
       };
     },
   };

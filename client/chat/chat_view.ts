@@ -1,6 +1,6 @@
 /**
  * The chat panel's body: the conversation (their messages on the left, yours on the right, each
- * with a name and a time; files as cards with their progress, Accept or Decline for a file they
+ * with a name and a time; in a group, what you write goes to everyone; files as cards with their progress, Accept or Decline for a file they
  * offer, and Save), and a composer spanning the panel with Attach and Send. Files can also be
  * dropped on it. Messages are rendered with `textContent`, links with `href` only (http and
  * https, opening in a new tab without access to this page): never as HTML. What it shows is
@@ -30,8 +30,11 @@ import type { PeerMessages } from "../effects/peer_messages.ts";
 export interface ChatOptions {
   /** Called with how many messages and files arrived while the panel was closed. */
   onUnread(count: number): void;
-  /** The other person's name as it is now ("" when they gave none; made safe by presence). */
-  theirName(): string;
+  /**
+   * The name of the person `peer` (the session given to `attach`) as it is now ("" when they gave
+   * none; made safe by presence).
+   */
+  theirName(peer?: string): string;
 }
 
 /** The chat on the page. */
@@ -42,8 +45,11 @@ export interface ChatView {
   setOpen(open: boolean): void;
   /** Their name changed: what shows it is drawn again. */
   renamed(): void;
-  /** Speaks over this connection's channels from now on; returns what stops it. */
-  attach(bus: PeerMessages, files: FileChannel): () => void;
+  /**
+   * Speaks over this connection's channels too from now on (`peer`'s, one of the people in the
+   * call): messages and files go to everyone attached. Returns what stops it.
+   */
+  attach(bus: PeerMessages, files: FileChannel, peer?: string): () => void;
 }
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
@@ -62,7 +68,7 @@ export function chatView(options: ChatOptions): ChatView {
   const empty = h(
     "p",
     { className: "chat-empty" },
-    "Messages and files go straight to the other person and are gone when the call ends.",
+    "Messages and files go straight to the others in the call and are gone when the call ends.",
   );
   const log = h(
     "div",
@@ -107,7 +113,10 @@ export function chatView(options: ChatOptions): ChatView {
 
   let open = false;
   let unread = 0;
-  let files: FileTransfers | null = null;
+  /** Each person's file channel, by the session `attach` was given. */
+  const files = new Map<string | undefined, FileTransfers>();
+  /** Whose each transfer is (a card names them, and its Accept goes to them). */
+  const owners = new WeakMap<Transfer, string | undefined>();
   const say = (words: string | null) => {
     error.hidden = words === null;
     text(error, words ?? "");
@@ -129,10 +138,18 @@ export function chatView(options: ChatOptions): ChatView {
     if (transfer.direction === "in" && transfer.state === "offered") arrived();
     contents.file(transfer);
   };
-  const act = {
-    accept: (id: string) => files?.accept(id),
-    decline: (id: string) => files?.decline(id),
-  };
+  const actFor = (peer: string | undefined) => ({
+    accept: (id: string) => files.get(peer)?.accept(id),
+    decline: (id: string) => files.get(peer)?.decline(id),
+  });
+  const nameOf = (entry: Entry) =>
+    options.theirName(
+      entry.kind === "message"
+        ? entry.message.peer
+        : entry.kind === "file"
+        ? owners.get(entry.transfer)
+        : undefined,
+    );
 
   /** What is drawn for each entry, and what it was drawn from (a file card redraws on change). */
   const drawn = new Map<string, { item: HTMLLIElement; key: string; url?: string }>();
@@ -145,10 +162,10 @@ export function chatView(options: ChatOptions): ChatView {
       if (shown.url) URL.revokeObjectURL(shown.url);
       drawn.delete(key);
     }
-    const theirName = options.theirName();
     const added = document.createDocumentFragment();
     let mine = false;
     for (const entry of entries) {
+      const theirName = nameOf(entry);
       const key = drawKey(entry, theirName);
       let shown = drawn.get(entry.key);
       if (shown?.key === key) continue;
@@ -208,6 +225,7 @@ export function chatView(options: ChatOptions): ChatView {
       );
     } else {
       const { transfer } = entry;
+      const act = actFor(owners.get(transfer));
       drawFileCard(item, fileCard(transfer, { theirName, act }), () => {
         shown.url ??= URL.createObjectURL(transfer.blob!);
         return shown.url;
@@ -225,8 +243,9 @@ export function chatView(options: ChatOptions): ChatView {
         say(`${file.name}: ${tooLarge(file.size)}`);
         continue;
       }
-      if (!files) return say("Files can be sent once you are connected.");
-      files.send(file);
+      if (files.size === 0) return say("Files can be sent once you are connected.");
+      // To everyone: one card for each person it goes to.
+      for (const each of files.values()) each.send(file);
     }
   };
 
@@ -265,14 +284,19 @@ export function chatView(options: ChatOptions): ChatView {
     // Their name shows on every message and card: drawn again in a batch, so a peer changing its
     // name as fast as it may costs a few redraws a second.
     renamed: () => redraw(),
-    attach(bus, channel) {
-      const stopChat = chat.attach(bus);
-      files = fileTransfers(channel, { onChange: onTransfer });
-      const mine = files;
+    attach(bus, channel, peer) {
+      const stopChat = chat.attach(bus, peer);
+      const mine = fileTransfers(channel, {
+        onChange: (transfer) => {
+          owners.set(transfer, peer);
+          onTransfer(transfer);
+        },
+      });
+      files.set(peer, mine);
       return () => {
         stopChat();
         mine.close();
-        if (files === mine) files = null;
+        if (files.get(peer) === mine) files.delete(peer);
       };
     },
   };

@@ -21,6 +21,7 @@ import { h, text } from "../ui/dom.ts";
 import { themeButton } from "../ui/theme.ts";
 import { callSnapshots, callView } from "./call_view.ts";
 import { cardScreen } from "./card_screen.ts";
+import { peopleOf } from "./people.ts";
 import { prejoinScreen } from "./prejoin.ts";
 import type { PageHost, PageState, Screen } from "./screen.ts";
 import { listenForShortcuts } from "./shortcuts.ts";
@@ -175,7 +176,6 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
       negotiation: negotiation?.value ?? null,
       link: linkSnapshot?.value ?? null,
     });
-    text(status, view.status);
     // A problem is said at once, in the assertive region, once.
     const problem = view.alert && !view.alert.neutral
       ? `${view.alert.title}. ${view.alert.text}`
@@ -197,15 +197,17 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
       slot.replaceChildren(screen.element);
       app.dataset.shown = kind;
     }
+    const people = view.inCall ? peopleOf(snapshot) : { here: [], gone: [] };
     const state: PageState = {
       view,
       snapshot,
       stream: snapshot.context.stream as MediaStream | null,
-      remoteStream: (negotiation?.context.remoteStream ?? null) as MediaStream | null,
-      channels: view.inCall ? (negotiation?.context.channels ?? null) as PeerChannels | null : null,
+      people,
+      channels: (people.here[0]?.channels ?? null) as PeerChannels | null,
       name,
     };
     screen!.update(state);
+    text(status, screen!.status?.() ?? view.status);
     if (kind !== "call") {
       document.title = view.alert?.kind === "left"
         ? "Parley — you left"

@@ -1,8 +1,9 @@
 /**
  * The call screen: the stage, the control bar with its More menu, and the side panel (chat, or
- * the details), rendered from each {@linkcode PageState}. It follows the call's current
- * connection (its data channels for presence, chat and files; its stats for the pills, the
- * details and the verification code) and lets go of all of it when the screen goes.
+ * the details), rendered from each {@linkcode PageState}. It follows each person's current
+ * connection (its data channels for presence, chat and files: `remote_links.ts`) and the first
+ * person's stats (for the pills, the details and the verification code; in a group the details
+ * say whose they are), and lets go of all of it when the screen goes.
  *
  * @module
  */
@@ -11,20 +12,20 @@ import { adaptationLink } from "../adaptation/adaptation_link.ts";
 import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { sendingLines } from "../adaptation/sending_view.ts";
 import { type ChatView, chatView } from "../chat/chat_view.ts";
-import { peerMessages } from "../effects/peer_messages.ts";
 import { effectMarks, effectSwitches } from "../processing/effect_switches.ts";
-import { type Presence, presenceLink } from "../presence/presence.ts";
+import type { Presence } from "../presence/presence.ts";
 import { mountDetailsPanel } from "../quality/details_panel.ts";
 import { initialQuality, nextQuality, type QualityState, verdict } from "../quality/quality.ts";
 import { statsReader } from "../quality/stats_feed.ts";
+import { isolate } from "../text/safe_text.ts";
 import { h } from "../ui/dom.ts";
 import { applyTheme, currentTheme } from "../ui/theme.ts";
-import type { CallView } from "./call_view.ts";
 import { controlBar } from "./control_bar.ts";
 import { fadeWhenIdle } from "./idle.ts";
 import { type MenuContext, menuItems } from "./menu_items.ts";
 import { moreMenu } from "./more_menu.ts";
 import { pickPill } from "./pills.ts";
+import { remoteLinks } from "./remote_links.ts";
 import type { PageHost, PageState, Screen } from "./screen.ts";
 import { sidePanel } from "./side_panel.ts";
 import { stage } from "./stage.ts";
@@ -46,7 +47,8 @@ export function callScreen(host: PageHost): Screen {
     ? "fill"
     : "fit";
   let unread = 0;
-  let theirName = "";
+  /** The first person's session (the other person, in a call of two). */
+  let first = "";
 
   const chat: ChatView = chatView({
     onUnread: (count) => {
@@ -54,8 +56,9 @@ export function callScreen(host: PageHost): Screen {
       unread = count;
       rerender();
     },
-    theirName: () => theirName,
+    theirName: (peer) => links.lastName(peer ?? first),
   });
+  const links = remoteLinks(chat, rerender);
   const stats = statsReader();
   // What Parley does to each side's picture; the pills say it.
   const adapt = adaptationLink({ on: dataSaverOn, remember: rememberDataSaver }, rerender);
@@ -69,7 +72,12 @@ export function callScreen(host: PageHost): Screen {
   const openDetails = (from: HTMLElement | null) => {
     if (!details) {
       const body = h("div", { className: "details", tabIndex: 0, "aria-label": "Details" });
-      details = { body, stop: mountDetailsPanel(body, stats) };
+      // In a group: the first person's connection, said so.
+      const whom = () =>
+        (state?.people.here.length ?? 0) > 1
+          ? isolate(links.lastName(first) || "the first person")
+          : null;
+      details = { body, stop: mountDetailsPanel(body, stats, whom) };
     }
     panel.show("details", { title: "Details", body: details.body }, from);
   };
@@ -133,25 +141,19 @@ export function callScreen(host: PageHost): Screen {
     () => state?.view.peer === "here" && !menu.isOpen() && panel.open() === null,
   );
 
-  // The other person, as they describe themselves over the data channel.
-  const presence = presenceLink(rerender);
+  // The first person's connection: its stats feed the pills, the details and the code.
   let channels: PeerChannels | null = null;
-  let detach: (() => void) | null = null;
   const follow = (next: PeerChannels | null) => {
     if (next === channels) return;
-    // A new connection (after a reconnect): chat and files go over its channels from now on.
-    detach?.();
     channels = next;
     stats.follow(next);
     quality = initialQuality();
-    detach = next
-      ? chat.attach(peerMessages(next.control as RTCDataChannel), next.files as RTCDataChannel)
-      : null;
   };
+  let presenceWords: string | null = null;
   const stopStats = stats.subscribe((sample) => {
     if (sample === null) quality = initialQuality();
     if (!sample) return;
-    const theirs = presence.theirs();
+    const theirs = links.theirs(first);
     const video = theirs?.camera !== false && !theirs?.sharing && !theirs?.switching;
     quality = nextQuality(quality, sample, { video });
     adapt.update(sample);
@@ -161,7 +163,7 @@ export function callScreen(host: PageHost): Screen {
   // The call's clock runs while the two of you are connected.
   let since: ClockStart = null;
   let ticking: ReturnType<typeof setInterval> | undefined;
-  let peerWas: CallView["peer"] = "none";
+  let countWas = 0;
 
   return {
     element: root,
@@ -177,16 +179,28 @@ export function callScreen(host: PageHost): Screen {
         sharing: view.sharing,
         switching: camera && !live && !view.sharing,
       };
+      const { here, gone } = next.people;
+      first = here[0]?.session ?? "";
       follow(next.channels);
       adapt.follow(next.channels, view.sharing ? "screen" : camera ? "camera" : "none");
-      presence.update(next.channels?.control as RTCDataChannel ?? null, mine);
-      const theirs = presence.theirs();
-      if (theirs?.name && theirs.name !== theirName) {
-        theirName = theirs.name;
-        chat.renamed();
-      }
-      const words = stageView(view, theirs, theirName);
+      links.update(next.people, mine);
+      const theirs = links.theirs(first);
+      const words = stageView(
+        view,
+        here.map((person) => ({
+          id: person.session,
+          theirs: links.theirs(person.session),
+          lastName: links.lastName(person.session),
+          link: person.link,
+        })),
+        gone.map((g) => ({
+          id: g.session,
+          lastName: links.lastName(g.session),
+          absence: g.absence,
+        })),
+      );
       document.title = words.title;
+      presenceWords = words.presence;
 
       const started = nextClock(since, view, Date.now());
       if (started !== since) {
@@ -194,10 +208,11 @@ export function callScreen(host: PageHost): Screen {
         clearInterval(ticking);
         if (since !== null) ticking = setInterval(rerender, 1000);
       }
-      if (view.peer !== peerWas) {
-        if (view.peer === "here") host.audio.chime(true);
-        else if (peerWas === "here") host.audio.chime(false);
-        peerWas = view.peer;
+      // A chime as someone comes (rising) or goes.
+      const count = words.tiles.length;
+      if (count !== countWas) {
+        host.audio.chime(count > countWas);
+        countWas = count;
         idle.poke();
       }
       if (!view.inCall) panel.close();
@@ -213,11 +228,12 @@ export function callScreen(host: PageHost): Screen {
           sending: sendingLines(adapt.mine(), adapt.theirs()),
         }),
         stream,
-        remoteStream: next.remoteStream,
+        streams: new Map(here.map((p) => [p.session, p.remoteStream as MediaStream | null])),
         cameraOn: view.cameraOn,
         sharing: view.sharing,
         fit,
-        theirVideoPaused: adapt.theirs()?.video === "paused",
+        // What the first person's picture does is told over their connection (the adaptation's).
+        paused: new Set(adapt.theirs()?.video === "paused" ? [first] : []),
         selfMarks: effectMarks(effectSwitches(next.snapshot)),
       });
       chat.setOpen(panel.open() === "chat");
@@ -242,10 +258,10 @@ export function callScreen(host: PageHost): Screen {
       stopStats();
       stats.stop();
       adapt.follow(null, "none");
-      detach?.();
+      links.destroy();
       details?.stop();
-      presence.update(null, { mic: false, camera: false, name: "" });
       theStage.destroy();
     },
+    status: () => presenceWords,
   };
 }

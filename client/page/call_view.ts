@@ -11,6 +11,7 @@ import { hasKind } from "../../machines/call_types.ts";
 import {
   CONNECTION_FAILURE,
   continueLabel,
+  fullText,
   mediaFailureText,
   mediaFailureTitle,
   occupancy,
@@ -78,6 +79,7 @@ function viewOf(snapshot: CallSnapshot): CallView {
     canHideAddress: false,
     hideAddress: context.hideAddress,
     occupancy: null,
+    group: (context.roomCapacity ?? 2) > 2,
     waiting: false,
     peer: "none" as const,
     absence: null,
@@ -123,7 +125,7 @@ function viewOf(snapshot: CallSnapshot): CallView {
       alert: {
         kind: "full",
         title: "This room is full",
-        text: "Two people are already in this call.",
+        text: fullText(context.roomCapacity),
         actions: [retry("Try again"), newCall],
       },
     };
@@ -262,7 +264,7 @@ function viewOf(snapshot: CallSnapshot): CallView {
           alert: {
             kind: "full",
             title: "This room is full",
-            text: "Two people are already in this call.",
+            text: fullText(context.roomCapacity),
             actions: [retry("Try again"), newCall],
           },
         };

@@ -111,5 +111,12 @@ export function occupancy(members: number | null): string | null {
   if (members === null) return null;
   if (members === 0) return "No one else is here yet. Join, then send them the link.";
   if (members === 1) return "They are waiting for you.";
-  return null;
+  return `${members} people are in the call.`;
+}
+
+/** Why a room is full, for a room of `capacity` (null: not known, a call of two). */
+export function fullText(capacity: number | null): string {
+  return capacity === null || capacity <= 2
+    ? "Two people are already in this call."
+    : `All ${capacity} places in this call are taken.`;
 }

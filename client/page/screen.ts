@@ -9,6 +9,7 @@ import type { SnapshotFrom } from "xstate";
 import type { CallEvent, callMachine, PeerChannels } from "../../machines/call_machine.ts";
 import type { EffectControls } from "../processing/effect_switches.ts";
 import type { CallView } from "./call_view.ts";
+import type { People } from "./people.ts";
 
 /** Everything a screen renders from, computed once per render. */
 export interface PageState {
@@ -16,9 +17,12 @@ export interface PageState {
   snapshot: SnapshotFrom<typeof callMachine>;
   /** This side's camera and microphone. */
   stream: MediaStream | null;
-  /** What the other person sends. */
-  remoteStream: MediaStream | null;
-  /** The current peer connection's data channels and stats, while in the call. */
+  /**
+   * The other people while in the call (`people.ts`): each one's picture and their connection's
+   * data channels and stats; who left.
+   */
+  people: People;
+  /** The first person's connection (the other person, in a call of two), while in the call. */
   channels: PeerChannels | null;
   /** The name this person goes by ("" for none). */
   name: string;
@@ -33,6 +37,8 @@ export interface Screen {
   focusTarget(focus: NonNullable<CallView["focus"]>): HTMLElement | null;
   /** Lets go of everything it holds: listeners, timers, streams. */
   destroy(): void;
+  /** What the status region says instead of the view's status (who is in a group call). */
+  status?(): string | null;
 }
 
 /** What screens may ask of the page. */

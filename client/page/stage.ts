@@ -18,12 +18,13 @@ export interface StageInput {
   words: StageView;
   pill: Pill | null;
   stream: MediaStream | null;
-  remoteStream: MediaStream | null;
+  /** Each person's picture, by their tile's id. */
+  streams: ReadonlyMap<string, MediaStream | null>;
   cameraOn: boolean;
   sharing: boolean;
   fit: "fit" | "fill";
-  /** Their picture is paused by the network (a thumbnail keeps the path warm): not shown. */
-  theirVideoPaused: boolean;
+  /** Whose picture is paused by the network (a thumbnail keeps the path warm): not shown. */
+  paused: ReadonlySet<string>;
   /** What your own tile's name tag adds for the effects that run (`effectMarks`). */
   selfMarks: readonly SelfMark[];
 }
@@ -33,7 +34,7 @@ export interface Stage {
   element: HTMLElement;
   self: ReturnType<typeof selfTile>;
   invite: ReturnType<typeof inviteCard>;
-  /** The first remote tile's video (their picture), if any. */
+  /** The first remote tile's video (the other person's picture, in a call of two), if any. */
   remoteVideo(): HTMLVideoElement | null;
   update(input: StageInput): void;
   destroy(): void;
@@ -64,17 +65,7 @@ export function stage(host: PageHost, onChange: () => void): Stage {
     invite,
     remoteVideo: () => views.values().next().value?.video ?? null,
     update(
-      {
-        words,
-        pill: shown,
-        stream,
-        remoteStream,
-        cameraOn,
-        sharing,
-        fit,
-        theirVideoPaused,
-        selfMarks,
-      },
+      { words, pill: shown, stream, streams, cameraOn, sharing, fit, paused, selfMarks },
     ) {
       // The tiles, by id: one per person in the call besides you.
       for (const [id, view] of views) {
@@ -90,8 +81,8 @@ export function stage(host: PageHost, onChange: () => void): Stage {
           views.set(tile.id, view);
           tiles.append(view.element);
         }
-        view.update(tile, remoteStream, fit);
-        view.element.dataset.videoPaused = String(theirVideoPaused);
+        view.update(tile, streams.get(tile.id) ?? null, fit);
+        view.element.dataset.videoPaused = String(paused.has(tile.id));
       });
       tiles.dataset.count = String(words.tiles.length);
       const alone = words.tiles.length === 0;

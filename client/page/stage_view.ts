@@ -5,8 +5,8 @@
  * view and what the other person says about themselves (client/presence/presence.ts), tested
  * without a browser.
  *
- * The stage is a list of remote tiles: one for a call of two today, rendered from data so a call
- * of more is more entries.
+ * The stage is a list of remote tiles, one per other person: a call of two is one tile, a group
+ * call a grid of up to three.
  *
  * @module
  */
@@ -40,36 +40,111 @@ export interface StageView {
   card: { title: string; text: string } | null;
   /** The tab's title. */
   title: string;
+  /**
+   * Who is in the call and who left, in words ("Ada and Ben are in the call. Cy left the call."),
+   * for the status region; null in a call of two (the view's status says it there).
+   */
+  presence: string | null;
 }
 
-/** The stage for `view`; `theirs` is what the other person said, `lastName` their last name. */
-export function stageView(view: CallView, theirs: Presence | null, lastName = ""): StageView {
-  const named = theirs?.name || lastName;
-  const name = named || "The other person";
+/** One other person as the stage reads them: what they said, and their connection. */
+export interface StagePerson {
+  /** Their session (the tile's key). */
+  id: string;
+  /** What they said about themselves last (null until they say something). */
+  theirs: Presence | null;
+  /** The last name they gave ("" for none). */
+  lastName: string;
+  /** Their peer connection (`people.ts`). */
+  link: "connecting" | "connected" | "interrupted";
+}
+
+/** Someone who left, named by the last name they gave. */
+export interface StageGone {
+  id: string;
+  lastName: string;
+  absence: CallView["absence"];
+}
+
+/** "Ada", "Ada and Ben", "Ada, Ben and Cy" (each name isolated). */
+export function listNames(names: readonly string[]): string {
+  const shown = names.map((name) => isolate(name));
+  return shown.length < 2 ? shown.join("") : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+}
+
+function tileOf(view: CallView, person: StagePerson, one: boolean): RemoteTile {
+  const { theirs } = person;
+  const named = theirs?.name || person.lastName;
+  const status = person.link === "connected"
+    ? null
+    : one
+    ? (view.connected ? null : view.status)
+    : person.link === "interrupted"
+    ? "Reconnecting…"
+    : "Connecting…";
+  return {
+    id: person.id,
+    name: named || (one ? "The other person" : "Someone"),
+    initial: (named.match(/\p{L}|\p{N}/u)?.[0] ?? "?").toUpperCase(),
+    cameraOff: theirs?.camera === false && !theirs.sharing,
+    cameraOffText: named ? `${named}'s camera is off` : "Their camera is off",
+    muted: theirs?.mic === false,
+    presenting: theirs?.sharing === true,
+    status,
+  };
+}
+
+/**
+ * The stage for `view`, with the other people `here` (what each said about themselves, their
+ * connection) and those `gone` since the last one arrived. A call of two reads as it always has
+ * ("Ada joined", "Ada left the call"); a group says who is in it.
+ */
+export function stageView(
+  view: CallView,
+  here: readonly StagePerson[],
+  gone: readonly StageGone[] = [],
+): StageView {
   let title = "Parley call";
   let card: StageView["card"] = null;
-  const tiles: RemoteTile[] = [];
-  if (view.peer === "here") {
+  let presence: string | null = null;
+  const tiles = view.peer === "here"
+    ? here.map((person) => tileOf(view, person, here.length === 1 && gone.length === 0))
+    : [];
+  const names = (people: readonly { theirs?: Presence | null; lastName: string }[]) =>
+    people.map((p) => p.theirs?.name || p.lastName || "Someone");
+  const leftWords = gone.length === 0 ? "" : ` ${listNames(names(gone))} left the call.`;
+  if (tiles.length === 1 && gone.length === 0) {
+    const theirs = here[0].theirs;
     // Their name isolated: a right-to-left name cannot reorder the title around it.
     title = `Parley — ${theirs?.name ? isolate(theirs.name) : "they"} joined`;
-    tiles.push({
-      id: "peer",
-      name,
-      initial: (named.match(/\p{L}|\p{N}/u)?.[0] ?? "?").toUpperCase(),
-      cameraOff: theirs?.camera === false && !theirs.sharing,
-      cameraOffText: named ? `${named}'s camera is off` : "Their camera is off",
-      muted: theirs?.mic === false,
-      presenting: theirs?.sharing === true,
-      status: view.connected ? null : view.status,
-    });
+  } else if (tiles.length > 0) {
+    const who = listNames(names(here));
+    const are = tiles.length === 1 ? "is" : "are";
+    presence = `${who} ${are} in the call.${leftWords}`;
+    title = `Parley — ${who} ${are} in the call`;
   } else if (view.waiting) {
-    title = view.peer === "left" ? "Parley — they left" : "Parley — waiting for them";
-    card = view.peer === "left" ? goneCard(view.absence, named) : {
-      title: "Waiting for the other person",
-      text: "Send them this link. The call starts when they open it and join.",
-    };
+    const last = gone.at(-1);
+    const left = view.peer === "left" || last !== undefined;
+    title = left ? "Parley — they left" : "Parley — waiting for them";
+    if (gone.length > 1) {
+      title = `Parley — ${listNames(names(gone))} left`;
+      card = {
+        title: `${listNames(names(gone))} left the call`,
+        text: "You can wait here: they can come back with this link.",
+      };
+    } else {
+      card = left ? goneCard(last?.absence ?? view.absence, last?.lastName ?? "") : view.group
+        ? {
+          title: "Waiting for the others",
+          text: "Send them this link. The call starts when someone opens it and joins.",
+        }
+        : {
+          title: "Waiting for the other person",
+          text: "Send them this link. The call starts when they open it and join.",
+        };
+    }
   }
-  return { tiles, card, title };
+  return { tiles, card, title, presence };
 }
 
 function goneCard(absence: CallView["absence"], named: string): StageView["card"] {

@@ -72,6 +72,8 @@ export interface CallView {
   hideAddress: boolean;
   /** Who else is in the room, said before joining ("They are waiting for you."). */
   occupancy: string | null;
+  /** The room seats more than two (a group call, as the server said before joining). */
+  group: boolean;
   /** Alone in the room: the page shows the invite link. */
   waiting: boolean;
   /** The other person: not here yet, here (in the call), or gone after being here. */

@@ -77,9 +77,18 @@ const ROWS: Row[] = [
   { id: "path", label: "Path", value: (s) => PATH_WORDS[s.path] },
 ];
 
-/** Mounts the panel into `container` and keeps it up to date from `feed`; returns a stop. */
-export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () => void {
+/**
+ * Mounts the panel into `container` and keeps it up to date from `feed`; returns a stop. In a
+ * group call, `whom` says whose connection it is (each pair has its own code); null in a call of
+ * two.
+ */
+export function mountDetailsPanel(
+  container: HTMLElement,
+  feed: StatsFeed,
+  whom: () => string | null = () => null,
+): () => void {
   const code = h("dd", { className: "verification-code" });
+  const scope = h("p", { className: "whom", hidden: true });
   const cells = new Map<string, { value: HTMLElement; line?: SVGPolylineElement }>();
   const stats = ROWS.map((row) => {
     const value = h("dd");
@@ -98,6 +107,7 @@ export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () =
     return h("div", { className: "stat" }, h("dt", null, row.label), value, chart);
   });
   container.replaceChildren(
+    scope,
     h("dl", { className: "code" }, h("dt", null, "Verification code"), code),
     h(
       "p",
@@ -109,6 +119,11 @@ export function mountDetailsPanel(container: HTMLElement, feed: StatsFeed): () =
   );
 
   const render = () => {
+    const with_ = whom();
+    scope.hidden = with_ === null;
+    scope.textContent = with_ === null
+      ? ""
+      : `Your connection with ${with_}: the code and figures below are yours and theirs only (each pair in the call has its own).`;
     code.textContent = feed.unverifiable ?? feed.code ?? "Waiting for the connection…";
     const latest = feed.history.at(-1);
     if (!latest) return;
