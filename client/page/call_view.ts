@@ -219,7 +219,10 @@ function viewOf(snapshot: CallSnapshot): CallView {
       const absence = peerAbsence ? PEER_ABSENCE[peerAbsence] : null;
       return {
         ...inCall,
-        status: absence ?? "Waiting for the other person. Send them the invite link.",
+        status: absence ??
+          (base.group
+            ? "Waiting for the others. Send them the invite link."
+            : "Waiting for the other person. Send them the invite link."),
         notice,
         waiting: true,
         peer: absence ? "left" : "none",

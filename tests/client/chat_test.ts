@@ -98,3 +98,25 @@ Deno.test("links: http and https only, sentence punctuation left out, the rest p
     { text: ")" },
   ]);
 });
+
+Deno.test("in a group a message goes to everyone once, and each of theirs says whose it is", () => {
+  const ben = fakeBus();
+  const cy = fakeBus();
+  const { chat, messages } = recordingChat();
+  const stopBen = chat.attach(ben.bus, "ben-session");
+  chat.attach(cy.bus, "cy-session");
+  assert.ok(chat.send("hello both"));
+  assert.deepEqual(ben.sent, [{ type: "chat", text: "hello both" }]);
+  assert.deepEqual(cy.sent, [{ type: "chat", text: "hello both" }]);
+  assert.equal(messages.filter((m) => m.from === "me").length, 1, "shown once");
+  cy.deliver({ type: "chat", text: "hi from Cy" });
+  ben.deliver({ type: "chat", text: "hi from Ben" });
+  assert.deepEqual(messages.slice(1).map((m) => [m.peer, m.text]), [
+    ["cy-session", "hi from Cy"],
+    ["ben-session", "hi from Ben"],
+  ]);
+  stopBen();
+  assert.ok(chat.send("just Cy now"));
+  assert.equal(ben.sent.length, 1, "Ben left: nothing more to him");
+  assert.equal(cy.sent.length, 2);
+});
