@@ -48,8 +48,13 @@ function build(): HTMLDialogElement {
     const select = h("select", {
       id,
       onchange: () => {
-        if (kind === "audiooutput") void rememberSpeaker(target?.remote ?? null, select.value);
-        else target?.useDevice(kind === "videoinput" ? "video" : "audio", select.value);
+        if (kind === "audiooutput") {
+          void rememberSpeaker(target?.remote ?? null, select.value);
+          // Everyone else in a group call too (a tile each; new tiles take the remembered one).
+          for (const other of document.querySelectorAll<HTMLMediaElement>(".tile.remote video")) {
+            if (other !== target?.remote) void rememberSpeaker(other, select.value);
+          }
+        } else target?.useDevice(kind === "videoinput" ? "video" : "audio", select.value);
       },
     });
     pickers[kind] = select;

@@ -26,6 +26,7 @@ import { type MenuContext, menuItems } from "./menu_items.ts";
 import { moreMenu } from "./more_menu.ts";
 import { pickPill } from "./pills.ts";
 import { remoteLinks } from "./remote_links.ts";
+import { whosePicker } from "./whose_picker.ts";
 import type { PageHost, PageState, Screen } from "./screen.ts";
 import { sidePanel } from "./side_panel.ts";
 import { stage } from "./stage.ts";
@@ -69,15 +70,27 @@ export function callScreen(host: PageHost): Screen {
     chat.setOpen(true);
     panel.show("chat", { title: "Chat", body: chat.body, focus: () => chat.input }, from);
   };
+  // The details show one connection: the first person's, or whom the person picks in a group.
+  const detailStats = statsReader();
+  let watched = "";
+  const picker = whosePicker((session) => {
+    watched = session;
+    rerender();
+  });
   const openDetails = (from: HTMLElement | null) => {
     if (!details) {
-      const body = h("div", { className: "details", tabIndex: 0, "aria-label": "Details" });
-      // In a group: the first person's connection, said so.
+      const inner = h("div");
+      const body = h(
+        "div",
+        { className: "details", tabIndex: 0, "aria-label": "Details" },
+        picker.element,
+        inner,
+      );
       const whom = () =>
         (state?.people.here.length ?? 0) > 1
-          ? isolate(links.lastName(first) || "the first person")
+          ? isolate(links.lastName(watched) || "this person")
           : null;
-      details = { body, stop: mountDetailsPanel(body, stats, whom) };
+      details = { body, stop: mountDetailsPanel(inner, detailStats, whom) };
     }
     panel.show("details", { title: "Details", body: details.body }, from);
   };
@@ -182,6 +195,13 @@ export function callScreen(host: PageHost): Screen {
       const { here, gone } = next.people;
       first = here[0]?.session ?? "";
       follow(next.channels);
+      if (!here.some((p) => p.session === watched)) watched = first;
+      picker.update(
+        here.map((p) => ({ session: p.session, name: links.lastName(p.session) })),
+        watched,
+      );
+      const shown = here.find((p) => p.session === watched)?.channels ?? null;
+      detailStats.follow(panel.open() === "details" ? shown : null);
       adapt.follow(next.channels, view.sharing ? "screen" : camera ? "camera" : "none");
       links.update(next.people, mine);
       const theirs = links.theirs(first);
@@ -257,6 +277,7 @@ export function callScreen(host: PageHost): Screen {
       menu.destroy();
       stopStats();
       stats.stop();
+      detailStats.stop();
       adapt.follow(null, "none");
       links.destroy();
       details?.stop();
