@@ -14,14 +14,13 @@
  * @module
  */
 import type { Actor } from "xstate";
-import type { callMachine, PeerChannels } from "../../machines/call_machine.ts";
+import type { callMachine } from "../../machines/call_machine.ts";
 import { chime, readLevel } from "../devices/audio_level.ts";
 import { MAX_NAME_LENGTH } from "../presence/name.ts";
 import { h, text } from "../ui/dom.ts";
 import { themeButton } from "../ui/theme.ts";
 import { callSnapshots, callView } from "./call_view.ts";
 import { cardScreen } from "./card_screen.ts";
-import { peopleOf } from "./people.ts";
 import { prejoinScreen } from "./prejoin.ts";
 import type { PageHost, PageState, Screen } from "./screen.ts";
 import { listenForShortcuts } from "./shortcuts.ts";
@@ -197,13 +196,10 @@ export function mountCallPage(actor: Actor<typeof callMachine>): void {
       slot.replaceChildren(screen.element);
       app.dataset.shown = kind;
     }
-    const people = view.inCall ? peopleOf(snapshot) : { here: [], gone: [] };
     const state: PageState = {
       view,
       snapshot,
       stream: snapshot.context.stream as MediaStream | null,
-      people,
-      channels: (people.here[0]?.channels ?? null) as PeerChannels | null,
       name,
     };
     screen!.update(state);

@@ -26,6 +26,7 @@ import { type MenuContext, menuItems } from "./menu_items.ts";
 import { moreMenu } from "./more_menu.ts";
 import { pickPill } from "./pills.ts";
 import { remoteLinks } from "./remote_links.ts";
+import { type People, peopleOf } from "./people.ts";
 import { whosePicker } from "./whose_picker.ts";
 import type { PageHost, PageState, Screen } from "./screen.ts";
 import { sidePanel } from "./side_panel.ts";
@@ -50,6 +51,7 @@ export function callScreen(host: PageHost): Screen {
   let unread = 0;
   /** The first person's session (the other person, in a call of two). */
   let first = "";
+  let people: People = { here: [], gone: [] };
 
   const chat: ChatView = chatView({
     onUnread: (count) => {
@@ -87,9 +89,7 @@ export function callScreen(host: PageHost): Screen {
         inner,
       );
       const whom = () =>
-        (state?.people.here.length ?? 0) > 1
-          ? isolate(links.lastName(watched) || "this person")
-          : null;
+        people.here.length > 1 ? isolate(links.lastName(watched) || "this person") : null;
       details = { body, stop: mountDetailsPanel(inner, detailStats, whom) };
     }
     panel.show("details", { title: "Details", body: details.body }, from);
@@ -192,9 +192,12 @@ export function callScreen(host: PageHost): Screen {
         sharing: view.sharing,
         switching: camera && !live && !view.sharing,
       };
-      const { here, gone } = next.people;
+      // The other people (while in the call) and the first one's connection.
+      people = view.inCall ? peopleOf(next.snapshot) : { here: [], gone: [] };
+      const { here, gone } = people;
+      const firstChannels = (here[0]?.channels ?? null) as PeerChannels | null;
       first = here[0]?.session ?? "";
-      follow(next.channels);
+      follow(firstChannels);
       if (!here.some((p) => p.session === watched)) watched = first;
       picker.update(
         here.map((p) => ({ session: p.session, name: links.lastName(p.session) })),
@@ -202,8 +205,8 @@ export function callScreen(host: PageHost): Screen {
       );
       const shown = here.find((p) => p.session === watched)?.channels ?? null;
       detailStats.follow(panel.open() === "details" ? shown : null);
-      adapt.follow(next.channels, view.sharing ? "screen" : camera ? "camera" : "none");
-      links.update(next.people, mine);
+      adapt.follow(firstChannels, view.sharing ? "screen" : camera ? "camera" : "none");
+      links.update(people, mine);
       const theirs = links.theirs(first);
       const words = stageView(
         view,

@@ -6,10 +6,9 @@
  * @module
  */
 import type { SnapshotFrom } from "xstate";
-import type { CallEvent, callMachine, PeerChannels } from "../../machines/call_machine.ts";
+import type { CallEvent, callMachine } from "../../machines/call_machine.ts";
 import type { EffectControls } from "../processing/effect_switches.ts";
 import type { CallView } from "./call_view.ts";
-import type { People } from "./people.ts";
 
 /** Everything a screen renders from, computed once per render. */
 export interface PageState {
@@ -17,13 +16,6 @@ export interface PageState {
   snapshot: SnapshotFrom<typeof callMachine>;
   /** This side's camera and microphone. */
   stream: MediaStream | null;
-  /**
-   * The other people while in the call (`people.ts`): each one's picture and their connection's
-   * data channels and stats; who left.
-   */
-  people: People;
-  /** The first person's connection (the other person, in a call of two), while in the call. */
-  channels: PeerChannels | null;
   /** The name this person goes by ("" for none). */
   name: string;
 }
