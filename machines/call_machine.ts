@@ -138,7 +138,14 @@ export const callMachine = callSetup.createMachine({
             src: "lobby",
             input: ({ context }) => ({ roomId: context.roomId }),
           },
-          on: { "lobby.status": { actions: "noteMembers" } },
+          on: {
+            // The room's status came late (a slow server): full is said even so, not left for
+            // the server to refuse the Join.
+            "lobby.status": [
+              { guard: "roomIsFull", target: ".full", actions: "noteMembers" },
+              { actions: "noteMembers" },
+            ],
+          },
           initial: "checking",
           states: {
             // Before the camera prompt: no use asking for it to join a full room.

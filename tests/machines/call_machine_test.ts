@@ -420,6 +420,28 @@ Deno.test("a server that does not say who is in the room holds the camera up for
   call.actor.stop();
 });
 
+Deno.test("the room's status coming after the camera (a slow server): full is said, no Join offered", async () => {
+  const call = createFakeCall("d", { roomMembers: null });
+  call.send({ type: "user.start" });
+  await call.advance(1000);
+  assert.equal(call.view().canJoin, true);
+  call.roomMembers = 3;
+  call.send({
+    type: "lobby.status",
+    members: 3,
+    capacity: 3,
+    yours: false,
+    relay: false,
+    iceServers: [],
+  });
+  await settle();
+  const view = call.view();
+  assert.equal(view.canJoin, false);
+  assert.equal(view.alert?.title, "This room is full");
+  assert.equal(view.alert?.text, "All 3 places in this call are taken.");
+  call.actor.stop();
+});
+
 Deno.test("a browser that cannot make calls is told so before anything starts: no camera, no server, no Join", async () => {
   const call = createFakeCall("a");
   call.send({ type: "user.start", unsupported: "webrtc" });
