@@ -12,6 +12,7 @@ import {
   BROWSER_TEST,
   clickButton,
   closeBrowser,
+  describePage,
   launchChromium,
   LIVE,
   newUser,
@@ -107,7 +108,11 @@ Deno.test({
         seesMoving(ada, ["Ben", "Cy"]),
         seesMoving(ben, ["Ada", "Cy"]),
         seesMoving(cy, ["Ada", "Ben"]),
-      ]);
+      ]).catch(async (error) => {
+        // Whose connection did not come: every page, not only the one that waited.
+        const pages = await Promise.all([ada, ben, cy].map((u) => describePage(u.page)));
+        throw new Error(`${(error as Error).message}\n${pages.join("\n")}`);
+      });
       await waitForStatus(ada.page, `${named("Ben")} and ${named("Cy")} are in the call.`);
       await waitForStatus(cy.page, `${named("Ada")} and ${named("Ben")} are in the call.`);
       assert.equal(
