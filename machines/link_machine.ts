@@ -1,9 +1,11 @@
 /**
  * The health of one peer connection's path (ICE), and what to do when it breaks.
  *
- * A first connection is looked at after 6 s: no path and no relay to go around the networks in
- * the way (or a relay refusing Parley's credentials) is said at once, rather than after the
- * browser's own 30 s; otherwise ICE is gathered anew, once, and 20 s without a path fails. Once
+ * A first connection is looked at after 6 s of the browsers trying paths (counted from when ICE
+ * starts checking, not while the descriptions are still on their way, which a busy machine makes
+ * slow): no path and no relay to go around the networks in the way (or a relay refusing Parley's
+ * credentials) is said at once, rather than after the browser's own 30 s; otherwise ICE is
+ * gathered anew, once, and 20 s without a path (from the start) fails. Once
  * connected, a `disconnected` path gets 2.5 s of grace, then an ICE restart; `failed` restarts at
  * once; restarts wait 5, 10 then 20 s. When that budget is spent the connection is abandoned if
  * the other person is away, and fails otherwise. A restart is an offer and an answer through the
@@ -90,7 +92,7 @@ export const linkMachine = setup({
     disconnectGrace: 2500,
     /** How long one ICE restart may take: 5, 10, then 20 s. */
     restartWait: ({ context }) => 5000 * 2 ** Math.max(0, context.iceRestarts - 1),
-    /** How long a first connection may try before it is looked at (well within 10 s of Join). */
+    /** How long a first connection's paths are tried before it is looked at (within 10 s of Join). */
     pathCheck: 6000,
     /** How long a first connection may take before it counts as failed. */
     connectTimeout: 20000,
@@ -122,23 +124,8 @@ export const linkMachine = setup({
           { guard: { type: "linkIs", params: "connected" }, target: "connected" },
           { guard: { type: "linkIs", params: "failed" }, target: "restart" },
         ],
-        "pc.diagnosis": [
-          {
-            guard: "relayRefused",
-            target: "failed",
-            actions: { type: "report", params: { type: "link.failed", reason: "relay-refused" } },
-          },
-          {
-            guard: "noWayThrough",
-            target: "failed",
-            actions: { type: "report", params: { type: "link.failed", reason: "no-relay" } },
-          },
-          // No path yet: the candidates may have come from a network that was changing.
-          { actions: { type: "report", params: { type: "link.restartIce" } } },
-        ],
       },
       after: {
-        pathCheck: { actions: { type: "report", params: { type: "link.diagnose" } } },
         connectTimeout: [
           { guard: "peerAway", actions: { type: "report", params: { type: "link.abandoned" } } },
           {
@@ -146,6 +133,43 @@ export const linkMachine = setup({
             actions: { type: "report", params: { type: "link.failed", reason: "no-path" } },
           },
         ],
+      },
+      initial: "negotiating",
+      states: {
+        // The descriptions and candidates are on their way: no path can be judged yet.
+        negotiating: {
+          on: {
+            "pc.connection": {
+              guard: { type: "linkIs", params: "connecting" },
+              target: "checking",
+            },
+          },
+        },
+        // The browsers are trying paths.
+        checking: {
+          on: {
+            "pc.diagnosis": [
+              {
+                guard: "relayRefused",
+                target: "#link.failed",
+                actions: {
+                  type: "report",
+                  params: { type: "link.failed", reason: "relay-refused" },
+                },
+              },
+              {
+                guard: "noWayThrough",
+                target: "#link.failed",
+                actions: { type: "report", params: { type: "link.failed", reason: "no-relay" } },
+              },
+              // No path yet: the candidates may have come from a network that was changing.
+              { actions: { type: "report", params: { type: "link.restartIce" } } },
+            ],
+          },
+          after: {
+            pathCheck: { actions: { type: "report", params: { type: "link.diagnose" } } },
+          },
+        },
       },
     },
     connected: {

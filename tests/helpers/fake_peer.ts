@@ -62,13 +62,15 @@ export class FakePeerConnection {
         this.candidates.push(...this.earlyCandidates.splice(0));
         this.localDescription = { type: "answer", sdp: `answer ${this.owner} ${++this.#counter}` };
         this.signalingState = "stable";
-        return this.send({ type: "pc.localDescription", description: this.localDescription });
+        this.send({ type: "pc.localDescription", description: this.localDescription });
+        // Both descriptions are there: ICE starts checking, as the browser's connectionState says.
+        return this.link("connecting");
       case "acceptAnswer":
         if (this.signalingState !== "have-local-offer") return;
         this.remoteDescription = command.description;
         this.signalingState = "stable";
         this.candidates.push(...this.earlyCandidates.splice(0));
-        return;
+        return this.link("connecting");
       case "addCandidate":
         if (this.remoteDescription) this.candidates.push(command.candidate.candidate);
         else this.earlyCandidates.push(command.candidate.candidate);

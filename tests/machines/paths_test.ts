@@ -348,6 +348,7 @@ const WALKS: Walk[] = [
     walked: linkMachine.provide({ actions: { report: () => {} } }),
     input: {},
     events: [
+      { type: "pc.connection", state: "connecting" },
       { type: "pc.connection", state: "connected" },
       { type: "pc.connection", state: "disconnected" },
       { type: "pc.connection", state: "failed" },
