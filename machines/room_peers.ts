@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Joined, PeerInfo } from "../protocol/signaling.ts";
+import type { Joined, PeerInfo, SignalMessage } from "../protocol/signaling.ts";
 import type { ConnectionFailure, PeerAbsence } from "./call_types.ts";
 import type { NegotiationCommand } from "./negotiation_machine.ts";
 
@@ -29,6 +29,11 @@ export interface PeerEntry {
   absence: PeerAbsence;
   /** Why their peer connection could not be made or kept, while none runs. */
   failure: ConnectionFailure | null;
+  /**
+   * Which peer connection of theirs ours is with: the session id of their descriptions (SDP
+   * `o=`), null until one came. Another one means they started over with a new connection.
+   */
+  theirs: string | null;
 }
 
 /** A negotiation to start for one person. */
@@ -73,7 +78,14 @@ function find(out: PeerPlan, session: string | undefined): number {
 function meet(out: PeerPlan, peer: PeerInfo, initiator: boolean, index = -1, offered = false) {
   const id = `negotiation-${++out.started}`;
   const polite = peer.role === "polite";
-  const entry = { session: peer.session, polite, negotiation: id, absence: null, failure: null };
+  const entry = {
+    session: peer.session,
+    polite,
+    negotiation: id,
+    absence: null,
+    failure: null,
+    theirs: null,
+  };
   out.peers.splice(index < 0 ? out.peers.length : index, 1, entry);
   out.start.push({ id, peer: peer.session, polite, initiator, offered });
 }
@@ -174,6 +186,52 @@ export function restored(room: Room, joined: Joined): PeerPlan {
 /** `session`'s negotiation gave up: they are gone (`abandoned`), or it failed (`failure`). */
 export function ended(room: Room, session: string, failure: ConnectionFailure | null): PeerPlan {
   return part(plan(room), session, { failure });
+}
+
+/** The session id of a description (its SDP `o=` line): one per peer connection. */
+export function sdpSession(sdp: string): string | null {
+  return /^o=\S+ (\S+)/m.exec(sdp)?.[1] ?? null;
+}
+
+/**
+ * A signal came from `session`. When it is a description, from their peer connection whose SDP
+ * session id it carries: an offer from someone whose connection with us failed, or from a new
+ * connection of theirs (they started over), is taken by a new peer connection of ours; otherwise
+ * we note which one theirs is.
+ */
+export function signalled(room: Room, session: string, message: SignalMessage): PeerPlan {
+  const out = plan(room);
+  const index = find(out, session);
+  const entry = out.peers[index];
+  const theirs = "description" in message ? sdpSession(message.description.sdp) : null;
+  if (!entry || !theirs || entry.absence === "hang-up" || entry.absence === "timeout") return out;
+  const offer = "description" in message && message.description.type === "offer";
+  const startedOver = entry.theirs !== null && entry.theirs !== theirs;
+  if (offer && (entry.failure || (entry.negotiation && startedOver))) {
+    part(out, session, {});
+    meet(out, { session, role: entry.polite ? "polite" : "impolite" }, false, index);
+  } else if (!entry.negotiation) return out;
+  out.peers[index] = { ...out.peers[index], theirs };
+  return out;
+}
+
+/**
+ * A new peer connection with each person whose connection failed while ours with others work: the
+ * side the server made impolite offers it, the polite side takes that offer (`described`).
+ */
+export function mended(room: Room): PeerPlan {
+  const out = plan(room);
+  room.peers.forEach((entry, index) => {
+    if (entry.failure && !entry.polite) {
+      meet(out, { session: entry.session, role: "impolite" }, true, index);
+    }
+  });
+  return out;
+}
+
+/** Whether someone's connection failed that this side mends (`mended`): it offers to them. */
+export function anyToMend(peers: readonly PeerEntry[]): boolean {
+  return peers.some((entry) => entry.failure && !entry.polite);
 }
 
 /** Retry: a new peer connection, offered by us, with each person whose connection failed. */

@@ -11,7 +11,8 @@
  *   in `room_peers.ts`. A new page of someone means a new peer connection with them; the same page
  *   back after a blip keeps it. Back after our held seat expired (`seat: "expired"`), the others
  *   have dropped our connections: start new ones. Present is `waiting` while no negotiation runs,
- *   `talking` while one does, `failed` when every one that ran failed.
+ *   `talking` while one does (mending, after a pause, a connection with someone that failed while
+ *   the others' work), `failed` when every one that ran failed.
  *
  * It is invoked by the call machine while the person is in the call, reports failures with
  * `session.failed` and finishes (a final state) once the person has left. Tags: `joining`,
@@ -20,7 +21,18 @@
  * @module
  */
 import { assign, not } from "xstate";
-import { arrived, away, ended, leaving, left, restored, retried, seated } from "./room_peers.ts";
+import {
+  arrived,
+  away,
+  ended,
+  leaving,
+  left,
+  mended,
+  restored,
+  retried,
+  seated,
+  signalled,
+} from "./room_peers.ts";
 import { sessionSetup } from "./session_setup.ts";
 
 export { ATTEMPTS_BEFORE_UNREACHABLE, type SessionEvent } from "./session_setup.ts";
@@ -157,7 +169,16 @@ export const sessionMachine = sessionSetup.createMachine({
                 "user.retry": {
                   actions: { type: "carryOut", params: ({ context }) => retried(context) },
                 },
-                "signal.message": { actions: "toItsNegotiation" },
+                // (A new connection of ours first, when theirs is new or ours with them failed.)
+                "signal.message": {
+                  actions: [
+                    {
+                      type: "carryOut",
+                      params: ({ context, event }) => signalled(context, event.from, event.message),
+                    },
+                    "toItsNegotiation",
+                  ],
+                },
                 "signal.lost": { actions: "toEveryNegotiation" },
                 "signal.iceServers": { actions: ["keepIceServers", "toEveryNegotiation"] },
                 "media.added": { actions: ["keepStream", "toEveryNegotiation"] },
@@ -203,6 +224,24 @@ export const sessionMachine = sessionSetup.createMachine({
                   always: [
                     { guard: not("anyoneHere"), target: "waiting" },
                   ],
+                  initial: "whole",
+                  states: {
+                    whole: { always: { guard: "anyToMend", target: "mending" } },
+                    // Our connection with someone failed while those with the others work: a
+                    // new one with them after a pause, offered by the side the server made
+                    // impolite (the other takes it), for as long as both are in the call.
+                    mending: {
+                      always: { guard: not("anyToMend"), target: "whole" },
+                      after: {
+                        mendWait: {
+                          actions: {
+                            type: "carryOut",
+                            params: ({ context }) => mended(context),
+                          },
+                        },
+                      },
+                    },
+                  },
                 },
                 // The browsers could not connect (or reconnect) with anyone: said, with the seat
                 // kept, so the others are not told this one left. Retry starts new peer

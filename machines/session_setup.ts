@@ -35,6 +35,7 @@ import {
 import {
   anyFailed,
   anyoneHere,
+  anyToMend,
   negotiationWith,
   type PeerEntry,
   type PeerPlan,
@@ -163,6 +164,8 @@ export const sessionSetup = setup({
     anyoneHere: ({ context }) => anyoneHere(context.peers),
     /** Someone's connection failed (and was not retried). */
     anyFailed: ({ context }) => anyFailed(context.peers),
+    /** Someone's connection failed that this side offers a new one for (`room_peers.ts`). */
+    anyToMend: ({ context }) => anyToMend(context.peers),
     roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
     mayRetry: ({ context }) =>
       context.joinedOnce || context.attempts + 1 < ATTEMPTS_BEFORE_UNREACHABLE,
@@ -175,6 +178,8 @@ export const sessionSetup = setup({
      */
     backoff: ({ context }) =>
       Math.round(Math.min(250 * 2 ** Math.max(0, context.attempts - 1), 1000) * context.jitter),
+    /** How long a failed connection with someone rests before a new one is tried. */
+    mendWait: 3000,
     /** How long hanging up waits for the server to confirm. */
     leaveTimeout: 1000,
   },

@@ -19,8 +19,11 @@ type Children = { children: Record<string, AnyActorRef | undefined> };
 export interface Person {
   /** Their page's session: stable while they stay, the key of their tile. */
   session: string;
-  /** Their peer connection: being made, up, or interrupted (ICE restarting). */
-  link: "connecting" | "connected" | "interrupted";
+  /**
+   * Their peer connection: being made, up, interrupted (ICE restarting), or failed (while ours
+   * with others work: a new one is on its way, `room_peers.ts`'s `mended`).
+   */
+  link: "connecting" | "connected" | "interrupted" | "failed";
   /** Their connection to the server dropped (their seat is held; media may still flow). */
   away: boolean;
   remoteStream: StreamLike | null;
@@ -55,6 +58,15 @@ export function peopleOf(call: SnapshotFrom<typeof callMachine>): People {
     if (!negotiation) {
       if (entry.absence && !entry.failure) {
         people.gone.push({ session: entry.session, absence: entry.absence });
+      } else if (entry.failure && !session.hasTag("failed")) {
+        // Still in the call, out of our reach (when no one is, the failure is the screen's).
+        people.here.push({
+          session: entry.session,
+          link: "failed",
+          away: entry.absence === "away",
+          remoteStream: null,
+          channels: null,
+        });
       }
       continue;
     }

@@ -56,7 +56,7 @@ export interface StagePerson {
   /** The last name they gave ("" for none). */
   lastName: string;
   /** Their peer connection (`people.ts`). */
-  link: "connecting" | "connected" | "interrupted";
+  link: "connecting" | "connected" | "interrupted" | "failed";
 }
 
 /** Someone who left, named by the last name they gave. */
@@ -81,6 +81,8 @@ function tileOf(view: CallView, person: StagePerson, one: boolean): RemoteTile {
     ? (view.connected ? null : view.status)
     : person.link === "interrupted"
     ? "Reconnecting…"
+    : person.link === "failed"
+    ? `Can't reach ${named || "them"}. Trying again…`
     : "Connecting…";
   return {
     id: person.id,

@@ -172,3 +172,17 @@ Deno.test("names in a list: one, two, three", () => {
     "\u2068Ada\u2069, \u2068Ben\u2069 and \u2068Cy\u2069",
   );
 });
+
+Deno.test("a group call: someone out of reach keeps their tile, saying so, while the others' pictures go on", async () => {
+  const { calls: [a, b, c] } = await connectedGroup(["a", "b", "c"]);
+  const view = stageView(a.view(), [
+    { id: "b", theirs: { mic: true, camera: true, name: "Ben" }, lastName: "Ben", link: "failed" },
+    { id: "c", theirs: null, lastName: "Cy", link: "connected" },
+  ]);
+  assert.deepEqual(view.tiles.map((t) => [t.name, t.status]), [
+    ["Ben", "Can't reach Ben. Trying again…"],
+    ["Cy", null],
+  ]);
+  assert.equal(view.presence, "\u2068Ben\u2069 and \u2068Cy\u2069 are in the call.");
+  for (const call of [a, b, c]) call.actor.stop();
+});

@@ -236,3 +236,58 @@ Deno.test("the server restarts with three in the call: all come back, every conn
   assertNegotiated(a, b, room, "the others untouched");
   for (const call of all) call.actor.stop();
 });
+
+/** a, b and c in a room, every pair negotiated; a's connections work, b–c's finds no path. */
+async function groupWithoutPath(): Promise<
+  { a: FakeCall; b: FakeCall; c: FakeCall; room: FakeRoom }
+> {
+  const room = new FakeRoom();
+  const [a, b, c] = ["a", "b", "c"].map((name) => createFakeCall(name));
+  for (const call of [a, b, c]) await joinOne(call, room);
+  await room.pump();
+  for (const [x, y] of [[a, b], [b, a], [a, c], [c, a]]) pcWith(x, y, room).link("connected");
+  await settle();
+  return { a, b, c, room };
+}
+
+Deno.test("in a group, a pair that finds no path says so on its tiles and is made anew by itself; the others' connections are untouched", async () => {
+  const { a, b, c, room } = await groupWithoutPath();
+  const all = [a, b, c];
+  const [ab, ac, bc, cb] = [[a, b], [a, c], [b, c], [c, b]].map(([x, y]) => pcWith(x, y, room));
+  // 20 s without a path: each side gives its connection up, and shows the other out of reach.
+  for (const call of [b, c]) await call.advance(20_000);
+  assert.equal(bc.closed && cb.closed, true, "b–c's connections are given up");
+  assert.deepEqual(shown(b, all, room), ["a connected", "c failed"]);
+  assert.deepEqual(shown(c, all, room), ["a connected", "b failed"]);
+  assert.equal(b.view().peer, "here", "b is still in the call with a");
+  // b, impolite toward c (seated before), makes a new connection 3 s later; c takes its offer.
+  await b.advance(2999);
+  assert.equal(pcWith(b, c, room), bc, "not before 3 s");
+  await b.advance(1);
+  assert.notEqual(pcWith(b, c, room), bc, "a new connection with c");
+  assert.equal(pcWith(b, c, room).input.initiator, true);
+  await room.pump();
+  assertNegotiated(b, c, room, "made anew");
+  assert.notEqual(pcWith(c, b, room), cb, "c took it with a new connection");
+  pcWith(b, c, room).link("connected");
+  pcWith(c, b, room).link("connected");
+  await settle();
+  assert.deepEqual(shown(b, all, room), ["a connected", "c connected"]);
+  assert.deepEqual(shown(c, all, room), ["a connected", "b connected"]);
+  assert.equal(pcWith(a, b, room), ab, "a's connections are never touched");
+  assert.equal(pcWith(a, c, room), ac);
+  assert.equal(ab.closed || ac.closed, false);
+  for (const call of all) call.actor.stop();
+});
+
+Deno.test("a new connection of someone's reaches our old one still trying: ours is made anew to take it", async () => {
+  const { a, b, c, room } = await groupWithoutPath();
+  const cb = pcWith(c, b, room);
+  // Only b's side gave up (c's clock has not run): b offers from a new connection.
+  await b.advance(23_000);
+  await room.pump();
+  assert.equal(cb.closed, true, "c's old connection with b is closed");
+  assert.notEqual(pcWith(c, b, room), cb);
+  assertNegotiated(b, c, room, "b started over");
+  for (const call of [a, b, c]) call.actor.stop();
+});
