@@ -29,11 +29,6 @@ export interface PeerEntry {
   absence: PeerAbsence;
   /** Why their peer connection could not be made or kept, while none runs. */
   failure: ConnectionFailure | null;
-  /**
-   * Which peer connection of theirs ours is with: the session id of their descriptions (SDP
-   * `o=`), null until one came. Another one means they started over with a new connection.
-   */
-  theirs: string | null;
 }
 
 /** A negotiation to start for one person. */
@@ -78,14 +73,7 @@ function find(out: PeerPlan, session: string | undefined): number {
 function meet(out: PeerPlan, peer: PeerInfo, initiator: boolean, index = -1, offered = false) {
   const id = `negotiation-${++out.started}`;
   const polite = peer.role === "polite";
-  const entry = {
-    session: peer.session,
-    polite,
-    negotiation: id,
-    absence: null,
-    failure: null,
-    theirs: null,
-  };
+  const entry = { session: peer.session, polite, negotiation: id, absence: null, failure: null };
   out.peers.splice(index < 0 ? out.peers.length : index, 1, entry);
   out.start.push({ id, peer: peer.session, polite, initiator, offered });
 }
@@ -188,30 +176,20 @@ export function ended(room: Room, session: string, failure: ConnectionFailure | 
   return part(plan(room), session, { failure });
 }
 
-/** The session id of a description (its SDP `o=` line): one per peer connection. */
-export function sdpSession(sdp: string): string | null {
-  return /^o=\S+ (\S+)/m.exec(sdp)?.[1] ?? null;
-}
-
 /**
- * A signal came from `session`. When it is a description, from their peer connection whose SDP
- * session id it carries: an offer from someone whose connection with us failed, or from a new
- * connection of theirs (they started over), is taken by a new peer connection of ours; otherwise
- * we note which one theirs is.
+ * A signal came from `session`: it goes to the negotiation with them (dropped when none runs). An
+ * offer from someone whose connection with us failed means they made a new one (`mended`, or
+ * their Retry): a new one of ours takes it.
  */
 export function signalled(room: Room, session: string, message: SignalMessage): PeerPlan {
   const out = plan(room);
   const index = find(out, session);
   const entry = out.peers[index];
-  const theirs = "description" in message ? sdpSession(message.description.sdp) : null;
-  if (!entry || !theirs || entry.absence === "hang-up" || entry.absence === "timeout") return out;
-  const offer = "description" in message && message.description.type === "offer";
-  const startedOver = entry.theirs !== null && entry.theirs !== theirs;
-  if (offer && (entry.failure || (entry.negotiation && startedOver))) {
-    part(out, session, {});
+  if (entry?.failure && "description" in message && message.description.type === "offer") {
     meet(out, { session, role: entry.polite ? "polite" : "impolite" }, false, index);
-  } else if (!entry.negotiation) return out;
-  out.peers[index] = { ...out.peers[index], theirs };
+  }
+  const id = out.peers[index]?.negotiation;
+  if (id) out.tell.push({ id, event: { type: "signal.message", message } });
   return out;
 }
 
@@ -227,11 +205,6 @@ export function mended(room: Room): PeerPlan {
     }
   });
   return out;
-}
-
-/** Whether someone's connection failed that this side mends (`mended`): it offers to them. */
-export function anyToMend(peers: readonly PeerEntry[]): boolean {
-  return peers.some((entry) => entry.failure && !entry.polite);
 }
 
 /** Retry: a new peer connection, offered by us, with each person whose connection failed. */
@@ -265,9 +238,4 @@ export function anyoneHere(peers: readonly PeerEntry[]): boolean {
 /** Whether someone's connection failed (and none was retried since). */
 export function anyFailed(peers: readonly PeerEntry[]): boolean {
   return peers.some((entry) => entry.failure);
-}
-
-/** The running negotiation with `session`, if any. */
-export function negotiationWith(peers: readonly PeerEntry[], session: string): string | null {
-  return peers.find((entry) => entry.session === session)?.negotiation ?? null;
 }

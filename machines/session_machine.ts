@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { assign, not } from "xstate";
+import { assign, not, raise } from "xstate";
 import {
   arrived,
   away,
@@ -159,25 +159,31 @@ export const sessionMachine = sessionSetup.createMachine({
                     params: ({ context, event }) => ended(context, event.peer, null),
                   },
                 },
+                // (While others' connections work, a new one is made 3 s later: `peers.mend`.)
                 "negotiation.failed": {
-                  actions: {
-                    type: "carryOut",
-                    params: ({ context, event }) => ended(context, event.peer, event.reason),
-                  },
+                  actions: [
+                    {
+                      type: "carryOut",
+                      params: ({ context, event }) => ended(context, event.peer, event.reason),
+                    },
+                    raise({ type: "peers.mend" }, { delay: 3000 }),
+                  ],
+                },
+                // Our connection with someone failed while those with the others work: a new one,
+                // offered by the side the server made impolite (the other takes it, `signalled`).
+                "peers.mend": {
+                  guard: "anyoneHere",
+                  actions: { type: "carryOut", params: ({ context }) => mended(context) },
                 },
                 // A new peer connection with each person whose connection failed.
                 "user.retry": {
                   actions: { type: "carryOut", params: ({ context }) => retried(context) },
                 },
-                // (A new connection of ours first, when theirs is new or ours with them failed.)
                 "signal.message": {
-                  actions: [
-                    {
-                      type: "carryOut",
-                      params: ({ context, event }) => signalled(context, event.from, event.message),
-                    },
-                    "toItsNegotiation",
-                  ],
+                  actions: {
+                    type: "carryOut",
+                    params: ({ context, event }) => signalled(context, event.from, event.message),
+                  },
                 },
                 "signal.lost": { actions: "toEveryNegotiation" },
                 "signal.iceServers": { actions: ["keepIceServers", "toEveryNegotiation"] },
@@ -224,24 +230,6 @@ export const sessionMachine = sessionSetup.createMachine({
                   always: [
                     { guard: not("anyoneHere"), target: "waiting" },
                   ],
-                  initial: "whole",
-                  states: {
-                    whole: { always: { guard: "anyToMend", target: "mending" } },
-                    // Our connection with someone failed while those with the others work: a
-                    // new one with them after a pause, offered by the side the server made
-                    // impolite (the other takes it), for as long as both are in the call.
-                    mending: {
-                      always: { guard: not("anyToMend"), target: "whole" },
-                      after: {
-                        mendWait: {
-                          actions: {
-                            type: "carryOut",
-                            params: ({ context }) => mended(context),
-                          },
-                        },
-                      },
-                    },
-                  },
                 },
                 // The browsers could not connect (or reconnect) with anyone: said, with the seat
                 // kept, so the others are not told this one left. Retry starts new peer

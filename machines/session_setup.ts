@@ -32,20 +32,19 @@ import {
   negotiationMachine,
   type NegotiationReport,
 } from "./negotiation_machine.ts";
-import {
-  anyFailed,
-  anyoneHere,
-  anyToMend,
-  negotiationWith,
-  type PeerEntry,
-  type PeerPlan,
-} from "./room_peers.ts";
+import { anyFailed, anyoneHere, type PeerEntry, type PeerPlan } from "./room_peers.ts";
 
 /** Failed connection attempts after which a server never reached counts as unreachable. */
 export const ATTEMPTS_BEFORE_UNREACHABLE = 3;
 
 /** Every event the session machine handles. */
-export type SessionEvent = SessionCommand | SignalingEvent | NegotiationReport | WarmPeerEvent;
+export type SessionEvent =
+  | SessionCommand
+  | SignalingEvent
+  | NegotiationReport
+  | WarmPeerEvent
+  /** Time to make anew the connections that failed while others work. */
+  | { type: "peers.mend" };
 
 interface SessionContext {
   roomId: string;
@@ -148,12 +147,6 @@ export const sessionSetup = setup({
         if (entry.negotiation) enqueue.sendTo(entry.negotiation, event as NegotiationCommand);
       }
     }),
-    /** A signal from someone: to the negotiation with them (dropped when none runs). */
-    toItsNegotiation: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== "signal.message") return;
-      const id = negotiationWith(context.peers, event.from);
-      if (id) enqueue.sendTo(id, event);
-    }),
     countAttempt: assign(({ context, event }) => ({
       attempts: context.attempts + 1,
       jitter: "jitter" in event ? event.jitter : 1,
@@ -164,8 +157,6 @@ export const sessionSetup = setup({
     anyoneHere: ({ context }) => anyoneHere(context.peers),
     /** Someone's connection failed (and was not retried). */
     anyFailed: ({ context }) => anyFailed(context.peers),
-    /** Someone's connection failed that this side offers a new one for (`room_peers.ts`). */
-    anyToMend: ({ context }) => anyToMend(context.peers),
     roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
     mayRetry: ({ context }) =>
       context.joinedOnce || context.attempts + 1 < ATTEMPTS_BEFORE_UNREACHABLE,
@@ -178,8 +169,6 @@ export const sessionSetup = setup({
      */
     backoff: ({ context }) =>
       Math.round(Math.min(250 * 2 ** Math.max(0, context.attempts - 1), 1000) * context.jitter),
-    /** How long a failed connection with someone rests before a new one is tried. */
-    mendWait: 3000,
     /** How long hanging up waits for the server to confirm. */
     leaveTimeout: 1000,
   },

@@ -14,8 +14,6 @@ import type {
 } from "../../machines/call_types.ts";
 import type { Description } from "../../protocol/signaling.ts";
 
-let connections = 0;
-
 /** A peer connection that keeps RTCPeerConnection's signaling-state rules. */
 export class FakePeerConnection {
   signalingState: "stable" | "have-local-offer" | "have-remote-offer" | "closed" = "stable";
@@ -31,8 +29,6 @@ export class FakePeerConnection {
   /** Tracks this connection sends: the input stream's, then whatever `addTracks` brought. */
   readonly sent: TrackLike[];
   #counter = 0;
-  /** This connection's SDP session id (the `o=` line), as each browser connection has its own. */
-  readonly #id = ++connections;
   constructor(
     readonly owner: string,
     readonly input: PeerInput,
@@ -57,14 +53,14 @@ export class FakePeerConnection {
     switch (command.type) {
       case "offer":
         if (this.signalingState !== "stable") return;
-        this.localDescription = { type: "offer", sdp: this.#sdp("offer") };
+        this.localDescription = { type: "offer", sdp: `offer ${this.owner} ${++this.#counter}` };
         this.signalingState = "have-local-offer";
         return this.send({ type: "pc.localDescription", description: this.localDescription });
       case "acceptOffer":
         if (this.signalingState === "have-local-offer") this.rollbacks++;
         this.remoteDescription = command.description;
         this.candidates.push(...this.earlyCandidates.splice(0));
-        this.localDescription = { type: "answer", sdp: this.#sdp("answer") };
+        this.localDescription = { type: "answer", sdp: `answer ${this.owner} ${++this.#counter}` };
         this.signalingState = "stable";
         this.send({ type: "pc.localDescription", description: this.localDescription });
         // Both descriptions are there: ICE starts checking, as the browser's connectionState says.
@@ -105,12 +101,6 @@ export class FakePeerConnection {
         return;
       }
     }
-  }
-
-  /** A description's text: what it is, whose, and the session line naming this connection. */
-  #sdp(type: "offer" | "answer"): string {
-    const version = ++this.#counter;
-    return `${type} ${this.owner} ${version}\r\no=- ${this.#id} ${version} IN IP4 0.0.0.0\r\n`;
   }
 
   close(): void {
