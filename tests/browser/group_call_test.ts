@@ -26,6 +26,35 @@ import {
 import { byRole } from "../helpers/screen.ts";
 import { layoutProblems, VIEWPORTS } from "../helpers/layout.ts";
 import { sendChat, waitForMessage } from "../helpers/joined_pair.ts";
+import { peerLog, recordPeerConnections } from "../helpers/peer_log.ts";
+
+/** A person at `path`, their peer connections recorded (for a failure to say why). */
+async function person(browser: Browser, url: string, name: string, path: string): Promise<User> {
+  const user = await newUser(browser, url, { name });
+  await recordPeerConnections(user.page);
+  await user.page.goto(new URL(path, url).href);
+  return user;
+}
+
+/** Waits until each user sees the names beside them moving; a failure describes every page. */
+async function allSee(seen: [User, string[]][]): Promise<void> {
+  await Promise.all(seen.map(([user, names]) => seesMoving(user, names))).catch(async (error) => {
+    // Whose connection did not come: every page, not only the one that waited.
+    const users = seen.map(([user]) => user);
+    throw new Error(`${(error as Error).message}\n${await describeAll(users)}`);
+  });
+}
+
+/** Every page as it stands, with what its peer connections went through. */
+async function describeAll(users: User[]): Promise<string> {
+  const pages = await Promise.all(
+    users.map(async (u) =>
+      `${await describePage(u.page)}
+${await peerLog(u.page)}`
+    ),
+  );
+  return pages.join("\n");
+}
 
 /** The tile of `name`'s camera: its video, found by its accessible name. */
 function tileOf(name: string): string {
@@ -85,7 +114,7 @@ Deno.test({
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
-      const ada = await newUser(browser, server.url, { name: "Ada", path: "/" });
+      const ada = await person(browser, server.url, "Ada", "/");
       const start = await byRole(ada.page, "button", "Start a group call");
       await Promise.all([ada.page.waitForNavigation(), start.click()]);
       const room = ada.page.url();
@@ -94,25 +123,17 @@ Deno.test({
       await waitForStatus(ada.page, /Waiting for the other/);
       await byRole(ada.page, "heading", "Waiting for the others");
 
-      const ben = await newUser(browser, server.url, { name: "Ben", path: room });
+      const ben = await person(browser, server.url, "Ben", room);
       await typeName(ben.page, "Ben");
       await pressJoin(ben.page);
-      await Promise.all([seesMoving(ada, ["Ben"]), seesMoving(ben, ["Ada"])]);
+      await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
 
-      const cy = await newUser(browser, server.url, { name: "Cy", path: room });
+      const cy = await person(browser, server.url, "Cy", room);
       // Before joining, Cy is told who is there (in numbers: names travel peer to peer).
       await waitForScreenText(cy.page, "2 people are in the call.");
       await typeName(cy.page, "Cy");
       await pressJoin(cy.page);
-      await Promise.all([
-        seesMoving(ada, ["Ben", "Cy"]),
-        seesMoving(ben, ["Ada", "Cy"]),
-        seesMoving(cy, ["Ada", "Ben"]),
-      ]).catch(async (error) => {
-        // Whose connection did not come: every page, not only the one that waited.
-        const pages = await Promise.all([ada, ben, cy].map((u) => describePage(u.page)));
-        throw new Error(`${(error as Error).message}\n${pages.join("\n")}`);
-      });
+      await allSee([[ada, ["Ben", "Cy"]], [ben, ["Ada", "Cy"]], [cy, ["Ada", "Ben"]]]);
       await waitForStatus(ada.page, `${named("Ben")} and ${named("Cy")} are in the call.`);
       await waitForStatus(cy.page, `${named("Ada")} and ${named("Ben")} are in the call.`);
       assert.equal(
@@ -160,7 +181,7 @@ Deno.test({
         ben.page,
         `${named("Ada")} is in the call. ${named("Cy")} left the call.`,
       );
-      await Promise.all([seesMoving(ada, ["Ben"]), seesMoving(ben, ["Ada"])]);
+      await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
       assert.equal(await ada.page.$(tileOf("Cy")), null, "Cy's tile is gone");
 
       assert.deepEqual([...ada.errors, ...ben.errors, ...cy.errors], [], "no errors in the pages");
