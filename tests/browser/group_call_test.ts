@@ -1,6 +1,6 @@
 /**
- * A group call as people live it: three people in real Chromium (fake cameras and microphones,
- * one browser, each person in their own context) start it from the landing page, see each
+ * A group call as people live it: three people, two in real Chromium (each in their own context)
+ * and one in Firefox, fake cameras and microphones, start it from the landing page, see each
  * other's pictures moving in a tile each, chat to everyone, and one leaves while the other two
  * go on and are told; a fourth is turned away before their camera starts. The server runs with
  * `MAX_ROOM_SIZE=3`: the landing page's group (up to four) is capped to what the server seats.
@@ -12,67 +12,18 @@ import {
   BROWSER_TEST,
   clickButton,
   closeBrowser,
-  describePage,
   launchChromium,
-  LIVE,
+  launchFirefox,
   newUser,
   pressJoin,
-  type User,
   waitForAlert,
-  waitForFrames,
   waitForScreenText,
   waitForStatus,
 } from "../helpers/browser.ts";
 import { byRole } from "../helpers/screen.ts";
 import { layoutProblems, VIEWPORTS } from "../helpers/layout.ts";
 import { sendChat, waitForMessage } from "../helpers/joined_pair.ts";
-import { peerLog, recordPeerConnections } from "../helpers/peer_log.ts";
-
-/** A person at `path`, their peer connections recorded (for a failure to say why). */
-async function person(browser: Browser, url: string, name: string, path: string): Promise<User> {
-  const user = await newUser(browser, url, { name });
-  await recordPeerConnections(user.page);
-  await user.page.goto(new URL(path, url).href);
-  return user;
-}
-
-/** Waits until each user sees the names beside them moving; a failure describes every page. */
-async function allSee(seen: [User, string[]][]): Promise<void> {
-  await Promise.all(seen.map(([user, names]) => seesMoving(user, names))).catch(async (error) => {
-    // Whose connection did not come: every page, not only the one that waited.
-    const users = seen.map(([user]) => user);
-    throw new Error(`${(error as Error).message}\n${await describeAll(users)}`);
-  });
-}
-
-/** Every page as it stands, with what its peer connections went through. */
-async function describeAll(users: User[]): Promise<string> {
-  const pages = await Promise.all(
-    users.map(async (u) =>
-      `${await describePage(u.page)}
-${await peerLog(u.page)}`
-    ),
-  );
-  return pages.join("\n");
-}
-
-/** The tile of `name`'s camera: its video, found by its accessible name. */
-function tileOf(name: string): string {
-  return `video[aria-label="${name}'s camera"]`;
-}
-
-/** Waits until `user` sees each of `names` moving in a tile of their own. */
-async function seesMoving(user: User, names: string[]): Promise<void> {
-  // Three pages encoding and decoding two pictures each on a shared machine: give each its time.
-  for (const name of names) {
-    await waitForFrames(user.page, LIVE, { selector: tileOf(name), timeoutMs: 45_000 });
-  }
-}
-
-/** `name` (Bidi-isolated, as the page shows names), for matching what the page says. */
-function named(name: string): string {
-  return `\u2068${name}\u2069`;
-}
+import { allSee, named, person, tileOf } from "../helpers/group.ts";
 
 /**
  * The tiles of the other people as laid out on `page`: the problems a designer would see (the
@@ -106,15 +57,18 @@ async function typeName(page: Page, name: string): Promise<void> {
 }
 
 Deno.test({
-  name: "Chromium: a group of three from the landing page: a moving tile for each other person, " +
+  name:
+    "Chromium and Firefox: a group of three from the landing page: a moving tile for each other person, " +
     "chat to everyone, one leaves and the others go on, a fourth is turned away",
   ...BROWSER_TEST,
   fn: async () => {
     const server = await startServer({ env: { MAX_ROOM_SIZE: "3" } });
     let browser: Browser | undefined;
+    let firefox: Browser | undefined;
     try {
       browser = await launchChromium();
-      const ada = await person(browser, server.url, "Ada", "/");
+      firefox = await launchFirefox();
+      const ada = await person(browser, server.url, { name: "Ada", path: "/" });
       const start = await byRole(ada.page, "button", "Start a group call");
       await Promise.all([ada.page.waitForNavigation(), start.click()]);
       const room = ada.page.url();
@@ -123,12 +77,13 @@ Deno.test({
       await waitForStatus(ada.page, /Waiting for the other/);
       await byRole(ada.page, "heading", "Waiting for the others");
 
-      const ben = await person(browser, server.url, "Ben", room);
+      // Ben comes in Firefox: every pair with him is a Chromium–Firefox connection.
+      const ben = await person(firefox, server.url, { name: "Ben", path: room });
       await typeName(ben.page, "Ben");
       await pressJoin(ben.page);
       await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
 
-      const cy = await person(browser, server.url, "Cy", room);
+      const cy = await person(browser, server.url, { name: "Cy", path: room });
       // Before joining, Cy is told who is there (in numbers: names travel peer to peer).
       await waitForScreenText(cy.page, "2 people are in the call.");
       await typeName(cy.page, "Cy");
@@ -186,6 +141,7 @@ Deno.test({
 
       assert.deepEqual([...ada.errors, ...ben.errors, ...cy.errors], [], "no errors in the pages");
     } finally {
+      await closeBrowser(firefox);
       await closeBrowser(browser);
       await server.stop();
     }

@@ -2,9 +2,10 @@
  * Test helpers that look under the page: every RTCPeerConnection the app uses for a call (one
  * that got the other side's description; one made ahead and never used does not count) is in a
  * list the test can read (`parleyPeerConnections`, each with its data channels by label in
- * `parleyChannels`), and what the network, the peer connections and the call machine go through
- * is logged with times, for failure reports. Installed before the page's own scripts run (a
- * DevTools "script to evaluate on new document", which the page's CSP does not apply to).
+ * `parleyChannels`), and what the network, the peer connections (their states, the descriptions
+ * set, negotiationneeded) and the call machine go through is logged with times, for failure
+ * reports. Installed before the page's own scripts run (a DevTools "script to evaluate on new
+ * document", which the page's CSP does not apply to).
  *
  * @module
  */
@@ -35,6 +36,19 @@ export async function watchPeerConnections(page: Page): Promise<void> {
           on("connectionstatechange", () => this.connectionState);
           on("iceconnectionstatechange", () => `ice ${this.iceConnectionState}`);
           on("signalingstatechange", () => `signaling ${this.signalingState}`);
+          on("negotiationneeded", () => "negotiationneeded");
+          this.#note = (what) => note(`pc${id} ${what}`);
+        }
+        #note: (what: string) => void = () => {};
+        // Which descriptions were set, and what each was: an answer taken for another offer, or
+        // a rollback, shows here.
+        override setLocalDescription(description?: RTCLocalSessionDescriptionInit) {
+          this.#note(`local ${description?.type ?? "(implicit)"}`);
+          return super.setLocalDescription(description);
+        }
+        override setRemoteDescription(description: RTCSessionDescriptionInit) {
+          this.#note(`remote ${description.type}`);
+          return super.setRemoteDescription(description);
         }
         /** The data channels made on this connection, by label (a hostile test speaks on them). */
         parleyChannels: Record<string, RTCDataChannel> = {};
