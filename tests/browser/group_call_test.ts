@@ -96,15 +96,19 @@ Deno.test({
         `Parley — ${named("Ben")} and ${named("Cy")} are in the call`,
       );
 
-      // The grid of two others on a desktop, an upright phone and a phone on its side.
+      // The grid of two others on a desktop, an upright phone, a phone on its side, and in dark.
       const shots = Deno.env.get("UPDATE_SCREENSHOTS") === "1";
-      for (const mode of ["desktop", "phone", "landscape"] as const) {
+      for (const shot of ["desktop", "phone", "landscape", "dark"] as const) {
+        const mode = shot === "dark" ? "desktop" : shot;
+        const theme = shot === "dark" ? "dark" : "light";
         await ada.page.setViewport(VIEWPORTS[mode]);
+        await ada.page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
         await ada.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
-        assert.deepEqual(await gridProblems(ada.page), [], `the grid of three on ${mode}`);
-        const path = new URL(`../../docs/screens/group-${mode}.png`, import.meta.url).pathname;
+        assert.deepEqual(await gridProblems(ada.page), [], `the grid of three on ${shot}`);
+        const path = new URL(`../../docs/screens/group-${shot}.png`, import.meta.url).pathname;
         if (shots) await ada.page.screenshot({ path });
       }
+      await ada.page.evaluate(() => (document.documentElement.dataset.theme = "light"));
       await ada.page.setViewport(VIEWPORTS.desktop);
 
       // A message goes to everyone.
