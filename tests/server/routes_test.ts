@@ -228,9 +228,10 @@ Deno.test("routes: the built site as a browser meets it (production)", async (t)
       console.log(`first visit, bodies only: brotli ${br.total} bytes (${br.sizes})`);
       console.log(`first visit, bodies only: gzip ${gzip.total} bytes (${gzip.sizes})`);
       // Headers add about 0.6 KB a file: the browser test counts those too. Browsers offer
-      // brotli (the 40 KB target); a client that takes only gzip gets a little more.
+      // brotli (the 40 KB target); a client that takes only gzip gets a little more (zlib's best
+      // since zopfli went: about 13% more than brotli).
       assert.ok(br.total <= 38.5 * 1024, `brotli ${br.total} bytes`);
-      assert.ok(gzip.total <= 43 * 1024, `gzip ${gzip.total} bytes`);
+      assert.ok(gzip.total <= 43.5 * 1024, `gzip ${gzip.total} bytes`);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
