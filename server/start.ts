@@ -12,12 +12,16 @@
  *
  * The server may read the project folder and, when `TLS_CERT_FILE`/`TLS_KEY_FILE` are set, exactly
  * those two files wherever they are (certbot's /etc/letsencrypt/live/…), so renewals are read in
- * place. The launcher itself may read two environment variables and run `deno`; it forwards
+ * place. The launcher itself may read four environment variables, keep the room key in `.parley/`
+ * (server/room_key.ts: `start` and `dev` without `ROOM_SECRET` or `TURN_SECRET`) and run `deno`; it forwards
  * SIGINT and SIGTERM to the server and exits with its exit code (70 from the listener self-check,
  * so a supervisor restarts it).
  *
  * @module
  */
+
+import { fileURLToPath } from "node:url";
+import { keptRoomKey } from "./room_key.ts";
 
 /** The Deno configuration the server and the build run with: their packages and nothing else. */
 export const APP_CONFIG = "deno.app.json";
@@ -196,12 +200,18 @@ export async function launch(mode: Mode): Promise<number> {
     console.error(`Parley: ${(error as Error).message}`);
     return 1;
   }
+  const serverEnv: Record<string, string> = mode === "dev" ? { PARLEY_DEV: "1" } : {};
   if (mode !== "serve") {
     // The build's first run is where Deno fetches the packages, the server's included.
     const built = await run(buildArgs({ dev: mode === "dev" }), { summarize: true });
     if (!built.success) return exitCode(built);
+    // Without a secret of the deployment's, the links minted here open again after a restart.
+    if (!env("ROOM_SECRET") && !env("TURN_SECRET")) {
+      const key = await keptRoomKey(fileURLToPath(ROOT));
+      if (key) serverEnv.ROOM_SECRET = key;
+    }
   }
-  return exitCode(await run(args, { env: mode === "dev" ? { PARLEY_DEV: "1" } : {} }));
+  return exitCode(await run(args, { env: serverEnv }));
 }
 
 if (import.meta.main) {

@@ -1,14 +1,16 @@
 /**
  * The two commands on a copy of the project as a fresh clone has it (no node_modules, no dist/):
  * `deno task start` alone fetches the packages the server and the build use (never the tests'),
- * builds the client, and serves, in a handful of lines; it builds again when a source changed. The
+ * builds the client, and serves, in a handful of lines; it builds again when a source changed, and
+ * a group link it minted opens again after a restart (its room key kept in `.parley/`). The
  * read-only path: `deno task serve` refuses a stale build in one line, and once `deno task build`
  * ran it serves without writing anything, even with the project folder mounted read-only.
  */
 import assert from "node:assert/strict";
 import { type Child, spawnChild } from "../helpers/process.ts";
 import { requirement } from "../helpers/requirements.ts";
-import { ROOT_DIR } from "../helpers/server.ts";
+import { closeClient, connectClient, emitWithAck, ROOT_DIR } from "../helpers/server.ts";
+import type { RoomStatusAck } from "../../protocol/signaling.ts";
 
 /** What a clone holds that the server, the build and the tasks read. */
 const PROJECT = [
@@ -81,6 +83,7 @@ Deno.test("deno task start on a fresh clone, then the read-only serve path", asy
   const dir = `${await Deno.makeTempDir({ prefix: "parley-clone-" })}/`;
   try {
     for (const path of PROJECT) await copy(`${ROOT_DIR}${path}`, `${dir}${path}`);
+    let groupRoom = "";
 
     await t.step("first start: the server's packages only, a build, at most 15 lines", async () => {
       const child = task(dir, "start");
@@ -96,6 +99,10 @@ Deno.test("deno task start on a fresh clone, then the read-only serve path", asy
         for (const path of ["/", "/r/abcdefghijklmnopqrstuv", "/style.css", "/check"]) {
           assert.equal((await get(origin, path)).status, 200, path);
         }
+        const minted = await fetch(`${origin}/new?size=3`, { method: "POST", redirect: "manual" });
+        await minted.body?.cancel();
+        groupRoom = minted.headers.get("location")?.replace("/r/", "") ?? "";
+        assert.equal(minted.status, 303);
       } finally {
         assert.equal((await stop(child)).code, 0, child.output());
       }
@@ -113,8 +120,18 @@ Deno.test("deno task start on a fresh clone, then the read-only serve path", asy
         assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
         const child = task(dir, "start");
         try {
-          const { before } = await listening(child);
+          const { origin, before } = await listening(child);
           assert.deepEqual(before.filter((l) => l.startsWith("Parley:")), [], child.output());
+          // The group link the first start minted still opens: the key was kept in .parley/.
+          const socket = await connectClient(origin);
+          try {
+            const status = await emitWithAck<RoomStatusAck>(socket, "room-status", {
+              room: groupRoom,
+            });
+            assert.deepEqual(status.ok && status.capacity, 3, JSON.stringify(status));
+          } finally {
+            await closeClient(socket);
+          }
         } finally {
           await stop(child);
         }
