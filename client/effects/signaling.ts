@@ -197,7 +197,9 @@ export const lobby = fromCallback<{ type: "refresh" }, SignalingInput>(
     const socket = acquireSocket();
     const ask = () => {
       if (!socket.connected) {
-        if (!socket.active) socket.connect();
+        // Also after a failed attempt (a busy machine, a server away), which leaves the socket
+        // active but never tries again by itself; an attempt under way is left to finish.
+        socket.connect();
         return;
       }
       const resume = seatToken(input.roomId).take();
