@@ -38,7 +38,7 @@ import {
 } from "../tests/helpers/noisy_speech.ts";
 import { visits } from "./page_weight.ts";
 import { startTarget } from "./servers.ts";
-import { cpuSeconds, medianOf, round, sleep } from "./stats.ts";
+import { medianOf, round, sleep, treeCpuSeconds } from "./stats.ts";
 import { testPattern } from "./test_pattern.ts";
 
 /** What sending looked like for a while. */
@@ -280,27 +280,6 @@ async function sending(page: Page, browserPid: number): Promise<SendingRun> {
     width: last.width,
     height: last.height,
   };
-}
-
-/** CPU seconds of `pid` and every process below it (the browser: GPU, renderers, utility). */
-async function treeCpuSeconds(pid: number): Promise<number> {
-  const parents = new Map<number, number>();
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
-      parents.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const inTree = (p: number): boolean =>
-    p === pid || (parents.has(p) && p > 1 && inTree(parents.get(p)!));
-  let total = 0;
-  for (const p of parents.keys()) {
-    if (inTree(p)) total += await cpuSeconds(p).catch(() => 0);
-  }
-  return total;
 }
 
 /** The luma of the other person's picture as `page` shows it, at 320×180. */

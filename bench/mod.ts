@@ -5,7 +5,7 @@
  *
  * Options: `--quick` (or `BENCH_QUICK=1`) every part with small numbers; `--only=browser,network,
  * conditions,coldstart,rejoin,signaling,capacity,redis,attacks,
- * effects` some parts; `--conditions=loss15,cap100`
+ * effects,group` some parts; `--conditions=loss15,cap100`
  * some of the network conditions (`conditions.ts`); `--out=DIR` where to write (quick and partial
  * runs default to a temporary folder: only a full run replaces the committed results); `--merge`
  * a partial run's parts replace those of DIR's results.json (default the committed one), the
@@ -30,6 +30,8 @@ import { runSignaling } from "./signaling.ts";
 import { runLinkCuts } from "./link_cut.ts";
 import { runConditions } from "./conditions.ts";
 import { runEffects } from "./effects.ts";
+import { runGroup } from "./group.ts";
+import { groupDocsBlock, groupReadmeBlock, replaceGroupBlock } from "./group_report.ts";
 import { judgeAll } from "./targets.ts";
 
 /** The full run: about five minutes on a 2-core machine. */
@@ -54,6 +56,8 @@ export const FULL: Settings = {
   conditionMs: 60_000,
   conditionWarmupMs: 8000,
   recoveryWaitMs: 30_000,
+  groupRuns: 3,
+  groupWindowSeconds: 15,
 };
 
 /** The smoke run, about a minute. */
@@ -63,11 +67,12 @@ export const QUICK: Settings = {
   ...{ capacityLevels: [200, 1000], joinProbes: 20, capacityHoldMs: 500, rejoinClients: 200 },
   ...{ calls: 3, asWrittenCalls: 1, coldStarts: 2, linkCuts: 2 },
   ...{ conditionRuns: 1, conditionMs: 25_000, recoveryWaitMs: 15_000 },
+  ...{ groupRuns: 1, groupWindowSeconds: 5 },
 };
 
 const PARTS = [
   ...["browser", "network", "conditions", "coldstart", "rejoin", "signaling", "capacity"],
-  ...["redis", "attacks", "effects"],
+  ...["redis", "attacks", "effects", "group"],
 ];
 const log = (line: string) => console.log(line);
 /** `--conditions=loss15,cap100`: only these of the network conditions. */
@@ -129,6 +134,10 @@ const RUN: Record<string, (r: BenchResults, s: Settings) => Promise<void>> = {
   },
   async effects(r) {
     r.effects = await runEffects(log);
+  },
+  async group(r, s) {
+    const stamp = { command: r.command, commit: r.machine.commit };
+    r.group = await runGroup(s.groupRuns, s.groupWindowSeconds, stamp, log);
   },
 };
 
@@ -209,12 +218,23 @@ async function write(dir: string, r: BenchResults): Promise<void> {
   const written = [`${dir}/results.json`, `${dir}/README.md`];
   // The committed results: the performance doc's generated tables follow them.
   const docs = fileURLToPath(new URL("../docs/performance.md", import.meta.url));
+  const readme = fileURLToPath(new URL("../README.md", import.meta.url));
   if (fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "") === dir.replace(/\/$/, "")) {
-    const text = await Deno.readTextFile(docs);
-    const next = r.conditions ? replaceDocsBlock(text, conditionsDocsBlock(r.conditions)) : text;
-    if (next !== text) {
-      await Deno.writeTextFile(docs, next);
-      written.push(docs);
+    const group = r.group;
+    const files: Array<[string, Array<(text: string) => string>]> = [
+      [docs, [
+        (t) => r.conditions ? replaceDocsBlock(t, conditionsDocsBlock(r.conditions)) : t,
+        (t) => group ? replaceGroupBlock(t, groupDocsBlock(group)) : t,
+      ]],
+      [readme, [(t) => group ? replaceGroupBlock(t, groupReadmeBlock(group)) : t]],
+    ];
+    for (const [file, blocks] of files) {
+      const text = await Deno.readTextFile(file);
+      const next = blocks.reduce((t, block) => block(t), text);
+      if (next !== text) {
+        await Deno.writeTextFile(file, next);
+        written.push(file);
+      }
     }
   }
   await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...written] }).output();

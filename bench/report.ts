@@ -13,6 +13,7 @@ import { kb, mib, ms, num, ratio, table, times } from "./format.ts";
 import { cutsSection } from "./link_cut.ts";
 import { conditionsSection } from "./conditions_report.ts";
 import { effectsSection } from "./effects_report.ts";
+import { groupSection } from "./group_report.ts";
 
 const TARGETS = ["parley", "tutorial", "bare"] as const;
 const NAMES = { parley: "Parley", tutorial: "tutorial design", bare: "bare relay" };
@@ -363,5 +364,6 @@ ${stamp(r)}`,
     r.redis?.length ? redisSection(r) : "",
     r.attacks?.length ? attacksSection(r) : "",
     r.effects ? effectsSection(r.effects) : "",
+    r.group?.runs.length ? groupSection(r.group) : "",
   ].filter(Boolean).join("\n\n") + "\n";
 }

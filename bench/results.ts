@@ -17,6 +17,8 @@ import type { Target } from "./servers.ts";
 import type { SignalingRun } from "./signaling.ts";
 import type { EffectsResult } from "./effects.ts";
 import { effectsFigures } from "./effects_report.ts";
+import type { GroupResult } from "./group.ts";
+import { groupFigures } from "./group_report.ts";
 
 /** What a run measures, and for how long. */
 export interface Settings {
@@ -50,6 +52,9 @@ export interface Settings {
   conditionMs: number;
   conditionWarmupMs: number;
   recoveryWaitMs: number;
+  /** Runs of the group part (a call of two, then one of four), and its upload window. */
+  groupRuns: number;
+  groupWindowSeconds: number;
 }
 
 /** Everything one run measured. */
@@ -78,6 +83,8 @@ export interface BenchResults {
   attacks?: AttackRun[];
   /** Noise suppression and background blur, off and on (`effects.ts`). */
   effects?: EffectsResult;
+  /** A call of four beside a call of two (`group.ts`). */
+  group?: GroupResult | null;
   /** The figures the targets read (`targets.ts`), by key. */
   figures: Record<string, number>;
   /** Parts that could not run, and why. */
@@ -139,6 +146,7 @@ export function figuresOf(r: BenchResults): Record<string, number> {
     f["rejoin.bothP50Ms"] = r.rejoin.roomMs.p50;
   }
   Object.assign(f, effectsFigures(r.effects));
+  Object.assign(f, groupFigures(r.group));
   for (const { target, first, returning } of r.pageWeight) {
     f[`page.${target}.firstKB`] = Math.round(first.transferBytes / 102.4) / 10;
     f[`page.${target}.chain`] = first.depth;
@@ -160,6 +168,7 @@ const PART_FIELDS: Record<string, Array<keyof BenchResults>> = {
   redis: ["redis"],
   attacks: ["attacks"],
   effects: ["effects"],
+  group: ["group"],
 };
 
 /**

@@ -54,6 +54,27 @@ export async function cpuSeconds(pid: number | "self"): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/** CPU seconds of `pid` and every process below it (the browser: GPU, renderers, utility). */
+export async function treeCpuSeconds(pid: number): Promise<number> {
+  const parents = new Map<number, number>();
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+      parents.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const inTree = (p: number): boolean =>
+    p === pid || (parents.has(p) && p > 1 && inTree(parents.get(p)!));
+  let total = 0;
+  for (const p of parents.keys()) {
+    if (inTree(p)) total += await cpuSeconds(p).catch(() => 0);
+  }
+  return total;
+}
+
 /** Busy CPU seconds of the whole machine so far, all cores (/proc/stat less idle and iowait). */
 export async function machineBusySeconds(): Promise<number> {
   const [user, nice, system, _idle, _iowait, irq, softirq, steal] = (await Deno.readTextFile(

@@ -50,9 +50,15 @@ export const TARGETS: TargetSpec[] = [
   [23, "Noise suppression: speech within 3 dB of its level with it off", "effects.noise.speechChangeDb", "", "≤", 3],
   [23, "Blur on keeps at least half the frames sent per second (on ÷ off within each pair)", "effects.blur.framesRatio", "", "≥", 0.5],
   [23, "A first visit, with both effects in the build, transfers ≤ 40 KB", "effects.firstVisitKB", "", "≤", 40],
+  [21, "The fourth person's Join → video from all three others, p50, ≤ 2× the second's in a call of two", "group.fourth.p50Ms", "group.floor.p50Ms", "≤", 2],
+  [21, "Every fourth person sees all three others (failures)", "group.failed", "", "≤", 0],
+  [21, "A call of four: video upload per person ≤ 2.5 Mbit/s (the most of any person in any run)", "group.video.maxMbps", "", "≤", 2.5],
 ];
 
-const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"], ["Percent", "%"], ["Db", "dB"]];
+const UNITS = [["Ms", "ms"], ["KB", "KB"], ["perSecond", "/s"], ["Percent", "%"], ["Db", "dB"], [
+  "Mbps",
+  "Mbit/s",
+]];
 
 /** A target judged against a run's figures; `met` is null when the run did not measure it. */
 export interface Verdict {

@@ -46,3 +46,51 @@ export function testPattern(width: number, height: number): Uint8Array {
   file.set(v, header.length + y.length + u.length);
   return file;
 }
+
+/**
+ * A moving camera for the group part: `frames` frames (a loop at 30 frames/s) of colour bars, a
+ * checkerboard that scrolls 4 px a frame and fine stripes, with grain (±12 levels of luma, new in
+ * every frame) as a real camera's sensor gives: a picture the encoder spends its whole budget on.
+ */
+export function movingPattern(width: number, height: number, frames: number): Uint8Array {
+  const header = new TextEncoder().encode(
+    `YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`,
+  );
+  const marker = new TextEncoder().encode("FRAME\n");
+  const lumaSize = width * height;
+  const frameSize = marker.length + lumaSize + lumaSize / 2;
+  const file = new Uint8Array(header.length + frames * frameSize);
+  file.set(header);
+  let seed = 0x9e3779b9;
+  const grain = () => {
+    seed ^= seed << 13, seed ^= seed >>> 17, seed ^= seed << 5;
+    return ((seed >>> 0) % 25) - 12;
+  };
+  for (let f = 0; f < frames; f++) {
+    const at = header.length + f * frameSize;
+    file.set(marker, at);
+    const y = at + marker.length;
+    for (let row = 0; row < height; row++) {
+      for (let col = 0; col < width; col++) {
+        let luma = 128;
+        if (row < height / 3) luma = 235 - Math.floor((col * 8) / width) * 27;
+        else if (row < (2 * height) / 3) luma = ((row >> 4) + ((col + 4 * f) >> 4)) % 2 ? 200 : 50;
+        else luma = (col >> 1) % 2 ? 180 : 70;
+        file[y + row * width + col] = Math.max(16, Math.min(235, luma + grain()));
+      }
+    }
+    // Chroma: the bars' colours across the top third, grey below.
+    const u = y + lumaSize;
+    const v = u + lumaSize / 4;
+    for (let row = 0; row < height / 2; row++) {
+      for (let col = 0; col < width / 2; col++) {
+        const i = row * (width / 2) + col;
+        const bar = Math.floor((col * 2 * 8) / width);
+        const top = row < height / 6;
+        file[u + i] = top ? 64 + bar * 18 : 128;
+        file[v + i] = top ? 200 - bar * 18 : 128;
+      }
+    }
+  }
+  return file;
+}
