@@ -181,8 +181,9 @@ async function enter(browsers: Browser[], room: string, url: string): Promise<Us
 async function lastJoins(people: User[]) {
   const newcomer = people.at(-1)!;
   const others = people.slice(0, -1);
-  await sleep(LOOK_MS);
+  // The watch first: the tiles already there present a frame while the newcomer looks.
   await Promise.all(people.map((p) => p.page.evaluate(watchTiles)));
+  await sleep(LOOK_MS);
   await joinAs(newcomer);
   const clicked = await newcomer.page.evaluate(() =>
     (globalThis as unknown as { __tiles: Watch }).__tiles.click
