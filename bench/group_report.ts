@@ -75,7 +75,7 @@ function shortTable(g: GroupResult): string {
       "target: video ≤ 2,500 kbit/s",
     ],
     [
-      "browser CPU per person (1 = one core)",
+      "browser CPU per person (the whole browser ÷ 4; 1 = one core)",
       `median ${num(s.cpuCores, 2)}, most ${num(s.cpuMaxCores, 2)}`,
       `pictures sent at ${s.heights.map((h) => `${h}p`).join(", ") || "—"}`,
     ],
@@ -118,8 +118,8 @@ export function groupSection(g: GroupResult): string {
 
 Run ${when(g)}; ${g.durationSeconds} s.
 
-Each person in a headless Chromium of their own (each browser's CPU is one person's), every camera
-the same moving pattern at ${g.camera} (a scrolling checkerboard, with grain different in every frame of
+Each person in a browser context of their own in one headless Chromium (as the group tests do),
+every camera the same moving pattern at ${g.camera} (a scrolling checkerboard, with grain different in every frame of
 its two-second loop: a picture the encoder spends its whole budget on). In each run, first a call of two (a room from
 "Start a call"): the second person looks at their preview for a second, types their name and
 presses Join; the clock stops at the first frame of the other's picture presented on their page
@@ -128,7 +128,8 @@ call (a room from "Start a group call"): three people join and see each other mo
 fourth joins the same way, timed until they see all three (and all three see them). Once all four
 see each other and a few seconds have passed, each person's upload over ${g.windowSeconds} s: the
 outbound-rtp bytes of all their peer connections (RTP headers included), video and audio apart; the
-picture each connection sends at the window's end; their browser's CPU time per second.
+picture each connection sends at the window's end; the browser's CPU time per second (all its
+processes), shared out among the four.
 
 ${shortTable(g)}
 
