@@ -163,7 +163,9 @@ export function groupReadmeBlock(g: GroupResult): string {
     `sends at most ${num(s.videoMaxKbps)} kbit/s of video and ${
       num(s.audioKbps)
     } kbit/s of audio ` +
-    `to the three others, and each browser uses ${num(s.cpuCores, 2)} of a core ` +
+    `to the three others, and the browser's CPU comes to ${
+      num(s.cpuCores, 2)
+    } of a core per person ` +
     `([docs/performance.md](docs/performance.md#group-calls)).\n${GROUP_END}`;
 }
 
