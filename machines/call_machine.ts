@@ -5,17 +5,19 @@
  *
  * What is intricate lives in child machines, each in its own file: the time in the room, with
  * the server's comings and goings (`session_machine.ts`), and each peer connection's
- * negotiation and recovery (`negotiation_machine.ts`). Effects are actors the machines name and
- * the browser or the tests provide (`provideEffects` in effects.ts): `localMedia` owns the camera and
- * microphone (it stops their tracks when the call is over), `signaling` the server connection,
- * `peerConnection` the RTCPeerConnection, `lobby` the room's occupancy before joining.
+ * negotiation and recovery (`negotiation_machine.ts`); the pre-join screen's states are in
+ * `pre_join_state.ts`. Effects are actors the machines name and the browser or the tests provide
+ * (`provideEffects` in effects.ts): `localMedia` owns the camera and microphone (it stops their
+ * tracks when the call is over), `signaling` the server connection, `peerConnection` the
+ * RTCPeerConnection, `lobby` the room's occupancy before joining.
  *
  * These files import nothing but xstate and protocol types (they run under `deno test`).
  *
  * @module
  */
-import { assign, not, sendTo } from "xstate";
+import { assign } from "xstate";
 import { callSetup, trackOf } from "./call_setup.ts";
+import { preJoinState } from "./pre_join_state.ts";
 import { effectOn, effectUnavailable } from "./effect_status.ts";
 
 export * from "./call_types.ts";
@@ -132,93 +134,7 @@ export const callMachine = callSetup.createMachine({
       initial: "preJoin",
       states: {
         // Getting ready: the camera and microphone, and who is in the room already.
-        preJoin: {
-          invoke: {
-            id: "lobby",
-            src: "lobby",
-            input: ({ context }) => ({ roomId: context.roomId }),
-          },
-          on: {
-            // The room's status came late (a slow server): full is said even so, not left for
-            // the server to refuse the Join.
-            "lobby.status": [
-              { guard: "roomIsFull", target: ".full", actions: "noteMembers" },
-              { actions: "noteMembers" },
-            ],
-          },
-          initial: "checking",
-          states: {
-            // Before the camera prompt: no use asking for it to join a full room.
-            checking: {
-              on: {
-                "lobby.status": [
-                  { guard: "roomIsFull", target: "full", actions: "noteMembers" },
-                  { target: "capturing", actions: "noteMembers" },
-                ],
-              },
-              // The server is slow or away: do not hold the camera up for it.
-              after: { statusWait: "capturing" },
-            },
-            full: {
-              tags: ["roomFull"],
-              on: {
-                "lobby.status": {
-                  guard: not("roomIsFull"),
-                  target: "capturing",
-                  actions: "noteMembers",
-                },
-                "user.retry": { actions: sendTo("lobby", { type: "refresh" }) },
-              },
-            },
-            capturing: {
-              entry: {
-                type: "tellMedia",
-                params: ({ context }) => ({
-                  type: "capture",
-                  wants: context.wants,
-                  // Where Parley's noise suppression can run, it replaces the browser's.
-                  noiseSuppression: effectUnavailable(context.effects.noise) !== null,
-                }),
-              },
-              on: {
-                "media.captured": [
-                  { guard: "capturedAll", target: "ready", actions: "keepCapture" },
-                  { target: "mediaBlocked", actions: "keepCapture" },
-                ],
-              },
-            },
-            mediaBlocked: {
-              on: {
-                // Go on with what could be captured, down to nothing (receive-only).
-                "user.continue": "ready",
-                "user.retry": "capturing",
-              },
-            },
-            ready: {
-              entry: "applySwitches",
-              // The peer connection and its offer, made now so that Join has nothing to wait for.
-              invoke: {
-                src: "warmPeer",
-                input: ({ context }) => ({
-                  iceServers: context.lobbyIceServers ?? [],
-                  iceTransportPolicy: "all",
-                  stream: context.stream,
-                  initiator: true,
-                  offer: context.lobbyIceServers !== null,
-                }),
-              },
-              always: { guard: "autoJoin", target: "#inCall" },
-              on: {
-                "warm.made": { actions: assign({ warm: ({ event }) => event.warm }) },
-                "user.join": "#inCall",
-                "user.toggleHideAddress": {
-                  guard: "relayAvailable",
-                  actions: assign({ hideAddress: ({ context }) => !context.hideAddress }),
-                },
-              },
-            },
-          },
-        },
+        preJoin: preJoinState,
         inCall: {
           id: "inCall",
           entry: [

@@ -5,19 +5,16 @@
  * @module
  */
 import { assign, type EventObject, fromCallback, sendTo, setup } from "xstate";
+import type { CallContext, CallEvent, CallInput, SessionCommand } from "./call_types.ts";
 import {
-  type CallContext,
-  type CallEvent,
-  type CallInput,
   hasKind,
   type MediaCommand,
   type MediaKind,
-  type SessionCommand,
   type ShareInput,
   type StreamLike,
   type TrackLike,
-  type WarmPeerInput,
-} from "./call_types.ts";
+} from "./media_types.ts";
+import type { WarmPeerInput } from "./peer_types.ts";
 import { effectOn, type EffectStatus, effectUnavailable } from "./effect_status.ts";
 import type { ProcessingCommand, ProcessingInput } from "./processing_machine.ts";
 import { sessionMachine } from "./session_machine.ts";

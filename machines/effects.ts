@@ -9,16 +9,9 @@
  */
 import { type EventObject, fromCallback } from "xstate";
 import { callMachine } from "./call_machine.ts";
-import type {
-  MediaCommand,
-  MediaKind,
-  PeerCommand,
-  PeerInput,
-  ShareInput,
-  SignalingCommand,
-  SignalingInput,
-  WarmPeerInput,
-} from "./call_types.ts";
+import type { MediaCommand, MediaKind, ShareInput } from "./media_types.ts";
+import type { PeerCommand, PeerInput, WarmPeerInput } from "./peer_types.ts";
+import type { SignalingCommand, SignalingInput } from "./signaling_types.ts";
 import { negotiationMachine } from "./negotiation_machine.ts";
 import type {
   ProcessingCommand,

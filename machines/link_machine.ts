@@ -20,7 +20,7 @@
  * @module
  */
 import { assign, sendParent, setup } from "xstate";
-import type { ConnectionFailure, LinkState } from "./call_types.ts";
+import type { ConnectionFailure, LinkState } from "./peer_types.ts";
 
 /** How many ICE restarts are tried before the connection counts as lost. */
 export const MAX_ICE_RESTARTS = 3;

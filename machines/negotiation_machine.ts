@@ -23,16 +23,14 @@ import type {
   IceTransportPolicy,
   SignalMessage,
 } from "../protocol/signaling.ts";
+import type { MediaKind, StreamLike, TrackLike } from "./media_types.ts";
 import type {
-  MediaKind,
   PeerChannels,
   PeerCommand,
   PeerEvent,
   PeerInput,
-  StreamLike,
-  TrackLike,
   WarmPeerLike,
-} from "./call_types.ts";
+} from "./peer_types.ts";
 import { linkMachine, type LinkReport } from "./link_machine.ts";
 
 export { MAX_ICE_RESTARTS } from "./link_machine.ts";

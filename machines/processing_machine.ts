@@ -16,7 +16,7 @@
  * @module
  */
 import { assign, fromCallback, sendParent, sendTo, setup } from "xstate";
-import type { MediaKind, TrackLike } from "./call_types.ts";
+import type { MediaKind, TrackLike } from "./media_types.ts";
 
 /** The effects, each on one kind of media. */
 export type Effect = "noise" | "blur";

@@ -14,7 +14,7 @@
  * @module
  */
 import type { Joined, PeerInfo, SignalMessage } from "../protocol/signaling.ts";
-import type { ConnectionFailure, PeerAbsence } from "./call_types.ts";
+import type { ConnectionFailure, PeerAbsence } from "./peer_types.ts";
 import type { NegotiationCommand } from "./negotiation_machine.ts";
 
 /** One other person in the room. */

@@ -14,19 +14,10 @@ import {
   setup,
 } from "xstate";
 import type { IceServer, IceTransportPolicy, Joined } from "../protocol/signaling.ts";
-import type {
-  CallFailure,
-  SessionCommand,
-  SessionInput,
-  SessionReport,
-  SignalingCommand,
-  SignalingEvent,
-  SignalingInput,
-  StreamLike,
-  WarmPeerEvent,
-  WarmPeerInput,
-  WarmPeerLike,
-} from "./call_types.ts";
+import type { CallFailure, SessionCommand, SessionInput, SessionReport } from "./call_types.ts";
+import type { StreamLike } from "./media_types.ts";
+import type { WarmPeerEvent, WarmPeerInput, WarmPeerLike } from "./peer_types.ts";
+import type { SignalingCommand, SignalingEvent, SignalingInput } from "./signaling_types.ts";
 import {
   type NegotiationCommand,
   negotiationMachine,

@@ -44,7 +44,7 @@ const SHARED_COPIES: readonly RegExp[] = [
   /^client\/verification\/fingerprints\.ts$/,
   /^client\/effects\/(peer_setup|voice_first)\.ts$/,
   /^client\/processing\/settings\.ts$/,
-  /^machines\/(call_types|effect_status)\.ts$/,
+  /^machines\/(media_types|effect_status)\.ts$/,
   /^protocol\/signaling\.ts$/,
   // Icons are data.
   /node_modules\/.*lucide\/dist\/esm\//,

@@ -2,7 +2,8 @@
  * {@linkcode RoomStore} on Redis: rooms, seats, resume tokens and their grace periods shared by
  * every instance connected to the same Redis, so two people routed to two instances meet, and a
  * member whose instance died takes its seat back from another one. The rules are those of
- * `server/room_store.ts`, kept by the Lua scripts of `server/redis_scripts.ts`.
+ * `server/room_store.ts`, kept by the Lua scripts of `server/redis_scripts.ts`; the repair after
+ * an outage is `server/redis_repair.ts`.
  *
  * Every instance beats once a second and sweeps: held seats whose grace ran out are freed (the
  * members left behind are told), and the seats of an instance that stopped beating are held as
@@ -18,6 +19,7 @@
  */
 import { randomToken } from "../protocol/signaling.ts";
 import { log } from "./log.ts";
+import { repairSeats } from "./redis_repair.ts";
 import {
   evictionProblem,
   memoryInfo,
@@ -30,7 +32,6 @@ import {
   HEARTBEAT,
   JOIN,
   RELEASE,
-  RESTORE,
   ROOM_COUNT,
   type ScriptSettings,
   SWEEP,
@@ -98,7 +99,17 @@ export class RedisRoomStore implements RoomStore {
       this.#readySince = Date.now();
       this.#lastBeat = Date.now();
       this.#scripts.reset();
-      if (this.#everReady) this.#repair().catch(() => {});
+      if (this.#everReady) {
+        repairSeats({
+          client: this.#client,
+          hooks: this.#options,
+          instance: this.#options.instance,
+          run: (script, keys, args) => this.#run(script, keys, args),
+          key: (name) => this.#key(name),
+          room: (roomId) => this.#room(roomId),
+          release: (socketId, seat) => this.#release(socketId, seat, "hold"),
+        }).catch(() => {});
+      }
       this.#everReady = true;
       this.beat().catch(() => {});
     });
@@ -262,57 +273,6 @@ export class RedisRoomStore implements RoomStore {
     ]);
     if (reply === null) return null;
     return { peers: list(JSON.parse(reply as string)) };
-  }
-
-  /**
-   * After an outage: seats this instance's connections hold are written back (Redis may have
-   * restarted empty), and seats bound to this instance whose connections closed meanwhile are
-   * held as away, so none is left looking taken for ever.
-   */
-  async #repair(): Promise<void> {
-    const { instance } = this.#options;
-    await this.#run(HEARTBEAT, [this.#key("instances")], [instance]);
-    const local = new Map<string, { socketId: string; seat: SeatRef }>();
-    for (const entry of this.#options.localSeats()) {
-      local.set(`${entry.seat.roomId}\n${entry.seat.index}`, entry);
-    }
-    let restored = 0, lost = 0, released = 0;
-    for (const [key, { socketId, seat }] of local) {
-      const ok = await this.#run(
-        RESTORE,
-        [this.#room(seat.roomId), this.#key("away"), this.#key("rooms")],
-        [
-          seat.roomId,
-          String(seat.index),
-          socketId,
-          instance,
-          seat.session,
-          seat.resume,
-          String(seat.capacity),
-        ],
-      );
-      if (ok === 1) restored++;
-      else {
-        lost++;
-        local.delete(key);
-        this.#options.onSeatLost(socketId);
-      }
-    }
-    const bound = await timed(this.#client.sMembers(this.#key(`inst:${instance}`)));
-    for (const member of bound) {
-      if (local.has(member)) continue;
-      const [roomId, index] = member.split("\n");
-      const raw = await timed(this.#client.hGet(this.#room(roomId), index));
-      const held = raw ? JSON.parse(raw) as { k: string; i: string; r: string } : null;
-      if (held && held.i === instance && held.k !== "") {
-        const seat = { roomId, index: Number(index), capacity: 0, resume: held.r, session: "" };
-        await this.#release(held.k, seat, "hold");
-        released++;
-      } else {
-        await timed(this.#client.sRem(this.#key(`inst:${instance}`), member));
-      }
-    }
-    log("info", "redis.repaired", { restored, lost, released });
   }
 
   /** Runs a script with the settings as its first argument. */

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import type { SendLimits } from "../../machines/call_types.ts";
+import type { SendLimits } from "../../machines/peer_types.ts";
 import {
   ladder,
   levelFor,

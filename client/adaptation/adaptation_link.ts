@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { PeerChannels } from "../../machines/call_types.ts";
+import type { PeerChannels } from "../../machines/peer_types.ts";
 import {
   adapt,
   type Adaptation,

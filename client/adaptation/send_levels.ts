@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SendLimits } from "../../machines/call_types.ts";
+import type { SendLimits } from "../../machines/peer_types.ts";
 
 /** One second of what this side sends, from its stats. */
 export interface SendSample {

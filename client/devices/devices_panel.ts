@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { MediaKind } from "../../machines/call_types.ts";
+import type { MediaKind } from "../../machines/media_types.ts";
 import { h } from "../ui/dom.ts";
 import { playTestSound, rememberedSpeaker, rememberSpeaker, speakerSupported } from "./speaker.ts";
 

@@ -21,7 +21,7 @@ import type {
   MediaEvent,
   MediaFailure,
   MediaKind,
-} from "../../machines/call_types.ts";
+} from "../../machines/media_types.ts";
 
 const CONSTRAINTS: Record<MediaKind, MediaTrackConstraints | boolean> = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },

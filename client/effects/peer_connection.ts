@@ -8,7 +8,7 @@
  * @module
  */
 import type { ActorBody } from "./deferred_actor.ts";
-import type { PeerCommand, PeerEvent, PeerInput } from "../../machines/call_types.ts";
+import type { PeerCommand, PeerEvent, PeerInput } from "../../machines/peer_types.ts";
 import type { Candidate } from "../../protocol/signaling.ts";
 import { unverifiableDescription } from "../verification/fingerprints.ts";
 import { sendControls } from "./send_controls.ts";

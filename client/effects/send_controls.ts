@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { SendLimits } from "../../machines/call_types.ts";
+import type { SendLimits } from "../../machines/peer_types.ts";
 import { tighter } from "../adaptation/send_levels.ts";
 
 /** The encodings of a connection's senders, kept within limits. */

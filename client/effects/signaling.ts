@@ -17,7 +17,7 @@ import type {
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
-} from "../../machines/call_types.ts";
+} from "../../machines/signaling_types.ts";
 import {
   ClientEvent,
   type IceServersRenewed,

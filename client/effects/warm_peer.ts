@@ -18,7 +18,7 @@ import type {
   WarmPeerEvent,
   WarmPeerInput,
   WarmPeerLike,
-} from "../../machines/call_types.ts";
+} from "../../machines/peer_types.ts";
 import type { Candidate, Description } from "../../protocol/signaling.ts";
 import type { ActorBody } from "./deferred_actor.ts";
 import { addTransceivers, type CallChannels, openChannels } from "./peer_setup.ts";

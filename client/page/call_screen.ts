@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { PeerChannels } from "../../machines/call_types.ts";
+import type { PeerChannels } from "../../machines/peer_types.ts";
 import { adaptationLink } from "../adaptation/adaptation_link.ts";
 import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { sendingLines } from "../adaptation/sending_view.ts";

@@ -7,7 +7,7 @@
  */
 import type { AnyActorRef, SnapshotFrom } from "xstate";
 import type { callMachine } from "../../machines/call_machine.ts";
-import { hasKind } from "../../machines/call_types.ts";
+import { hasKind } from "../../machines/media_types.ts";
 import {
   CONNECTION_FAILURE,
   continueLabel,

@@ -4,13 +4,9 @@
  *
  * @module
  */
-import {
-  type ConnectionFailure,
-  kindName,
-  type MediaFailure,
-  type MediaKind,
-  type Unsupported,
-} from "../../machines/call_types.ts";
+import type { Unsupported } from "../../machines/call_types.ts";
+import { kindName, type MediaFailure, type MediaKind } from "../../machines/media_types.ts";
+import type { ConnectionFailure } from "../../machines/peer_types.ts";
 
 /** "camera and microphone", "camera", ... */
 function kinds(missing: MediaKind[]): string {

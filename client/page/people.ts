@@ -8,7 +8,8 @@
  */
 import type { AnyActorRef, SnapshotFrom } from "xstate";
 import type { callMachine } from "../../machines/call_machine.ts";
-import type { PeerAbsence, PeerChannels, StreamLike } from "../../machines/call_types.ts";
+import type { StreamLike } from "../../machines/media_types.ts";
+import type { PeerAbsence, PeerChannels } from "../../machines/peer_types.ts";
 import type { linkMachine } from "../../machines/link_machine.ts";
 import type { negotiationMachine } from "../../machines/negotiation_machine.ts";
 import type { sessionMachine } from "../../machines/session_machine.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PeerChannels } from "../../machines/call_types.ts";
+import type { PeerChannels } from "../../machines/peer_types.ts";
 import { meshLimits } from "../adaptation/send_levels.ts";
 import type { ChatView } from "../chat/chat_view.ts";
 import { peerMessages } from "../effects/peer_messages.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PeerAbsence } from "../../machines/call_types.ts";
+import type { PeerAbsence } from "../../machines/peer_types.ts";
 
 /**
  * A button the page can offer, and the machine event it sends (or what the page does itself:

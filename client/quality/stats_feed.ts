@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PeerChannels } from "../../machines/call_types.ts";
+import type { PeerChannels } from "../../machines/peer_types.ts";
 import { sample, type StatsSample } from "./stats_sample.ts";
 import {
   type StatsEntry,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ActorBody } from "../effects/deferred_actor.ts";
-import type { ShareEvent, ShareInput } from "../../machines/call_types.ts";
+import type { ShareEvent, ShareInput } from "../../machines/media_types.ts";
 
 /**
  * The tab's (or system's) sound mixed with the microphone into one track, so both go out on the

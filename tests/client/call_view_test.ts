@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { mediaFailureText } from "../../client/page/call_words.ts";
-import type { MediaFailure } from "../../machines/call_types.ts";
+import type { MediaFailure } from "../../machines/media_types.ts";
 import { connectedPair, createFakeCall, settle, toReady } from "../helpers/fake_call.ts";
 
 Deno.test("a failed camera or microphone is explained in words a person can act on", () => {

@@ -16,18 +16,22 @@ import type {
   MediaEvent,
   MediaFailure,
   MediaKind,
-  PeerCommand,
-  PeerInput,
   ShareEvent,
   ShareInput,
+  StreamLike,
+  TrackLike,
+} from "../../machines/media_types.ts";
+import type {
+  PeerCommand,
+  PeerInput,
+  WarmPeerInput,
+  WarmPeerLike,
+} from "../../machines/peer_types.ts";
+import type {
   SignalingCommand,
   SignalingEvent,
   SignalingInput,
-  StreamLike,
-  TrackLike,
-  WarmPeerInput,
-  WarmPeerLike,
-} from "../../machines/call_types.ts";
+} from "../../machines/signaling_types.ts";
 import type { SignalMessage } from "../../protocol/signaling.ts";
 import { type CallView, callView } from "../../client/page/call_view.ts";
 

@@ -5,13 +5,8 @@
  *
  * @module
  */
-import type {
-  LinkState,
-  PeerCommand,
-  PeerEvent,
-  PeerInput,
-  TrackLike,
-} from "../../machines/call_types.ts";
+import type { TrackLike } from "../../machines/media_types.ts";
+import type { LinkState, PeerCommand, PeerEvent, PeerInput } from "../../machines/peer_types.ts";
 import type { Description } from "../../protocol/signaling.ts";
 
 /** A peer connection that keeps RTCPeerConnection's signaling-state rules. */

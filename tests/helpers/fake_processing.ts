@@ -12,7 +12,7 @@ import {
   type EffectInput,
   processingWith,
 } from "../../machines/processing_machine.ts";
-import type { TrackLike } from "../../machines/call_types.ts";
+import type { TrackLike } from "../../machines/media_types.ts";
 
 /** A track that remembers being stopped (an effect's output). */
 export class ProcessedTrack implements TrackLike {

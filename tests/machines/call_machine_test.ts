@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { MediaFailure } from "../../machines/call_types.ts";
+import type { MediaFailure } from "../../machines/media_types.ts";
 import type { SignalMessage } from "../../protocol/signaling.ts";
 import {
   connectedPair,

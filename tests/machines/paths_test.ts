@@ -30,16 +30,9 @@ import {
 } from "xstate";
 import { callMachine } from "../../machines/call_machine.ts";
 import { provideEffects } from "../../machines/effects.ts";
-import type {
-  MediaCommand,
-  MediaKind,
-  PeerCommand,
-  PeerInput,
-  ShareInput,
-  SignalingCommand,
-  SignalingInput,
-  WarmPeerInput,
-} from "../../machines/call_types.ts";
+import type { MediaCommand, MediaKind, ShareInput } from "../../machines/media_types.ts";
+import type { PeerCommand, PeerInput, WarmPeerInput } from "../../machines/peer_types.ts";
+import type { SignalingCommand, SignalingInput } from "../../machines/signaling_types.ts";
 import { linkMachine } from "../../machines/link_machine.ts";
 import { negotiationMachine } from "../../machines/negotiation_machine.ts";
 import { sessionMachine } from "../../machines/session_machine.ts";
