@@ -103,6 +103,40 @@ export interface ConditionResults {
   warmupMs: number;
   recoveryWaitMs: number;
   runs: ConditionRun[];
+  /**
+   * Conditions kept from earlier runs when only some were measured and merged
+   * (`--conditions=… --merge`): which, and the run each came from.
+   */
+  earlier?: EarlierStamp[];
+}
+
+/** The run some of the merged conditions came from. */
+export interface EarlierStamp {
+  conditions: string[];
+  date: string;
+  command: string;
+  commit: string;
+  loadAverage: number[];
+}
+
+/**
+ * `run`'s conditions put in place of the same ones of `saved`: the others stay, with the stamp of
+ * the run they came from.
+ */
+export function mergeConditions(saved: ConditionResults, run: ConditionResults): ConditionResults {
+  const measured = new Set(run.runs.map((r) => r.condition));
+  const kept = saved.runs.filter((r) => !measured.has(r.condition));
+  const earlier = (saved.earlier ?? [])
+    .map((e) => ({ ...e, conditions: e.conditions.filter((c) => !measured.has(c)) }));
+  const fromSaved = new Set(kept.map((r) => r.condition));
+  for (const e of earlier) for (const c of e.conditions) fromSaved.delete(c);
+  if (fromSaved.size) {
+    const { date, command, commit, loadAverage } = saved;
+    earlier.push({ conditions: [...fromSaved], date, command, commit, loadAverage });
+  }
+  const order = (r: ConditionRun) => CONDITIONS.findIndex((c) => c.id === r.condition);
+  const runs = [...kept, ...run.runs].sort((a, b) => order(a) - order(b));
+  return { ...run, runs, earlier: earlier.filter((e) => e.conditions.length) };
 }
 
 /** Runs every run of every condition (or those `only` names), Parley and the floor in turn. */

@@ -119,6 +119,18 @@ RTCPeerConnection each, camera and microphone, the browser's defaults, under the
 the same run. Medians over the runs.`;
 }
 
+/** Which conditions came from earlier runs (merged), and when and how those ran. */
+function earlierWords(c: ConditionResults): string {
+  const names = (ids: string[]) =>
+    ids.map((id) => CONDITIONS.find((x) => x.id === id)?.name ?? id).join("; ");
+  return (c.earlier ?? []).map((e) =>
+    ` Kept from an earlier run (${e.date.slice(0, 16).replace("T", " ")} UTC, \`${e.command}\`, ` +
+    `commit ${e.commit}, load average ${e.loadAverage.join(" ")} at its start): ${
+      names(e.conditions)
+    }.`
+  ).join("");
+}
+
 /** bench/README.md's section on the conditions. */
 export function conditionsSection(c: ConditionResults): string {
   const each = c.runs.map((r) =>
@@ -137,7 +149,7 @@ export function conditionsSection(c: ConditionResults): string {
   return `## A call on a poor network, beside plain WebRTC
 
 Run ${c.date}, commit ${c.commit}, \`${c.command}\` (${c.durationSeconds} s; load average
-${c.loadAverage.join(" ")} → ${c.loadAverageAfter.join(" ")}).
+${c.loadAverage.join(" ")} → ${c.loadAverageAfter.join(" ")}).${earlierWords(c)}
 
 ${method(c)}
 
@@ -159,7 +171,9 @@ export function conditionsDocsBlock(c: ConditionResults): string {
 
 Measured ${c.date.slice(0, 10)} with \`${c.command}\` (${
     Math.round(c.durationSeconds / 60)
-  } minutes, commit ${c.commit}, load average ${c.loadAverage.join(" ")} at the start).
+  } minutes, commit ${c.commit}, load average ${c.loadAverage.join(" ")} at the start).${
+    earlierWords(c)
+  }
 
 ${table(HEAD, rows(c))}
 ${DOCS_END}`;

@@ -26,9 +26,14 @@ export interface Reading {
   /** This page says its own video is paused / says the other person's is. */
   minePaused: boolean;
   theirsPaused: boolean;
-  /** What this page sends (for looking into a run): the estimate, bytes, the video's size. */
+  /**
+   * What this page sends (for looking into a run): the estimate, bytes, the video's size, its round
+   * trip (ms) and the share of it the other side reports lost.
+   */
   out: {
     estimate: number;
+    rttMs: number;
+    lost: number;
     audioBytes: number;
     videoBytes: number;
     height: number;
@@ -73,11 +78,15 @@ export function startReadings(every: number, words: PauseWords): void {
           minePaused: shown(words.mine),
           theirsPaused: shown(words.theirs),
         },
-        out: { estimate: 0, audioBytes: 0, videoBytes: 0, height: 0, limit: "" },
+        out: { estimate: 0, rttMs: 0, lost: 0, audioBytes: 0, videoBytes: 0, height: 0, limit: "" },
       };
       for (const report of (await pc.getStats()).values()) {
         if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
           reading.out.estimate = report.availableOutgoingBitrate ?? 0;
+        }
+        if (report.type === "remote-inbound-rtp" && report.kind === "video") {
+          reading.out.rttMs = 1000 * (report.roundTripTime ?? 0);
+          reading.out.lost = report.fractionLost ?? 0;
         }
         if (report.type === "outbound-rtp") {
           if (report.kind === "audio") reading.out.audioBytes += report.bytesSent ?? 0;

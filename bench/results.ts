@@ -8,7 +8,7 @@ import type { AttackRun } from "./attacks.ts";
 import type { RedisRun } from "./redis.ts";
 import type { CallSeries } from "./browser.ts";
 import type { CutSeries } from "./link_cut.ts";
-import type { ConditionResults } from "./conditions.ts";
+import { type ConditionResults, mergeConditions } from "./conditions.ts";
 import { conditionFigures } from "./conditions_report.ts";
 import type { CapacityResult, RejoinResult } from "./crowd.ts";
 import type { MachineStamp } from "./machine.ts";
@@ -182,6 +182,10 @@ export function mergeParts(saved: BenchResults, run: BenchResults, parts: string
     for (const field of PART_FIELDS[part] ?? []) {
       (merged as unknown as Record<string, unknown>)[field] = run[field];
     }
+  }
+  // Some of the network conditions measured: the others stay as they were.
+  if (parts.includes("conditions") && saved.conditions && run.conditions) {
+    merged.conditions = mergeConditions(saved.conditions, run.conditions);
   }
   const others = saved.errors.filter((error) => !parts.some((p) => error.startsWith(`${p}:`)));
   merged.errors = [...others, ...run.errors];

@@ -6,8 +6,13 @@
  * bandwidth estimate for what it sends, `availableOutgoingBitrate`; the share the other side
  * reports lost; the round trip): it picks a level of a ladder (`send_levels.ts`), for a camera
  * smaller pictures at the same frame rate, for a screen fewer frames at the same sharpness. It goes
- * down as soon as the estimate or the loss says so; below the lowest level it pauses the picture
- * (at once when the path also loses packets, else after five such seconds).
+ * down as soon as the estimate or the loss says so. Below the lowest level it pauses the picture
+ * when the link is full (a queue in the round trips lately: at once when packets are lost too,
+ * else after five such seconds), or when most packets are lost. An estimate that fell with loss
+ * and no queue is the browser's answer to random loss on a path with room: there the smallest
+ * picture goes on (a paused one sends too little for the estimate ever to grow), and a picture
+ * paused on such a path comes back at the smallest level after a few seconds losing little, or
+ * at once when the loss ends.
  * It goes up only on a clean path: no loss to speak of, no queue (round trips well above their
  * usual). Going back up needs evidence the browser
  * gives only when it tries more: a capped sender's estimate hardly grows past what it sends. So
@@ -15,8 +20,8 @@
  * browser probes the path at that rate. An estimate that then affords the top takes it there at
  * once, from a fresh source; one that grew asks for another probe at once, asking more (the
  * browser probes to about twice its estimate, so it climbs by steps); none backs the next one off
- * (2, then 4 s). In between, the estimate alone takes it up a level only
- * with a margin, on a clean path, and not just after going down. "Data saver" keeps it at or
+ * (2, then 4 s); the end of a spell of loss probes at once. In between, the estimate alone takes it
+ * up a level only with a margin, on a clean path, and not just after going down. "Data saver" keeps it at or
  * below a small level.
  *
  * A paused picture is not stopped: it goes on as a thumbnail at one frame a second, a few kbit/s,
@@ -33,6 +38,7 @@ import {
   ladder,
   levelFor,
   PAUSED,
+  queuedLately,
   queueing,
   SAVER_LEVEL,
   type SendSample,
@@ -63,8 +69,12 @@ const RTT_MEMORY = 30;
 const CALM_SAMPLES = 10;
 /** Seconds in a row too poor for the lowest level that pause it on a path that loses nothing. */
 const SHORT_SAMPLES = 5;
-/** A reported loss that, with too poor an estimate, pauses it at once. */
+/** A reported loss that, with too poor an estimate and a queue, pauses it at once. */
 const PAUSE_LOSS = 0.05;
+/** A reported loss at or below which a second counts as losing nothing. */
+const NO_LOSS = 0.02;
+/** Seconds losing little, with no queue lately, that bring a paused picture back. */
+export const RESUME_SAMPLES = 3;
 /**
  * Samples at the start of a call during which a lowered picture is not called the network's
  * fault: the browser's estimate starts low and climbs for its first seconds on any link.
@@ -103,6 +113,9 @@ export interface Adaptation {
   since: number | null;
   /** Seconds in a row whose estimate was too little for the lowest level. */
   short: number;
+  /** Seconds in a row that lost packets; and that lost little with no queue lately. */
+  lossy: number;
+  clear: number;
   /** Samples seen since the picture started (the browser's estimate ramps up at first). */
   age: number;
   /** The last estimate, bit/s, and the one when the current probe began. */
@@ -136,6 +149,8 @@ export function initialAdaptation(source: VideoSource, saver = false): Adaptatio
     estimate: null,
     probeBase: null,
     short: 0,
+    lossy: 0,
+    clear: 0,
     age: 0,
   };
 }
@@ -173,7 +188,12 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
   const budget = videoBudget(estimate);
   const top = topLevel(state.saver);
   const afford = levelFor(state.source, budget, top);
-  const clean = !queueing(state.rtts, sample.rttMs) && (sample.loss ?? 0) <= LOSSY;
+  const loss = sample.loss ?? 0;
+  const clean = !queueing(state.rtts, sample.rttMs) && loss <= LOSSY;
+  // A queue now or lately says the link is full; without one, an estimate that falls is the
+  // browser's answer to loss alone.
+  const queued = queuedLately(state.rtts, sample.rttMs);
+  const lowest = ladder(state.source).length - 1;
   const probing = state.mode === "probing" || state.mode === "pausedProbing";
   const paused = state.mode === "paused" || state.mode === "pausedProbing";
 
@@ -182,9 +202,13 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
   // Long enough without a change: a later pause's probes start soon again.
   const pausedWait = calm >= CALM_SAMPLES ? PROBE_FIRST_MS : state.pausedWait;
   const short = !known ? state.short : afford < 0 ? state.short + 1 : 0;
+  const lossy = sample.loss === null ? state.lossy : loss > NO_LOSS ? state.lossy + 1 : 0;
+  const clear = clean && !queued ? state.clear + 1 : 0;
+  // Two seconds or more of loss, then one without.
+  const lossEnded = state.lossy >= 2 && lossy === 0;
   const kept = {
     ...state,
-    ...{ rtts: rtts.slice(-RTT_MEMORY), calm, pausedWait, since, estimate, short },
+    ...{ rtts: rtts.slice(-RTT_MEMORY), calm, pausedWait, since, estimate, short, lossy, clear },
     age: state.age + 1,
   };
 
@@ -209,10 +233,11 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
   });
 
   if (!paused) {
-    // Too little for the lowest level: at once when the path also loses packets, else once it
-    // has lasted (a busy machine's estimate dips too, for a moment, with nothing lost).
-    const troubled = (sample.loss ?? 0) > PAUSE_LOSS || short >= SHORT_SAMPLES;
-    const pause = (sample.loss ?? 0) >= SEVERE_LOSS || (short > 0 && troubled);
+    // Too little for the lowest level on a full link (a queue lately): at once when the path also
+    // loses packets, else once it has lasted (a busy machine's estimate dips too, for a moment).
+    // Without a queue the estimate fell for the loss alone: the smallest picture goes on.
+    const troubled = loss > PAUSE_LOSS || short >= SHORT_SAMPLES;
+    const pause = loss >= SEVERE_LOSS || (short > 0 && queued && troubled);
     if (pause) {
       // Paused again right after going up: it went up too soon, so the next probes wait longer.
       const again = state.calm < CALM_SAMPLES ? pausedWait * 2 : pausedWait;
@@ -224,7 +249,6 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
       };
     }
     // Lower, as far as the estimate says (to the lowest level while it waits to pause).
-    const lowest = ladder(state.source).length - 1;
     const down = afford < 0 ? lowest : afford;
     if (known && down > state.level) {
       return {
@@ -234,6 +258,11 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
       };
     }
   }
+  // Paused with no queue lately: back at the smallest picture once the loss has ended or has been
+  // low a few seconds, whatever the estimate (a thumbnail's few kbit/s never make it grow).
+  if (paused && !queued && clean && (lossEnded || clear >= RESUME_SAMPLES)) return up(lowest);
+  // The end of a spell of loss: a probe at once, to climb back while the path is clean.
+  if (!probing && !paused && state.level > top && clean && lossEnded) return probe();
   if (probing) {
     // The probe's answer: the top if the estimate affords it; more found than before, another
     // probe at once, asking more (the browser probes to about twice its estimate, so the

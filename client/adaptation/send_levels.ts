@@ -27,7 +27,8 @@ export interface Level extends SendLimits {
 
 /** A camera keeps its frame rate and gives up resolution. */
 export const CAMERA_LEVELS: readonly Level[] = [
-  { need: 1_200_000 },
+  // The browser sends 720p well at 1 Mbit/s (and lowers it itself below that).
+  { need: 1_000_000 },
   { height: 540, maxBitrate: 1_000_000, need: 700_000 },
   { height: 360, maxBitrate: 450_000, need: 330_000 },
   { height: 270, maxBitrate: 280_000, need: 200_000 },
@@ -85,6 +86,15 @@ export function levelFor(source: VideoSource, budget: number, top: number): numb
 export function queueing(rtts: readonly number[], rttMs: number | null): boolean {
   if (rttMs === null || rtts.length < 3) return false;
   return rttMs - Math.min(...rtts) > QUEUE_MS;
+}
+
+/**
+ * Whether a queue built at any time the round trips remember (a rate limit shows one; random loss
+ * on a path with room does not).
+ */
+export function queuedLately(rtts: readonly number[], rttMs: number | null): boolean {
+  const all = rttMs === null ? rtts : [...rtts, rttMs];
+  return all.length >= 3 && Math.max(...all) - Math.min(...all) > QUEUE_MS;
 }
 
 /**

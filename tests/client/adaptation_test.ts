@@ -14,6 +14,7 @@ import {
   PROBE_FACTOR,
   PROBE_FIRST_MS,
   RAMP_SAMPLES,
+  RESUME_SAMPLES,
   sendingState,
 } from "../../client/adaptation/adaptation.ts";
 import {
@@ -98,14 +99,53 @@ Deno.test("between probes, an estimate that grows brings it up, with a margin, o
   assert.deepEqual(t.state(), { video: "lowered", reason: "network", recovering: true });
 });
 
-Deno.test("below the lowest level the picture pauses at once, as a thumbnail, with a thinner voice", () => {
-  const t = start().sample(3_000_000).sample(90_000, { loss: 0.2 });
-  assert.deepEqual(t.limits(), { ...PAUSED, fresh: 0 }, "at once on a path that loses packets");
+/** Round trips a full link's queue adds (ms), and what it loses, for a second with its estimate. */
+const FULL = { rttMs: 400, loss: 0.2 };
+
+Deno.test("below the lowest level on a full link the picture pauses at once, as a thumbnail, with a thinner voice", () => {
+  const t = start().hold(3, 3_000_000).sample(90_000, FULL);
+  assert.deepEqual(t.limits(), { ...PAUSED, fresh: 0 }, "at once: a queue, and packets lost");
   assert.deepEqual(t.state(), { video: "paused", reason: "network", recovering: false });
 });
 
-Deno.test("poor seconds on a path that loses nothing (a busy machine's dips) pause it only on the fifth", () => {
-  const t = start().sample(3_000_000).hold(4, 90_000, { rttMs: 400 });
+Deno.test("an estimate fallen with random loss and no queue keeps the smallest picture, never paused", () => {
+  // The browser's estimate falls with loss alone; a paused picture would send too little for it
+  // to grow again.
+  const t = start().hold(3, 3_000_000).hold(60, 60_000, { loss: 0.15 });
+  assert.deepEqual(t.state(), { video: "lowered", reason: "network", recovering: false });
+  assert.equal(t.limits().height, 180);
+});
+
+Deno.test("paused on a path with no queue, it comes back at the smallest picture after a few seconds losing little", () => {
+  const t = start().hold(3, 3_000_000).sample(60_000, { loss: 0.5 });
+  assert.equal(t.state().video, "paused", "most packets lost");
+  t.hold(RESUME_SAMPLES - 1, 60_000, { loss: 0.05 });
+  assert.equal(t.state().video, "paused");
+  t.sample(60_000, { loss: 0.05 });
+  assert.deepEqual(t.state(), { video: "lowered", reason: "network", recovering: true });
+  assert.equal(t.limits().height, 180, "whatever the estimate");
+  // Once the loss ends: at once.
+  const u = start().hold(3, 3_000_000).sample(60_000, { loss: 0.5 }).sample(60_000, { loss: 0.3 });
+  u.sample(60_000);
+  assert.equal(u.limits().height, 180, "the loss over: back at once");
+});
+
+Deno.test("paused on a full link, it does not come back by the clock while the queue is remembered", () => {
+  const t = start().hold(3, 3_000_000).sample(60_000, FULL).hold(20, 60_000, { loss: 0 });
+  assert.equal(t.state().video, "paused", "only a probe that finds room brings it back");
+});
+
+Deno.test("the end of a spell of loss probes at once, and a path with room climbs to the top", () => {
+  const t = start().hold(3, 3_000_000).hold(20, 200_000, { loss: 0.06 });
+  assert.equal(t.limits().height, 180);
+  t.sample(200_000);
+  assert.equal(t.limits().maxBitrate, PROBE_FACTOR * 200_000, "a probe the first clean second");
+  t.sample(900_000).sample(2_500_000);
+  assert.deepEqual(t.limits(), { fresh: 1 }, "the top, from a fresh source");
+});
+
+Deno.test("poor seconds with a queue and nothing lost (a busy machine's dips) pause it only on the fifth", () => {
+  const t = start().hold(3, 3_000_000).hold(4, 90_000, { rttMs: 400 });
   assert.equal(t.state().video, "lowered");
   assert.equal(t.limits().height, 180, "the smallest picture meanwhile");
   t.sample(null).sample(90_000);
@@ -164,7 +204,7 @@ Deno.test("climbing back part of the way says it is recovering", () => {
 });
 
 Deno.test("a paused picture probes with its thumbnail, and comes back when the path has room", () => {
-  const t = start().sample(3_000_000).sample(90_000, { loss: 0.2 });
+  const t = start().hold(3, 3_000_000).sample(90_000, FULL);
   t.hold(SECONDS - 1, 95_000);
   assert.deepEqual(t.limits(), { ...PAUSED, fresh: 0 }, "stays paused on a thin path");
   t.sample(95_000);
@@ -178,12 +218,12 @@ Deno.test("a paused picture probes with its thumbnail, and comes back when the p
 });
 
 Deno.test("paused again right after resuming: the next probes wait longer", () => {
-  const t = start().sample(3_000_000).sample(90_000, { loss: 0.2 }).hold(SECONDS, 95_000);
+  const t = start().hold(3, 3_000_000).sample(90_000, FULL).hold(SECONDS, 95_000);
   t.hold(3, 400_000);
   assert.equal(t.state().video, "paused", "a probe short of the top does not resume it...");
   t.sample(400_000);
   assert.equal(t.state().video, "lowered", "...the estimate with a margin does, after it");
-  t.sample(90_000, { loss: 0.2 });
+  t.sample(90_000, FULL);
   assert.equal(t.state().video, "paused");
   t.hold(SECONDS, 90_000);
   assert.equal(t.limits().maxBitrate, PAUSED.maxBitrate, "no probe after the first wait");
@@ -223,5 +263,5 @@ Deno.test("with the camera off nothing is limited, nothing is said", () => {
   assert.deepEqual(t.state(), { video: "off", reason: null, recovering: false });
   t.tell({ type: "source", source: "camera" });
   t.hold(5, 50_000);
-  assert.equal(t.state().video, "paused");
+  assert.equal(t.limits().height, 180, "on: the camera adapts");
 });
