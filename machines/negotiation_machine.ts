@@ -3,8 +3,10 @@
  * the WebRTC "perfect negotiation" pattern: the side that needs a new description offers; an
  * offer that collides with ours is taken by the polite side (its own is rolled back) and ignored
  * by the impolite one. Candidates go out as they come; the peer connection actor queues early
- * arrivals. An offer whose answer never comes is taken back after 5 s; one sent while the other
- * person was off the server is made again when they return.
+ * arrivals. An offer whose answer has not come after 5 s is sent again, the same offer every 5 s
+ * until it is answered: never taken back, so an answer that was only slow (a busy machine) still
+ * fits the offer it answers, and no new round starts. One sent while the other person was off the
+ * server is made again when they return.
  *
  * The health of the path and its recovery (ICE restarts) are a child machine of their own
  * (`link_machine.ts`), to which this forwards what it hears.
@@ -160,7 +162,7 @@ export const negotiationMachine = setup({
     offeredWithJoin: ({ context }) => context.offered,
   },
   delays: {
-    /** How long an offer waits for its answer before it is taken back. */
+    /** How long an offer waits for its answer before it is sent again. */
     answerTimeout: 5000,
   },
 }).createMachine({
@@ -309,6 +311,7 @@ export const negotiationMachine = setup({
         },
         awaitingAnswer: {
           on: {
+            "pc.localDescription": { guard: "localOffer", actions: "report" },
             "signal.message": {
               guard: "answerArrived",
               target: "#negotiation.stable",
@@ -321,11 +324,12 @@ export const negotiationMachine = setup({
               actions: ["peerBack", "toLink", { type: "tellPeer", params: { type: "rollback" } }],
             },
           },
-          // Lost on the way all the same: take it back so a new one can be made.
+          // Lost on the way, or only slow: the same offer again (an answer to it still fits).
           after: {
             answerTimeout: {
-              target: "#negotiation.stable",
-              actions: { type: "tellPeer", params: { type: "rollback" } },
+              target: "awaitingAnswer",
+              reenter: true,
+              actions: { type: "tellPeer", params: { type: "repeatOffer" } },
             },
           },
         },

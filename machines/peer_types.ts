@@ -45,6 +45,8 @@ export type PeerCommand =
   | { type: "addCandidate"; candidate: Candidate }
   | { type: "restartIce" }
   | { type: "rollback" }
+  /** Say the offer awaiting its answer again (`pc.localDescription`), if one awaits. */
+  | { type: "repeatOffer" }
   /** Send what `stream` has and the connection does not send yet (tracks added mid-call). */
   | { type: "addTracks"; stream: StreamLike }
   /** Use these ICE servers from now on (renewed TURN credentials). */

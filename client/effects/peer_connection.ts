@@ -234,6 +234,13 @@ export const runPeerConnection: ActorBody<PeerCommand, PeerInput> = (
         });
       case "acceptOffer":
         return run(async () => {
+          // The offer we answered, sent again (our answer was slow to get there): the same
+          // answer again, rather than a new round of the same descriptions.
+          const current = pc.remoteDescription;
+          if (
+            pc.signalingState === "stable" && current?.type === "offer" &&
+            current.sdp === command.description.sdp
+          ) return sendLocalDescription("answer");
           // In have-local-offer this rolls our own offer back first (the polite side's glare).
           await setRemote(command.description);
           afterRestart();
@@ -259,6 +266,12 @@ export const runPeerConnection: ActorBody<PeerCommand, PeerInput> = (
         });
       case "restartIce":
         return pc.restartIce();
+      case "repeatOffer":
+        // In turn with the other steps, so it says the offer of the step before it.
+        return run(() => {
+          if (pc.signalingState === "have-local-offer") sendLocalDescription("offer");
+          return Promise.resolve();
+        });
       case "rollback":
         return run(async () => {
           if (pc.signalingState === "have-local-offer") {

@@ -19,6 +19,8 @@ export class FakePeerConnection {
   readonly commands: PeerCommand["type"][] = [];
   closed = false;
   rollbacks = 0;
+  /** Answers taken that answered another offer than ours (a browser takes them, then ICE fails). */
+  staleAnswers = 0;
   /** What `diagnose` answers: by default a relay is in play, so no early verdict. */
   diagnosis = { path: false, relay: true, turn: true };
   /** Tracks this connection sends: the input stream's, then whatever `addTracks` brought. */
@@ -55,13 +57,20 @@ export class FakePeerConnection {
         if (this.signalingState === "have-local-offer") this.rollbacks++;
         this.remoteDescription = command.description;
         this.candidates.push(...this.earlyCandidates.splice(0));
-        this.localDescription = { type: "answer", sdp: `answer ${this.owner} ${++this.#counter}` };
+        // The answer says which offer it answers, so a test can tell a stale one.
+        this.localDescription = {
+          type: "answer",
+          sdp: `answer ${this.owner} ${++this.#counter} to ${command.description.sdp}`,
+        };
         this.signalingState = "stable";
         this.send({ type: "pc.localDescription", description: this.localDescription });
         // Both descriptions are there: ICE starts checking, as the browser's connectionState says.
         return this.link("connecting");
       case "acceptAnswer":
         if (this.signalingState !== "have-local-offer") return;
+        if (!command.description.sdp.endsWith(` to ${this.localDescription?.sdp}`)) {
+          this.staleAnswers++;
+        }
         this.remoteDescription = command.description;
         this.signalingState = "stable";
         this.candidates.push(...this.earlyCandidates.splice(0));
@@ -72,12 +81,16 @@ export class FakePeerConnection {
         return;
       case "restartIce":
         return this.send({ type: "pc.negotiationNeeded" });
+      case "repeatOffer":
+        if (this.signalingState !== "have-local-offer" || !this.localDescription) return;
+        return this.send({ type: "pc.localDescription", description: this.localDescription });
       case "rollback":
         if (this.signalingState !== "have-local-offer") return;
         this.rollbacks++;
         this.localDescription = null;
         this.signalingState = "stable";
-        return;
+        // What the offer was for is still to be done: the browser asks for an offer again.
+        return this.send({ type: "pc.negotiationNeeded" });
       case "setIceServers":
         return;
       case "diagnose":

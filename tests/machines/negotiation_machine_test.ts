@@ -85,16 +85,57 @@ Deno.test("candidates that arrive before the description wait and are applied af
   fresh.actor.stop();
 });
 
-Deno.test("an offer whose answer never comes is taken back after 5 s", async () => {
-  const { a, b } = await connectedPair();
+/** The offers `call` made (each description once, however often it was sent), in `room`. */
+function offersMade(call: FakeCall, room: FakeRoom): Set<string> {
+  const messages = [
+    ...room.relayed.filter((r) => r.from === call.name).map((r) => r.message),
+    ...call.socket.sent,
+  ];
+  return new Set(
+    messages.flatMap((m) =>
+      "description" in m && m.description.type === "offer" ? [m.description.sdp] : []
+    ),
+  );
+}
+
+Deno.test("an offer whose answer never comes is sent again every 5 s, never taken back", async () => {
+  const { a, b, room } = await connectedPair();
   a.pc.send({ type: "pc.negotiationNeeded" });
   await settle();
   assert.equal(a.pc.signalingState, "have-local-offer");
+  const sent = () => a.socket.sent.filter((m) => "description" in m).length;
+  const before = sent();
   await a.advance(4999);
-  assert.equal(a.pc.rollbacks, 0);
+  assert.equal(sent(), before);
   await a.advance(1);
-  assert.equal(a.pc.rollbacks, 1);
+  assert.equal(sent(), before + 1, "the same offer again");
+  await a.advance(5000);
+  assert.equal(sent(), before + 2);
+  assert.equal(a.pc.rollbacks, 0);
+  assert.equal(a.pc.signalingState, "have-local-offer");
+  assert.equal(offersMade(a, room).size, 1, "one offer, sent three times");
+  a.actor.stop();
+  b.actor.stop();
+});
+
+Deno.test("every answer comes 6 s late (a slow machine): the first one is taken, no new round", async () => {
+  const { a, b, room } = await connectedPair();
+  const fromA = (from: string) => from === room.sessionOf(a);
+  const fromB = (from: string) => from === room.sessionOf(b);
+  a.pc.send({ type: "pc.negotiationNeeded" });
+  await settle();
+  const offers = offersMade(a, room).size;
+  for (let round = 0; round < 4; round++) {
+    await room.pump(fromA);
+    await a.advance(6000);
+    await room.pump(fromB);
+  }
+  await room.pump();
+  assert.equal(offersMade(a, room).size, offers, "no offer made after the first renegotiation's");
+  assert.equal(a.pc.rollbacks, 0);
+  assert.equal(a.pc.staleAnswers, 0, "never an answer to another offer");
   assert.equal(a.pc.signalingState, "stable");
+  assert.equal(b.pc.signalingState, "stable");
   a.actor.stop();
   b.actor.stop();
 });
