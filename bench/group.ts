@@ -19,10 +19,12 @@
  * @module
  */
 import type { Browser, Page } from "puppeteer-core";
-import { closeBrowser, launchChromium, type User } from "../tests/helpers/browser.ts";
+import { closeBrowser, launchChromium, newUser, type User } from "../tests/helpers/browser.ts";
 import { allSee, joinAs, person } from "../tests/helpers/group.ts";
+import { watchPeerConnections } from "../tests/helpers/peer_watch.ts";
 import { LOOK_MS } from "./browser.ts";
 import { startTarget } from "./servers.ts";
+import { TRACE_DIR, traceFrames, writeTrace } from "./group_trace.ts";
 import { round, sleep, treeCpuSeconds } from "./stats.ts";
 import { movingPattern } from "./test_pattern.ts";
 
@@ -161,7 +163,10 @@ async function newRoom(url: string, size: number): Promise<string> {
 async function enter(browser: Browser, count: number, room: string, url: string) {
   const people: User[] = [];
   for (let i = 0; i < count; i++) {
-    const user = await person(browser, url, { name: NAMES[i], path: room });
+    const user = await (TRACE_DIR ? tracedPerson : person)(browser, url, {
+      name: NAMES[i],
+      path: room,
+    });
     people.push(user);
     if (i === count - 1) break;
     await joinAs(user);
@@ -188,8 +193,20 @@ async function lastJoins(people: User[]) {
   if (clicked === null) throw new Error("the Join click was not seen");
   const sees = await newFrames(newcomer.page, clicked, others.length);
   const seen = await Promise.all(others.map((p) => newFrames(p.page, clicked, 1)));
+  if (TRACE_DIR) {
+    await writeTrace(TRACE_DIR, `join-of-${people.length}-${clicked}.txt`, people, clicked);
+  }
   const last = (times: number[]) => Math.max(...times) - clicked;
   return { seesMs: round(last(sees)), bothMs: round(Math.max(last(sees), ...seen.map(last))) };
+}
+
+/** `person` with the trace's frame watch installed too (`PARLEY_BENCH_TRACE`). */
+async function tracedPerson(browser: Browser, url: string, who: { name: string; path: string }) {
+  const user = await newUser(browser, url, { name: who.name });
+  await watchPeerConnections(user.page);
+  await traceFrames(user.page);
+  await user.page.goto(new URL(who.path, url).href);
+  return user;
 }
 
 type Watch = { click: number | null; first: number[] };
