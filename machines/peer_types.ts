@@ -80,6 +80,11 @@ export interface PeerInput {
  */
 export interface WarmPeerInput extends Omit<PeerInput, "offered" | "warm"> {
   offer: boolean;
+  /**
+   * How many others are in the room: in a group, one more connection is made ahead for each
+   * beyond the first (their offers sent as soon as the seat is had).
+   */
+  others?: number;
 }
 
 /**

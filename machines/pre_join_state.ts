@@ -83,6 +83,7 @@ export const preJoinState = callSetup.createStateConfig({
           stream: context.stream,
           initiator: true,
           offer: context.lobbyIceServers !== null,
+          others: context.roomMembers ?? 0,
         }),
       },
       always: { guard: "autoJoin", target: "#inCall" },

@@ -107,19 +107,19 @@ export const sessionSetup = setup({
      */
     carryOut: enqueueActions(({ context, enqueue }, plan: PeerPlan) => {
       for (const id of plan.stop) enqueue.stopChild(id);
-      // The connection made ahead goes to the first negotiation started (the one its offer went
-      // to, with the join), once.
+      // The connections made ahead go to the negotiations started: the first one's offer went
+      // with the join to the first of them; each is adopted once (`warmPeer`).
       const warm = plan.start.length > 0 ? context.warm : null;
       enqueue.assign({
         peers: plan.peers,
         started: plan.started,
         warm: warm ? null : context.warm,
       });
-      for (const [i, start] of plan.start.entries()) {
+      for (const start of plan.start) {
         enqueue.spawnChild("negotiation", {
           id: start.id,
           input: {
-            warm: i === 0 ? warm : null,
+            warm,
             peer: start.peer,
             polite: start.polite,
             initiator: start.initiator,

@@ -35,6 +35,8 @@ export const runPeerConnection: ActorBody<PeerCommand, PeerInput> = (
     iceTransportPolicy: input.iceTransportPolicy,
   });
   let local = input.stream as MediaStream | null;
+  /** The adopted connection's offer is made and not sent yet: the first `offer` sends it. */
+  let offerReady = adopted?.offerReady ?? false;
   // Candidates that arrive before the description they belong to wait here.
   const early: Candidate[] = [];
   let closed = false;
@@ -228,6 +230,12 @@ export const runPeerConnection: ActorBody<PeerCommand, PeerInput> = (
     switch (command.type) {
       case "offer":
         return run(async () => {
+          // The offer made ahead (`warmPeer`) is this one: nothing to make now.
+          if (offerReady && pc.signalingState === "have-local-offer") {
+            offerReady = false;
+            return sendLocalDescription("offer");
+          }
+          offerReady = false;
           if (pc.signalingState !== "stable") return;
           await pc.setLocalDescription();
           sendLocalDescription("offer");

@@ -29,8 +29,10 @@ export interface Adopted {
   channels: CallChannels | null;
   /** Candidates gathered after the offer went out with the join: to be sent now. */
   candidates: Candidate[];
-  /** It has transceivers but no offer yet, so its `negotiationneeded` went unheard. */
+  /** It has transceivers but no offer sent yet, so its `negotiationneeded` went unheard. */
   needsOffer: boolean;
+  /** Its offer is made already (made ahead, not sent): the first offer asked for is that one. */
+  offerReady: boolean;
 }
 
 /** How long a connection nobody adopted is kept after its maker stopped. */
@@ -39,6 +41,8 @@ const UNCLAIMED_MS = 2000;
 const SENT_UNCLAIMED_MS = 30_000;
 /** How long a join waits for an offer still being made (Join pressed at once). */
 const OFFER_WAIT_MS = 150;
+/** At most this many made ahead besides the first (a group of four's newcomer meets three). */
+const MAX_EXTRAS = 2;
 
 function configKey(input: Pick<PeerInput, "iceServers" | "iceTransportPolicy">): string {
   return JSON.stringify([input.iceServers, input.iceTransportPolicy]);
@@ -57,8 +61,16 @@ export class WarmPeer implements WarmPeerLike {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Settles once the offer is made (or could not be). */
   #offerMade: Promise<void> = Promise.resolve();
+  /**
+   * In a group, one more for each other person already there beyond the first, its offer made
+   * too: the join carries the first one's offer; these are sent the moment the seat is had, with
+   * nothing left to make then (a busy newcomer took seconds to make them after the join).
+   */
+  readonly #extras: WarmPeer[];
 
   constructor(readonly input: WarmPeerInput) {
+    const more = Math.min(MAX_EXTRAS, Math.max(0, (input.others ?? 0) - 1));
+    this.#extras = Array.from({ length: more }, () => new WarmPeer({ ...input, others: 0 }));
     this.pc = new RTCPeerConnection({
       iceServers: input.iceServers,
       iceTransportPolicy: input.iceTransportPolicy,
@@ -102,13 +114,17 @@ export class WarmPeer implements WarmPeerLike {
    * when `input.offered` says so. Anything else is let go, and the caller makes its own. Once.
    */
   adopt(input: PeerInput): Adopted | null {
-    if (this.#gone) return null;
+    // Taken, or its offer went to someone else: one of the others made ahead, if one is left.
+    if (this.#gone || (this.#sentSdp !== null && !input.offered)) {
+      return this.#extras.shift()?.adopt(input) ?? null;
+    }
     this.#gone = true;
     clearTimeout(this.#timer);
     const sent = this.#sentSdp !== null;
     const fits = this.input.initiator === input.initiator && sent === (input.offered ?? false) &&
-      // An offer made but not sent is of no use: its candidates may be ones the person hides.
-      (sent || !this.input.offer);
+      // An offer made but not sent is of use only with the same policy: its candidates may be
+      // ones the person now hides.
+      (sent || !this.input.offer || this.input.iceTransportPolicy === input.iceTransportPolicy);
     if (!fits || !(this.#reconfigure(input) || sent)) {
       this.pc.close();
       return null;
@@ -116,13 +132,18 @@ export class WarmPeer implements WarmPeerLike {
     return {
       pc: this.pc,
       channels: this.channels,
-      candidates: this.#candidates.filter((c) => !this.#sentSdp?.includes(c.candidate)),
+      // An offer made ahead and not sent goes with the candidates gathered so far in it.
+      candidates: this.#sentSdp === null
+        ? []
+        : this.#candidates.filter((c) => !this.#sentSdp?.includes(c.candidate)),
       needsOffer: this.input.initiator && !sent,
+      offerReady: !sent && this.pc.signalingState === "have-local-offer",
     };
   }
 
   /** Closes the connection, unless it was adopted. */
   discard(): void {
+    for (const extra of this.#extras.splice(0)) extra.discard();
     if (this.#gone) return;
     this.#gone = true;
     clearTimeout(this.#timer);
@@ -135,6 +156,7 @@ export class WarmPeer implements WarmPeerLike {
   }
 
   #discardLater(ms: number): void {
+    for (const extra of this.#extras) extra.#discardLater(ms);
     if (this.#gone) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.discard(), ms);
