@@ -1,7 +1,8 @@
 /**
- * Your own picture during the call: a small mirrored tile in a corner of the stage, dragged to
- * another corner with a pointer (it snaps to the nearest), or hidden; alone in the room it fills
- * the stage. Its name tag says what runs on your picture and sound: a small icon each, read out
+ * Your own picture during the call: in a call of two, a small mirrored tile in a corner of the
+ * stage, dragged to another corner with a pointer (it snaps to the nearest), or hidden; in a
+ * group, a tile of the grid like everyone else's (the stage puts it there); alone in the room it
+ * fills the stage. Its name tag says what runs on your picture and sound: a small icon each, read out
  * as words ("You · noise reduced · blurred"), which the tag shows on hover too.
  *
  * @module
@@ -24,6 +25,8 @@ export interface SelfTile {
       stream: MediaStream | null;
       cameraOn: boolean;
       large: boolean;
+      /** A tile of the group's grid rather than a corner's (`fit`: as the others' pictures). */
+      grid?: { fit: "fit" | "fill" } | null;
       marks: readonly SelfMark[];
     },
   ): void;
@@ -68,7 +71,7 @@ export function selfTile(onChange: () => void): SelfTile {
   let said = "";
   const tile: SelfTile = {
     element,
-    update({ stream, cameraOn, large, marks }) {
+    update({ stream, cameraOn, large, grid = null, marks }) {
       const says = ["You", ...marks.map((mark) => mark.word)].join(" · ");
       if (says !== said) {
         said = says;
@@ -87,6 +90,9 @@ export function selfTile(onChange: () => void): SelfTile {
       video.hidden = !hasVideo;
       off.hidden = hasVideo && cameraOn;
       element.dataset.large = String(large);
+      element.dataset.inGrid = String(grid !== null);
+      if (grid) element.dataset.fit = grid.fit;
+      else delete element.dataset.fit;
       element.hidden = isHidden && !large;
     },
     hidden: () => isHidden,
@@ -105,7 +111,8 @@ export function selfTile(onChange: () => void): SelfTile {
   // Dragged by a pointer, it goes to the corner nearest to where it was let go.
   let dragging: { x: number; y: number; id: number } | null = null;
   element.onpointerdown = (event) => {
-    if (element.dataset.large === "true" || (event.target as Element).closest("button")) return;
+    if (element.dataset.large === "true" || element.dataset.inGrid === "true") return;
+    if ((event.target as Element).closest("button")) return;
     dragging = { x: event.clientX, y: event.clientY, id: event.pointerId };
     element.setPointerCapture(event.pointerId);
   };

@@ -1,6 +1,7 @@
 /**
- * The call's stage: the other people's tiles (a list rendered from data), your own tile in a
- * corner, the card while you are alone, one status pill at the top, and the presenter's banner.
+ * The call's stage: the other people's tiles (a list rendered from data), your own tile (in a
+ * corner in a call of two, a tile of the grid in a group: never over someone's picture), the
+ * card while you are alone, one status pill at the top, and the presenter's banner.
  *
  * @module
  */
@@ -84,9 +85,19 @@ export function stage(host: PageHost, onChange: () => void): Stage {
         view.update(tile, streams.get(tile.id) ?? null, fit);
         view.element.dataset.videoPaused = String(paused.has(tile.id));
       });
-      tiles.dataset.count = String(words.tiles.length);
+      // In a group you are a tile of the grid, the last one; in a call of two, in a corner.
+      const inGrid = words.tiles.length >= 2 && !self.hidden();
+      if (inGrid && tiles.lastElementChild !== self.element) tiles.append(self.element);
+      if (!inGrid && self.element.parentElement !== element) tiles.after(self.element);
+      tiles.dataset.count = String(words.tiles.length + (inGrid ? 1 : 0));
       const alone = words.tiles.length === 0;
-      self.update({ stream, cameraOn, large: alone, marks: selfMarks });
+      self.update({
+        stream,
+        cameraOn,
+        large: alone,
+        grid: inGrid ? { fit } : null,
+        marks: selfMarks,
+      });
       invite.update(words.card);
       banner.update(sharing);
       pill.hidden = shown === null;
