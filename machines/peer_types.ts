@@ -96,6 +96,13 @@ export interface WarmPeerInput extends Omit<PeerInput, "offered" | "warm"> {
 export interface WarmPeerLike {
   /** The offer for the join to carry, if it has one (waiting a moment for one being made). */
   offerForJoin(): Promise<Description | null>;
+  /**
+   * In a group, the offers for the others after the first, those made by now (in order), for the
+   * join to carry with the first one's.
+   */
+  moreOffersForJoin?(): Description[];
+  /** The join was answered: the offers it carried went to these members, in order. */
+  sentTo?(sessions: string[]): void;
   /** Lets the connection go, unless it was adopted (nobody took the offer it sent). */
   discard(): void;
 }

@@ -92,10 +92,10 @@ function part(out: PeerPlan, session: string, change: Partial<PeerEntry>): PeerP
  * with the join when `offered`. Whatever ran before is stopped (a seat that expired: the others
  * dropped those connections).
  */
-export function seated(room: Room, joined: Joined, offered = false): PeerPlan {
+export function seated(room: Room, joined: Joined, offered = false, more = 0): PeerPlan {
   const out = leaving(room);
   out.peers = [];
-  joined.peers.forEach((peer, i) => meet(out, peer, true, -1, offered && i === 0));
+  joined.peers.forEach((peer, i) => meet(out, peer, true, -1, offered && i <= more));
   return out;
 }
 

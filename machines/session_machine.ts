@@ -118,7 +118,8 @@ export const sessionMachine = sessionSetup.createMachine({
                   target: "present",
                   actions: {
                     type: "carryOut",
-                    params: ({ context, event }) => seated(context, event.joined, event.offered),
+                    params: ({ context, event }) =>
+                      seated(context, event.joined, event.offered, event.offeredMore),
                   },
                 },
               },

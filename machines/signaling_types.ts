@@ -42,7 +42,7 @@ export type SignalingEvent =
    * In the room. `offered`: the join carried the offer of the peer connection made before it
    * (`warmPeer`), which the server relayed to the first of `joined.peers`, if there is one.
    */
-  | { type: "signal.joined"; joined: Joined; offered?: boolean }
+  | { type: "signal.joined"; joined: Joined; offered?: boolean; offeredMore?: number }
   /** Joined again after the connection dropped; `joined.seat` says what became of the seat. */
   | { type: "signal.restored"; joined: Joined }
   /**

@@ -76,6 +76,12 @@ export interface JoinRequest {
    * a signal's description.
    */
   offer?: Description;
+  /**
+   * In a group, offers for the members after the first, made before joining too (with `offer`
+   * only): the i-th is relayed to `Joined.peers[i + 1]` in the same way; those beyond the members
+   * seated go nowhere. At most {@linkcode Limits.joinOffers} of them.
+   */
+  moreOffers?: Description[];
 }
 
 /** Another member of the room, as the server tells a member of it. */

@@ -73,6 +73,8 @@ export const Limits = {
   sdpBytes: 65_536,
   /** Longest candidate line accepted. */
   candidateBytes: 1024,
+  /** Most offers a join carries besides its first (`moreOffers`: a newcomer to a group of four). */
+  joinOffers: 2,
   /** Longest candidate `sdpMid` accepted. */
   sdpMidLength: 64,
   /** Highest candidate `sdpMLineIndex` accepted. */
@@ -128,7 +130,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Validates a `join` request. */
 export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
   if (!isRecord(value)) return invalid("join expects an object { room, session }");
-  const { room, session, resume, offer } = value;
+  const { room, session, resume, offer, moreOffers } = value;
   if (!isRoomId(room)) {
     return invalid(
       `room must be ${Limits.roomIdMinLength}-${Limits.roomIdLength} characters of A-Z, a-z, 0-9, - and _`,
@@ -149,6 +151,17 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
       return invalid(`offer must be { type: "offer", sdp } with 1-${Limits.sdpBytes} characters`);
     }
   }
+  const more: Description[] = [];
+  if (moreOffers !== undefined) {
+    const wrong = `moreOffers must be a list of at most ${Limits.joinOffers} offers, with offer`;
+    if (offer === undefined || !Array.isArray(moreOffers)) return invalid(wrong);
+    if (moreOffers.length > Limits.joinOffers) return invalid(wrong);
+    for (const each of moreOffers) {
+      const parsed = parseDescription(each);
+      if (!parsed.ok || parsed.value.type !== "offer") return invalid(wrong);
+      more.push({ type: "offer", sdp: parsed.value.sdp });
+    }
+  }
   return {
     ok: true,
     value: {
@@ -156,6 +169,7 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
       session,
       ...(resume === undefined ? {} : { resume }),
       ...(offer === undefined ? {} : { offer: { type: "offer", sdp: (offer as Description).sdp } }),
+      ...(more.length === 0 ? {} : { moreOffers: more }),
     },
   };
 }

@@ -167,11 +167,15 @@ export function attachSignaling(
         if (draining) return reply(failure("unavailable"));
         const joinWait = limits.join(connection, address);
         if (joinWait > 0) return reply(rateLimited(joinWait));
-        const { offer } = parsed.value;
-        const offerWait = offer
-          ? limits.signal(connection, { kind: "description", bytes: offer.sdp.length })
-          : 0;
-        if (offerWait > 0) return reply(rateLimited(offerWait));
+        const { offer, moreOffers = [] } = parsed.value;
+        // Each offer the join carries is charged as a signal's description.
+        for (const each of offer ? [offer, ...moreOffers] : []) {
+          const offerWait = limits.signal(connection, {
+            kind: "description",
+            bytes: each.sdp.length,
+          });
+          if (offerWait > 0) return reply(rateLimited(offerWait));
+        }
         // TURN only for members of rooms this deployment minted, a few per address a minute.
         const withTurn = config.turn !== null && minted;
         const turnWait = withTurn ? limits.turnWait(address) : 0;
@@ -235,6 +239,10 @@ export function attachSignaling(
         }
         // A member that is away misses it, as any signal: the offer is made again on its return.
         if (offer && peers.length) relay(seat, { to: peers[0].session, description: offer });
+        moreOffers.forEach((description, i) => {
+          const to = peers[i + 1];
+          if (to) relay(seat, { to: to.session, description });
+        });
       }));
 
     socket.on(ClientEvent.signal, (payload: unknown, ack: unknown) => {

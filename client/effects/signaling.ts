@@ -83,11 +83,19 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     const join = async () => {
       // The first join carries the offer made on the pre-join screen, if there is one.
       const offer = joinedOnce || input.relayOnly ? null : await input.warm?.offerForJoin() ?? null;
+      // In a group, the others' offers too (each goes to the next member in join order).
+      const moreOffers = offer ? input.warm?.moreOffersForJoin?.() ?? [] : [];
       if (stopped || !socket.connected) return;
       const resume = seat.take();
       socket.timeout(ATTEMPT_TIMEOUT_MS).emit(
         ClientEvent.join,
-        { room: input.roomId, session, ...(resume ? { resume } : {}), ...(offer ? { offer } : {}) },
+        {
+          room: input.roomId,
+          session,
+          ...(resume ? { resume } : {}),
+          ...(offer ? { offer } : {}),
+          ...(moreOffers.length ? { moreOffers } : {}),
+        },
         (timedOut: Error | null, ack: JoinAck) => {
           if (timedOut) {
             // Connected, but the join went unanswered: drop this connection and try anew.
@@ -102,15 +110,19 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           if (offer && !(ack.ok && ack.peers.length > 0)) input.warm?.discard();
           if (!ack.ok) return send({ type: "signal.rejected", error: ack.error });
           seat.keep(ack.resume);
+          if (offer) input.warm?.sentTo?.(ack.peers.map((peer) => peer.session));
           const { ok: _, ...joined } = ack;
           inRoom = true;
           // Held signals belong to a connection the other side dropped if our seat expired.
           if (joined.seat === "expired") queue.length = 0;
           for (const message of queue.splice(0)) socket.emit(ClientEvent.signal, message);
           send(
-            joinedOnce
-              ? { type: "signal.restored", joined }
-              : { type: "signal.joined", joined, offered: offer !== null },
+            joinedOnce ? { type: "signal.restored", joined } : {
+              type: "signal.joined",
+              joined,
+              offered: offer !== null,
+              offeredMore: Math.min(moreOffers.length, Math.max(0, joined.peers.length - 1)),
+            },
           );
           joinedOnce = true;
         },

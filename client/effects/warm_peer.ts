@@ -56,6 +56,8 @@ export class WarmPeer implements WarmPeerLike {
   readonly #candidates: Candidate[] = [];
   /** The SDP the join carried, once it did. */
   #sentSdp: string | null = null;
+  /** Whom the server relayed that offer to (their session), once the join was answered. */
+  #sentTo: string | null = null;
   /** Adopted, or let go: either way no longer this handle's to give. */
   #gone = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -110,14 +112,40 @@ export class WarmPeer implements WarmPeerLike {
   }
 
   /**
-   * The connection, if it fits `input`: the same role, and the offer sent with the join exactly
-   * when `input.offered` says so. Anything else is let go, and the caller makes its own. Once.
+   * In a group, the offers of the connections made for the others after the first, those made
+   * by now, in order: the join carries them after `offerForJoin`'s (each goes to the next member).
+   */
+  moreOffersForJoin(): Description[] {
+    const offers: Description[] = [];
+    for (const extra of this.#extras) {
+      const description = extra.pc.localDescription;
+      if (extra.#gone || !extra.input.offer || description?.type !== "offer") break;
+      extra.#sentSdp = description.sdp;
+      offers.push({ type: "offer", sdp: description.sdp });
+    }
+    return offers;
+  }
+
+  /** The join was answered: its offers went to `sessions`, in order (the first one's first). */
+  sentTo(sessions: string[]): void {
+    [this, ...this.#extras].forEach((warm, i) => {
+      if (warm.#sentSdp !== null) warm.#sentTo = sessions[i] ?? null;
+    });
+  }
+
+  /**
+   * A connection made ahead for `input`: the one whose offer the join took to that person when
+   * `input.offered` says so, else one whose offer went nowhere (or that has none), if it fits (the
+   * same role; anything else is let go, and the caller makes its own). Each once.
    */
   adopt(input: PeerInput): Adopted | null {
-    // Taken, or its offer went to someone else: one of the others made ahead, if one is left.
-    if (this.#gone || (this.#sentSdp !== null && !input.offered)) {
-      return this.#extras.shift()?.adopt(input) ?? null;
-    }
+    const chosen = [this, ...this.#extras].find((warm) =>
+      !warm.#gone && (input.offered ? warm.#sentTo === input.peer : warm.#sentSdp === null)
+    );
+    return chosen ? chosen.#take(input) : null;
+  }
+
+  #take(input: PeerInput): Adopted | null {
     this.#gone = true;
     clearTimeout(this.#timer);
     const sent = this.#sentSdp !== null;

@@ -59,9 +59,10 @@ export class FakeRoom {
 
   /**
    * Answers `call`'s newest signaling connection's join. `offered`: the join carried the offer of
-   * the connection made ahead, relayed to the first other member right after telling them of it.
+   * the connection made ahead, relayed to the first other member right after telling them of it;
+   * `offeredMore`: and that many more, each to the next member (a group's newcomer).
    */
-  join(call: FakeCall, session = sessionOf(call), { offered = false } = {}): void {
+  join(call: FakeCall, session = sessionOf(call), { offered = false, offeredMore = 0 } = {}): void {
     const connection = call.socket;
     const taken = new Set([...this.#members].filter(([c]) => c !== call).map(([, m]) => m.place));
     let place = this.#members.get(call)?.place ?? 0;
@@ -76,6 +77,7 @@ export class FakeRoom {
         peers: others.map(([, m]) => peerInfo(m.session, roleToward(place, m.place))),
       }),
       offered,
+      ...(offeredMore ? { offeredMore } : {}),
     });
     for (const [, member] of others) {
       member.connection.send({
@@ -83,11 +85,11 @@ export class FakeRoom {
         peer: peerInfo(session, roleToward(member.place, place)),
       });
     }
-    const first = others[0]?.[1];
-    if (offered && first) {
+    const offeredTo = offered ? others.slice(0, 1 + offeredMore) : [];
+    for (const [, member] of offeredTo) {
       const description = { type: "offer" as const, sdp: `warm offer ${call.name}` };
-      this.relayed.push({ from: call.name, to: first.session, message: { description } });
-      first.connection.send({ type: "signal.message", from: session, message: { description } });
+      this.relayed.push({ from: call.name, to: member.session, message: { description } });
+      member.connection.send({ type: "signal.message", from: session, message: { description } });
     }
   }
 

@@ -279,3 +279,28 @@ Deno.test("in a group, a pair that finds no path says so on its tiles and is mad
   assert.equal(ab.closed || ac.closed, false);
   for (const call of all) call.actor.stop();
 });
+
+Deno.test("a newcomer's join carried an offer for each of three: every pair answers it, none makes another", async () => {
+  const room = new FakeRoom();
+  const calls = ["a", "b", "c", "d"].map((name) => createFakeCall(name));
+  for (const [i, call] of calls.entries()) {
+    await toReady(call);
+    call.send({ type: "user.join" });
+    await settle();
+    if (i < 3) room.join(call);
+    else room.join(call, undefined, { offered: true, offeredMore: 2 });
+    await settle();
+    if (i < 3) await room.pump();
+  }
+  const d = calls[3];
+  assert.equal(d.peers.length, 3);
+  assert.ok(
+    d.peers.every((pc) => pc.input.offered),
+    "each of d's connections offered with the join",
+  );
+  assert.equal(d.socket.sent.filter((m) => "description" in m).length, 0, "no offer made after");
+  await room.pump();
+  for (const other of calls.slice(0, 3)) assertNegotiated(d, other, room, `d and ${other.name}`);
+  assert.ok(d.peers.every((pc) => pc.staleAnswers === 0));
+  for (const call of calls) call.actor.stop();
+});

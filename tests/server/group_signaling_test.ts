@@ -152,6 +152,43 @@ Deno.test("signaling: a group call of up to four", async (t) => {
     });
   });
 
+  await t.step("a newcomer's join carries an offer for each member, each to its own", async () => {
+    const room = await newRoom(server.url, "?size=4");
+    const members = await seat(clients, room, 3);
+    const offerFor = (n: number) => ({
+      type: "offer" as const,
+      sdp: `${offer.description!.sdp}${n}`,
+    });
+    const socket = await clients.connect();
+    const session = randomToken(9);
+
+    // Refused whole, and nobody hears of it: more offers without the first, or too many.
+    const quiet = members.map((m) => expectNoEvent(m.socket, "peer-joined"));
+    for (
+      const bad of [{ moreOffers: [offerFor(1)] }, {
+        offer: offerFor(0),
+        moreOffers: [offerFor(1), offerFor(2), offerFor(3)],
+      }, { offer: offerFor(0), moreOffers: [{ type: "answer", sdp: "v=0" }] }]
+    ) {
+      const ack = await emitWithAck<JoinAck>(socket, "join", { room, session, ...bad });
+      assert.equal(!ack.ok && ack.error.code, "invalid-message", JSON.stringify(bad));
+    }
+    await Promise.all(quiet);
+
+    const heard = members.map((m) => nextEvent<IncomingSignal>(m.socket, "signal"));
+    const ack = await emitWithAck<JoinAck>(socket, "join", {
+      room,
+      session,
+      offer: offerFor(0),
+      moreOffers: [offerFor(1), offerFor(2)],
+    });
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+    const offers = await Promise.all(heard);
+    offers.forEach((signal, i) => {
+      assert.deepEqual(signal, { from: session, description: offerFor(i) }, `member ${i}`);
+    });
+  });
+
   await t.step("a group's link with its size edited is no room", async () => {
     const room = await newRoom(server.url, "?size=3");
     const raised = room.slice(0, 22) + "9" + room.slice(23);
