@@ -195,6 +195,9 @@ async function lastJoins(people: User[]) {
   const seen = await Promise.all(others.map((p) => newFrames(p.page, clicked, 1)));
   if (TRACE_DIR) {
     await writeTrace(TRACE_DIR, `join-of-${people.length}-${clicked}.txt`, people, clicked);
+    await newcomer.page.screenshot({
+      path: `${TRACE_DIR}/join-of-${people.length}-${clicked}.png`,
+    });
   }
   const last = (times: number[]) => Math.max(...times) - clicked;
   return { seesMs: round(last(sees)), bothMs: round(Math.max(last(sees), ...seen.map(last))) };

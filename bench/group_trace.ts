@@ -3,7 +3,8 @@
  * last person's Join to a file there: its peer connections' states and descriptions
  * (`tests/helpers/peer_watch.ts`), the page's state, and every Socket.IO event it sent or got
  * (name, and for a signal the description's type or "candidate" and whom it names), and the
- * first frame each tile presents, as ms after the Join click. For looking into where the time goes; it changes nothing measured.
+ * first frame each tile presents, as ms after the Join click; and a picture of what the newcomer
+ * sees then. For looking into where the time goes; it changes nothing measured.
  *
  * @module
  */
