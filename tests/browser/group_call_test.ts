@@ -31,7 +31,8 @@ import { allSee, named, person, tileOf } from "../helpers/group.ts";
  */
 async function gridProblems(page: Page): Promise<string[]> {
   const problems = await layoutProblems(page);
-  const tiles = await page.$$eval(".tile.remote", (els) =>
+  // Every tile shown, yours too: yours over someone's picture is an overlap.
+  const tiles = await page.$$eval(".tile:not([hidden])", (els) =>
     els.map((el) => {
       const r = el.getBoundingClientRect();
       return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
