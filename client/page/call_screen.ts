@@ -1,26 +1,27 @@
 /**
  * The call screen: the stage, the control bar with its More menu, and the side panel (chat, or
  * the details), rendered from each {@linkcode PageState}. It follows each person's current
- * connection (its data channels for presence, chat and files: `remote_links.ts`) and the first
- * person's stats (for the pills, the details and the verification code; in a group the details
- * say whose they are), and lets go of all of it when the screen goes.
+ * connection (its data channels for presence, chat and files: `remote_links.ts`), watches each
+ * connection's stats and adapts what it sends on it (`connection_watch.ts`: the pills of a call of
+ * two, a note on each tile of a group, `connection_notes.ts`), reads the details of the one the
+ * person picks, and lets go of all of it when the screen goes.
  *
  * @module
  */
 import type { PeerChannels } from "../../machines/peer_types.ts";
-import { adaptationLink } from "../adaptation/adaptation_link.ts";
 import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
 import { sendingLines } from "../adaptation/sending_view.ts";
 import { type ChatView, chatView } from "../chat/chat_view.ts";
 import { effectMarks, effectSwitches } from "../processing/effect_switches.ts";
 import type { Presence } from "../presence/presence.ts";
 import { mountDetailsPanel } from "../quality/details_panel.ts";
-import { initialQuality, nextQuality, type QualityState, verdict } from "../quality/quality.ts";
+import { connectionWatch } from "../quality/connection_watch.ts";
 import { statsReader } from "../quality/stats_feed.ts";
 import { isolate } from "../text/safe_text.ts";
 import { h } from "../ui/dom.ts";
 import { applyTheme, currentTheme } from "../ui/theme.ts";
 import { controlBar } from "./control_bar.ts";
+import { groupNotes } from "./connection_notes.ts";
 import { fadeWhenIdle } from "./idle.ts";
 import { type MenuContext, menuItems } from "./menu_items.ts";
 import { moreMenu } from "./more_menu.ts";
@@ -62,10 +63,15 @@ export function callScreen(host: PageHost): Screen {
     theirName: (peer) => links.lastName(peer ?? first),
   });
   const links = remoteLinks(chat, rerender);
-  const stats = statsReader();
-  // What Parley does to each side's picture; the pills say it.
-  const adapt = adaptationLink({ on: dataSaverOn, remember: rememberDataSaver }, rerender);
-  let quality: QualityState = initialQuality();
+  // Each connection's stats, its verdict and what Parley does to each side's picture on it.
+  const watch = connectionWatch({
+    choice: { on: dataSaverOn, remember: rememberDataSaver },
+    expected: (session) => {
+      const theirs = links.theirs(session);
+      return { video: theirs?.camera !== false && !theirs?.sharing && !theirs?.switching };
+    },
+    onChange: rerender,
+  });
   let details: { body: HTMLElement; stop: () => void } | null = null;
 
   const openChat = (from: HTMLElement | null) => {
@@ -104,7 +110,7 @@ export function callScreen(host: PageHost): Screen {
     canPictureInPicture: document.pictureInPictureEnabled === true,
     canFullscreen: document.fullscreenEnabled === true,
     fullscreen: document.fullscreenElement !== null,
-    dataSaver: adapt.dataSaver(),
+    dataSaver: watch.dataSaver(),
     effects: effectSwitches(state!.snapshot).map((s) => ({
       ...s,
       note: effects.note(s.effect, s.status),
@@ -126,7 +132,7 @@ export function callScreen(host: PageHost): Screen {
         else void root.requestFullscreen().catch(() => {});
       },
       toggleDataSaver: () => {
-        adapt.setDataSaver(!adapt.dataSaver());
+        watch.setDataSaver(!watch.dataSaver());
         rerender();
       },
       toggleEffect: effects.toggle,
@@ -154,24 +160,7 @@ export function callScreen(host: PageHost): Screen {
     () => state?.view.peer === "here" && !menu.isOpen() && panel.open() === null,
   );
 
-  // The first person's connection: its stats feed the pills, the details and the code.
-  let channels: PeerChannels | null = null;
-  const follow = (next: PeerChannels | null) => {
-    if (next === channels) return;
-    channels = next;
-    stats.follow(next);
-    quality = initialQuality();
-  };
   let presenceWords: string | null = null;
-  const stopStats = stats.subscribe((sample) => {
-    if (sample === null) quality = initialQuality();
-    if (!sample) return;
-    const theirs = links.theirs(first);
-    const video = theirs?.camera !== false && !theirs?.sharing && !theirs?.switching;
-    quality = nextQuality(quality, sample, { video });
-    adapt.update(sample);
-    rerender();
-  });
 
   // The call's clock runs while the two of you are connected.
   let since: ClockStart = null;
@@ -192,12 +181,14 @@ export function callScreen(host: PageHost): Screen {
         sharing: view.sharing,
         switching: camera && !live && !view.sharing,
       };
-      // The other people (while in the call) and the first one's connection.
+      // The other people (while in the call), each connection watched.
       people = view.inCall ? peopleOf(next.snapshot) : { here: [], gone: [] };
       const { here, gone } = people;
-      const firstChannels = (here[0]?.channels ?? null) as PeerChannels | null;
       first = here[0]?.session ?? "";
-      follow(firstChannels);
+      watch.update(
+        here.map((p) => ({ session: p.session, channels: p.channels as PeerChannels | null })),
+        view.sharing ? "screen" : camera ? "camera" : "none",
+      );
       if (!here.some((p) => p.session === watched)) watched = first;
       picker.update(
         here.map((p) => ({ session: p.session, name: links.lastName(p.session) })),
@@ -205,9 +196,28 @@ export function callScreen(host: PageHost): Screen {
       );
       const shown = here.find((p) => p.session === watched)?.channels ?? null;
       detailStats.follow(panel.open() === "details" ? shown : null);
-      adapt.follow(firstChannels, view.sharing ? "screen" : camera ? "camera" : "none");
       links.update(people, mine);
-      const theirs = links.theirs(first);
+      const health = here.map((p) => ({ session: p.session, ...watch.health(p.session) }));
+      // A call of two: its one connection is the call, said by the pills as it always was. A
+      // group: what is true of every connection by the pill, the rest on each person's tile.
+      const group = here.length > 1
+        ? groupNotes(
+          view,
+          here.map((p, i) => ({
+            session: p.session,
+            connected: p.link === "connected",
+            problems: health[i].problems ?? [],
+            mine: health[i].mine ?? null,
+            theirs: health[i].theirs ?? null,
+          })),
+        )
+        : null;
+      const pill = group ? group.pill : pickPill({
+        view,
+        problems: health[0]?.problems ?? [],
+        theirs: links.theirs(first),
+        sending: sendingLines(health[0]?.mine ?? null, health[0]?.theirs ?? null),
+      });
       const words = stageView(
         view,
         here.map((person) => ({
@@ -215,6 +225,7 @@ export function callScreen(host: PageHost): Screen {
           theirs: links.theirs(person.session),
           lastName: links.lastName(person.session),
           link: person.link,
+          note: group?.notes.get(person.session) ?? null,
         })),
         gone.map((g) => ({
           id: g.session,
@@ -244,19 +255,16 @@ export function callScreen(host: PageHost): Screen {
       root.dataset.alone = String(words.tiles.length === 0);
       theStage.update({
         words,
-        pill: pickPill({
-          view,
-          problems: verdict(quality),
-          theirs,
-          sending: sendingLines(adapt.mine(), adapt.theirs()),
-        }),
+        pill,
         stream,
         streams: new Map(here.map((p) => [p.session, p.remoteStream as MediaStream | null])),
         cameraOn: view.cameraOn,
         sharing: view.sharing,
         fit,
-        // What the first person's picture does is told over their connection (the adaptation's).
-        paused: new Set(adapt.theirs()?.video === "paused" ? [first] : []),
+        // What each person's picture does is told over their connection (their adaptation's).
+        paused: new Set(
+          health.filter((h) => h.theirs?.video === "paused").map((h) => h.session),
+        ),
         selfMarks: effectMarks(effectSwitches(next.snapshot)),
       });
       chat.setOpen(panel.open() === "chat");
@@ -278,10 +286,8 @@ export function callScreen(host: PageHost): Screen {
       clearInterval(ticking);
       idle.destroy();
       menu.destroy();
-      stopStats();
-      stats.stop();
+      watch.stop();
       detailStats.stop();
-      adapt.follow(null, "none");
       links.destroy();
       details?.stop();
       theStage.destroy();

@@ -55,15 +55,18 @@ function problemPill(severity: Problem["severity"], id?: Problem["id"]): PillSou
 /** A source of one kind of pill. */
 export type PillSource = (input: PillInput) => Pill | null;
 
+/** The path between the two broke (a call of two: in a group, the tile says whose). */
+export const interruptedPill: PillSource = ({ view }) =>
+  view.peer === "here" && view.inCall && !view.connected && view.status.includes("interrupted")
+    ? { id: "interrupted", text: view.status, tone: "warning" }
+    : null;
+
 /** Every source, most important first. */
 export const PILL_SOURCES: PillSource[] = [
   // The server is away, a camera or microphone is starting or refused, the other is away.
   ({ view }) => view.notice ? { id: "notice", text: view.notice, tone: "warning" } : null,
   // The path between the two broke: the link machine is restoring it.
-  ({ view }) =>
-    view.peer === "here" && view.inCall && !view.connected && view.status.includes("interrupted")
-      ? { id: "interrupted", text: view.status, tone: "warning" }
-      : null,
+  interruptedPill,
   // Packets lost on the way in to us: said first, since their picture paused or lowered for
   // it is our connection's doing, not theirs.
   problemPill("warning", "localLoss"),

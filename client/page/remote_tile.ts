@@ -2,11 +2,12 @@
  * One remote person's tile on the stage: their picture (fitted whole, or filling the tile on an
  * upright phone, never cropped while they present), a placeholder with their initial while their
  * camera is off, their name and a muted badge in its corner, "… is presenting" while they share a
- * screen, and a ring while they speak.
+ * screen, a ring while they speak, and in a group how the connection with them goes ("Weak
+ * connection", beside their name).
  *
  * @module
  */
-import { MicOff, MonitorUp } from "lucide";
+import { MicOff, MonitorUp, SignalLow } from "lucide";
 import { useSpeaker } from "../devices/speaker.ts";
 import { attr, h, text } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
@@ -40,7 +41,9 @@ export function remoteTile(first: boolean, readLevel: PageHost["audio"]["readLev
   const name = h("span");
   const muted = h("span", { className: "muted", hidden: true }, icon(MicOff), "Muted");
   const presenting = h("p", { className: "presenting", hidden: true }, icon(MonitorUp), h("span"));
-  const caption = h("figcaption", { className: "name-tag" }, name, muted);
+  const noteText = h("span");
+  const note = h("span", { className: "tile-note", hidden: true }, icon(SignalLow), noteText);
+  const caption = h("figcaption", { className: "name-tag" }, name, muted, note);
   const element = h(
     "figure",
     { className: "tile remote" },
@@ -86,6 +89,9 @@ export function remoteTile(first: boolean, readLevel: PageHost["audio"]["readLev
       placeholder.hidden = !tile.cameraOff;
       text(status, tile.status ?? "");
       status.hidden = tile.status === null;
+      text(noteText, tile.note?.text ?? "");
+      note.hidden = tile.note === null;
+      note.dataset.tone = tile.note?.tone ?? "";
       presenting.hidden = !tile.presenting;
       text(presenting.lastChild as HTMLElement, `${tile.name} is presenting`);
       // A shared screen is never cropped; a camera fills the tile when asked (or on a phone).

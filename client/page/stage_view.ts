@@ -12,6 +12,7 @@
  */
 import type { CallView } from "./call_view.ts";
 import type { Presence } from "../presence/presence.ts";
+import type { TileNote } from "./connection_notes.ts";
 import { isolate } from "../text/safe_text.ts";
 
 /** One remote person's tile. */
@@ -28,8 +29,13 @@ export interface RemoteTile {
   muted: boolean;
   /** Their screen goes out instead of their camera: fit it whole, say so. */
   presenting: boolean;
-  /** Over their picture while it is not live yet ("Connecting…"), or null. */
+  /**
+   * Over their picture while it is not live yet ("Connecting…") or paused by the network, or
+   * null.
+   */
   status: string | null;
+  /** Beside their name: how the connection with them goes, in a group ("Weak connection"). */
+  note: { text: string; tone: "warning" | "info" } | null;
 }
 
 /** The stage's words and switches. */
@@ -57,6 +63,8 @@ export interface StagePerson {
   lastName: string;
   /** Their peer connection (`people.ts`). */
   link: "connecting" | "connected" | "interrupted" | "failed";
+  /** What a group call says about the connection with them (`connection_notes.ts`). */
+  note?: TileNote | null;
 }
 
 /** Someone who left, named by the last name they gave. */
@@ -84,6 +92,7 @@ function tileOf(view: CallView, person: StagePerson, one: boolean): RemoteTile {
     : person.link === "failed"
     ? `Can't reach ${named || "them"}. Trying again…`
     : "Connecting…";
+  const note = person.note ?? null;
   return {
     id: person.id,
     name: named || (one ? "The other person" : "Someone"),
@@ -92,7 +101,8 @@ function tileOf(view: CallView, person: StagePerson, one: boolean): RemoteTile {
     cameraOffText: named ? `${named}'s camera is off` : "Their camera is off",
     muted: theirs?.mic === false,
     presenting: theirs?.sharing === true,
-    status,
+    status: status ?? (note?.over ? note.text : null),
+    note: note && !note.over && status === null ? { text: note.text, tone: note.tone } : null,
   };
 }
 
