@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { MicOff, MonitorUp, SignalLow } from "lucide";
+import { MicOff, MonitorUp, TriangleAlert } from "lucide";
 import { useSpeaker } from "../devices/speaker.ts";
 import { attr, h, text } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
@@ -42,7 +42,7 @@ export function remoteTile(first: boolean, readLevel: PageHost["audio"]["readLev
   const muted = h("span", { className: "muted", hidden: true }, icon(MicOff), "Muted");
   const presenting = h("p", { className: "presenting", hidden: true }, icon(MonitorUp), h("span"));
   const noteText = h("span");
-  const note = h("span", { className: "tile-note", hidden: true }, icon(SignalLow), noteText);
+  const note = h("span", { className: "tile-note", hidden: true }, icon(TriangleAlert), noteText);
   const caption = h("figcaption", { className: "name-tag" }, name, muted, note);
   const element = h(
     "figure",

@@ -20,6 +20,7 @@ import {
 } from "../helpers/netns.ts";
 import { conditionsUnavailable, loseUdp, stopLoss } from "../helpers/link_conditions.ts";
 import { allSee, describeAll, joinAs, person, tileOf } from "../helpers/group.ts";
+import { layoutProblems, VIEWPORTS } from "../helpers/layout.ts";
 import { requirement } from "../helpers/requirements.ts";
 
 /** The share of Cy's UDP packets lost each way. */
@@ -124,6 +125,19 @@ Deno.test({
           (caps) => caps.length === 2 && Math.min(...caps) < 450_000,
         );
         assert.ok(Math.max(...caps) >= 1_000_000, `Ben's share kept: ${caps}`);
+        // As it looks on a desktop, an upright phone, a phone on its side, and in dark; pictured
+        // when asked (docs/screens/group-weak-*.png).
+        for (const shot of ["desktop", "phone", "landscape", "dark"] as const) {
+          await ada.page.setViewport(VIEWPORTS[shot === "dark" ? "desktop" : shot]);
+          const theme = shot === "dark" ? "dark" : "light";
+          await ada.page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+          await waitUntil("Cy's tile", () => tileWords(ada.page, "Cy"), (words) => words !== "");
+          assert.deepEqual(await layoutProblems(ada.page), [], `Ada's grid on ${shot}`);
+          const path = new URL(`../../docs/screens/group-weak-${shot}.png`, import.meta.url);
+          if (Deno.env.get("UPDATE_SCREENSHOTS") === "1") {
+            await ada.page.screenshot({ path: path.pathname });
+          }
+        }
         assert.equal(await tileWords(ada.page, "Ben"), "", "nothing on Ben's tile");
         assert.doesNotMatch(await pillWords(ada.page), /connection|paused/i, "no pill blames");
         // Cy: every connection loses what comes in, so it is Cy's own, said once by the pill.
