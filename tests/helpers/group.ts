@@ -75,14 +75,23 @@ export function iceUfrags(page: Page): Promise<string[]> {
   );
 }
 
-/** A person named `name` at `path` of `url`, their peer connections watched. */
+/** A smaller window than the usual 1280×720, for four pages to draw on two cores. */
+export const SMALL_WINDOW = { width: 960, height: 540 };
+
+/**
+ * A person named `name` at `path` of `url`, their peer connections watched, in a window of
+ * `viewport` (default 1280×720).
+ */
 export async function person(
   browser: Browser,
   url: string,
-  { name, path }: { name: string; path: string },
+  { name, path, viewport }: {
+    name: string;
+    path: string;
+    viewport?: { width: number; height: number };
+  },
 ): Promise<User> {
-  // A smaller window than the usual 1280×720: four pages to draw on two cores.
-  const user = await newUser(browser, url, { name, viewport: { width: 960, height: 540 } });
+  const user = await newUser(browser, url, { name, viewport });
   await watchPeerConnections(user.page);
   await user.page.goto(new URL(path, url).href);
   return user;
