@@ -1,7 +1,8 @@
 /**
  * The call's stage: the other people's tiles (a list rendered from data), your own tile (in a
  * corner in a call of two, a tile of the grid in a group: never over someone's picture), the
- * card while you are alone, one status pill at the top, and the presenter's banner.
+ * card while you are alone, one status pill at the top, and the presenter's banner. A screen
+ * shared in a group takes the stage, with the people as a strip beside it (below, on a phone).
  *
  * @module
  */
@@ -75,6 +76,10 @@ export function stage(host: PageHost, onChange: () => void): Stage {
         view.element.remove();
         views.delete(id);
       }
+      // In a group, the first screen shared takes the stage and the people a strip beside it.
+      const presenter = words.tiles.length >= 2
+        ? words.tiles.find((tile) => tile.presenting)?.id
+        : undefined;
       words.tiles.forEach((tile, i) => {
         let view = views.get(tile.id);
         if (!view) {
@@ -84,12 +89,14 @@ export function stage(host: PageHost, onChange: () => void): Stage {
         }
         view.update(tile, streams.get(tile.id) ?? null, fit);
         view.element.dataset.videoPaused = String(paused.has(tile.id));
+        view.element.dataset.presenting = String(tile.id === presenter);
       });
       // In a group you are a tile of the grid, the last one; in a call of two, in a corner.
       const inGrid = words.tiles.length >= 2 && !self.hidden();
       if (inGrid && tiles.lastElementChild !== self.element) tiles.append(self.element);
       if (!inGrid && self.element.parentElement !== element) tiles.after(self.element);
       tiles.dataset.count = String(words.tiles.length + (inGrid ? 1 : 0));
+      tiles.dataset.presenting = String(presenter !== undefined);
       const alone = words.tiles.length === 0;
       self.update({
         stream,
