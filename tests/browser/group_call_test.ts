@@ -32,7 +32,6 @@ import {
   keptMoving,
   named,
   person,
-  SMALL_WINDOW,
   smallCamera,
   tileOf,
 } from "../helpers/group.ts";
@@ -95,11 +94,7 @@ Deno.test({
     try {
       browser = await launchChromium({ args: camera.chromium });
       firefox = await launchFirefox({ prefs: camera.firefox });
-      const ada = await person(browser, one.url, {
-        name: "Ada",
-        path: "/",
-        viewport: SMALL_WINDOW,
-      });
+      const ada = await person(browser, one.url, { name: "Ada", path: "/" });
       const start = await byRole(ada.page, "button", "Start a group call");
       await Promise.all([ada.page.waitForNavigation(), start.click()]);
       const room = new URL(ada.page.url()).pathname;
@@ -109,21 +104,13 @@ Deno.test({
       await byRole(ada.page, "heading", "Waiting for the others");
 
       // Ben comes in Firefox, on the other instance: every pair with him is Chromium–Firefox.
-      const ben = await person(firefox, two.url, {
-        name: "Ben",
-        path: room,
-        viewport: SMALL_WINDOW,
-      });
+      const ben = await person(firefox, two.url, { name: "Ben", path: room });
       await joinAs(ben);
       await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
 
-      const cy = await person(browser, one.url, { name: "Cy", path: room, viewport: SMALL_WINDOW });
+      const cy = await person(browser, one.url, { name: "Cy", path: room });
       await joinAs(cy);
-      const dee = await person(browser, two.url, {
-        name: "Dee",
-        path: room,
-        viewport: SMALL_WINDOW,
-      });
+      const dee = await person(browser, two.url, { name: "Dee", path: room });
       // Before joining, Dee is told who is there (in numbers: names travel peer to peer), by an
       // instance that seats only one of them.
       await waitForScreenText(dee.page, "3 people are in the call.");

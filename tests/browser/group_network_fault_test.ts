@@ -32,7 +32,6 @@ import {
   keptMoving,
   newGroupRoom,
   person,
-  SMALL_WINDOW,
   smallCamera,
 } from "../helpers/group.ts";
 import { requirement } from "../helpers/requirements.ts";
@@ -67,11 +66,7 @@ Deno.test({
       browsers.push(await launchChromium({ args, executablePath: link.chromium }));
       const room = await newGroupRoom(server.url, 4);
       for (const [name, browser] of [["Ada", 0], ["Ben", 0], ["Cy", 0], ["Dee", 1]] as const) {
-        const user = await person(browsers[browser], server.url, {
-          name,
-          path: room,
-          viewport: SMALL_WINDOW,
-        });
+        const user = await person(browsers[browser], server.url, { name, path: room });
         users.push(user);
         await joinAs(user);
       }

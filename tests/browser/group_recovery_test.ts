@@ -25,7 +25,6 @@ import {
   named,
   newGroupRoom,
   person,
-  SMALL_WINDOW,
   smallCamera,
 } from "../helpers/group.ts";
 import { peerConnectionsOf } from "../helpers/peer_watch.ts";
@@ -58,7 +57,6 @@ Deno.test({
         const user = await person(name === "Cy" ? firefox : browser, server.url, {
           name,
           path: room,
-          viewport: SMALL_WINDOW,
         });
         users.push(user);
         await joinAs(user);

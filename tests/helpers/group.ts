@@ -75,23 +75,14 @@ export function iceUfrags(page: Page): Promise<string[]> {
   );
 }
 
-/** A smaller window than the usual 1280×720, for four pages to draw on two cores. */
-export const SMALL_WINDOW = { width: 960, height: 540 };
-
-/**
- * A person named `name` at `path` of `url`, their peer connections watched, in a window of
- * `viewport` (default 1280×720).
- */
+/** A person named `name` at `path` of `url`, their peer connections watched. */
 export async function person(
   browser: Browser,
   url: string,
-  { name, path, viewport }: {
-    name: string;
-    path: string;
-    viewport?: { width: number; height: number };
-  },
+  { name, path }: { name: string; path: string },
 ): Promise<User> {
-  const user = await newUser(browser, url, { name, viewport });
+  // A smaller window than the usual 1280×720: four pages to draw on two cores.
+  const user = await newUser(browser, url, { name, viewport: { width: 960, height: 540 } });
   await watchPeerConnections(user.page);
   await user.page.goto(new URL(path, url).href);
   return user;
