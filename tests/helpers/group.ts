@@ -61,17 +61,13 @@ export async function newGroupRoom(url: string, size: number): Promise<string> {
   return location;
 }
 
-/**
- * The local ICE username fragment of each of `page`'s peer connections, in the order made ("closed"
- * for one closed since: Firefox no longer shows its description).
- */
-export function iceUfrags(page: Page): Promise<string[]> {
+/** The local ICE username fragment of each of `page`'s peer connections, in the order made. */
+export function iceUfrags(page: Page): Promise<(string | null)[]> {
   return page.evaluate(() =>
     (globalThis as unknown as { parleyPeerConnections: RTCPeerConnection[] })
-      .parleyPeerConnections.map((pc) => {
-        if (pc.signalingState === "closed") return "closed";
-        return /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? "")?.[1] ?? "none";
-      })
+      .parleyPeerConnections.map((pc) =>
+        /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? "")?.[1] ?? null
+      )
   );
 }
 
