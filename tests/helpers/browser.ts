@@ -131,8 +131,6 @@ export interface LaunchFirefoxOptions {
    * WebGL here, a windowed one on Xvfb has (Mesa's software renderer).
    */
   display?: string;
-  /** Firefox prefs on top of the usual ones (fake devices, no prompt, addresses as candidates). */
-  prefs?: Record<string, unknown>;
 }
 
 /** Starts the system Firefox (WebDriver BiDi), headless, with a fake camera and microphone. */
@@ -142,7 +140,7 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
     browser: "firefox",
     executablePath,
     headless: options.display === undefined,
-    extraPrefsFirefox: { ...FIREFOX_PREFS, ...options.prefs },
+    extraPrefsFirefox: FIREFOX_PREFS,
     ...(options.display ? { env: { ...Deno.env.toObject(), DISPLAY: options.display } } : {}),
   });
 }
