@@ -106,14 +106,13 @@ function noteOf(
   said: { localLoss: boolean; lines: ReadonlySet<string> },
 ): TileNote | null {
   const has = (id: Problem["id"]) => problems.some((p) => p.id === id);
-  const lowered = (state: SendingState | null) =>
-    state?.video === "lowered" && state.reason === "network" && !state.recovering;
   if (theirs?.video === "paused") return TILE_NOTES.theirVideoPaused;
   if (has("localLoss") && !said.localLoss) return TILE_NOTES.weak;
   if (mine?.video === "paused" && !said.lines.has("videoPaused")) return TILE_NOTES.videoPaused;
-  if (has("remoteLoss") || lowered(theirs) || (lowered(mine) && !said.lines.has("videoLowered"))) {
-    return TILE_NOTES.weak;
-  }
+  // Loss measured on this connection only. A picture sent smaller is not called weak: within
+  // the group's share of the uplink (`meshLimits`) the estimate may never reach the top level,
+  // and every tile would say so on a clean link.
+  if (has("remoteLoss")) return TILE_NOTES.weak;
   if (has("frozen")) return TILE_NOTES.frozen;
   if (theirs?.video === "lowered" && theirs.recovering) return TILE_NOTES.theirVideoRecovering;
   return null;
