@@ -52,7 +52,11 @@ export { type RedisClient, redisClient };
 
 /** How often an instance beats and sweeps. */
 const BEAT_MS = 1000;
-/** Without a beat Redis accepted for this long, Redis is taken as unable to serve joins. */
+/**
+ * A beat Redis has not answered for this long means Redis cannot serve joins. Measured from when
+ * the beat was sent, not from the last beat: an instance starved of CPU runs its timer late, and a
+ * busy instance is not a broken Redis (it seats the next join as soon as it runs again).
+ */
 const STALE_AFTER_MS = 3000;
 /** An instance silent this long is dead: its connections' seats are held as away. */
 const DEAD_AFTER_MS = 5000;
@@ -84,8 +88,8 @@ export class RedisRoomStore implements RoomStore {
   /** When Redis last became reachable; dead instances are looked for a while after. */
   #readySince = Date.now();
   #everReady = false;
-  /** When Redis last took a beat, and why the last beat failed (null if it did not). */
-  #lastBeat = Date.now();
+  /** When the beat Redis has not answered yet was sent (null: none waits); why the last failed. */
+  #beatSent: number | null = null;
   #beatError: string | null = null;
   #beating: Promise<void> | null = null;
   #eviction: string | null = null;
@@ -97,7 +101,6 @@ export class RedisRoomStore implements RoomStore {
     this.#scripts = new ScriptRunner(client);
     client.on("ready", () => {
       this.#readySince = Date.now();
-      this.#lastBeat = Date.now();
       this.#scripts.reset();
       if (this.#everReady) {
         repairSeats({
@@ -127,7 +130,8 @@ export class RedisRoomStore implements RoomStore {
     if (!this.#client.isReady) return "Redis unreachable";
     if (this.#eviction) return this.#eviction;
     if (this.#beatError) return this.#beatError;
-    if (Date.now() - this.#lastBeat > STALE_AFTER_MS) return "Redis does not answer";
+    const waiting = this.#beatSent === null ? 0 : Date.now() - this.#beatSent;
+    if (waiting > STALE_AFTER_MS) return "Redis does not answer";
     return null;
   }
 
@@ -224,6 +228,7 @@ export class RedisRoomStore implements RoomStore {
   async #beatOnce(): Promise<void> {
     const { instance } = this.#options;
     const lookForDead = Date.now() - this.#readySince > DEAD_AFTER_MS ? "1" : "0";
+    this.#beatSent = Date.now();
     try {
       await this.#run(HEARTBEAT, [this.#key("instances")], [instance]);
       const raw = await this.#run(SWEEP, [
@@ -232,7 +237,7 @@ export class RedisRoomStore implements RoomStore {
         this.#key("expired"),
         this.#key("expired-at"),
       ], [lookForDead, "500"]);
-      this.#lastBeat = Date.now();
+      this.#beatSent = null;
       this.#setBeatError(null);
       for (const event of list<SweepEvent>(JSON.parse(raw as string))) {
         const expiry: SeatExpiry = {
@@ -245,6 +250,7 @@ export class RedisRoomStore implements RoomStore {
         else this.#options.onPeerAway(expiry);
       }
     } catch (error) {
+      this.#beatSent = null;
       const message = String((error as Error).message);
       this.#setBeatError(
         /\bOOM\b/.test(message) ? "Redis is out of memory" : "Redis does not answer",

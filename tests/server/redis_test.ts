@@ -182,6 +182,24 @@ Deno.test({ name: "redis: an instance killed mid-call", ignore: skip }, async ()
   await assertRelays(b2, a2);
 });
 
+Deno.test({
+  name: "redis: an instance starved of CPU for 4 s is busy, not broken: it seats the next join",
+  ignore: skip,
+}, async () => {
+  await using redis = await startRedis();
+  const [one] = await startInstances(redis, 1);
+  await using _one = one;
+  await using group = new ClientGroup(one.url);
+  const socket = await group.connect();
+  // Stopped as a starved process is (no CPU, its timers late), while Redis answers all along.
+  Deno.kill(one.pid, "SIGSTOP");
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  Deno.kill(one.pid, "SIGCONT");
+  const ack = await join(socket, newRoomId());
+  assert.equal(errorCode(ack), undefined, `seated at once: ${JSON.stringify(ack)}`);
+  assert.equal(await status(one.url, "/readyz"), 200);
+});
+
 Deno.test({ name: "redis: Redis stopped mid-call and started again", ignore: skip }, async () => {
   await using redis = await startRedis();
   const [one, two] = await startInstances(redis, 2, { env: { SEAT_GRACE_SECONDS: "1" } });
