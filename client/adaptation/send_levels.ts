@@ -114,10 +114,11 @@ export const WIRE_OVERSHOOT = 1.15;
 
 /**
  * What the `maxBitrate`s of all the connections may add up to in a group call, bit/s:
- * {@linkcode MESH_VIDEO_TARGET} less the overshoot (2,173 kbit/s: three connections of 724 kbit/s
- * in a call of four).
+ * {@linkcode MESH_VIDEO_TARGET} ÷ {@linkcode WIRE_OVERSHOOT}, in whole kbit/s (three connections
+ * of 724 kbit/s in a call of four). A number, not a sum the bundler would have to keep on pages
+ * that never share an uplink.
  */
-export const MESH_VIDEO_BUDGET = Math.floor(MESH_VIDEO_TARGET / WIRE_OVERSHOOT / 1000) * 1000;
+export const MESH_VIDEO_BUDGET = 2_173_000;
 
 /**
  * The limits of each connection when this side sends to `others` people at once (a mesh: one

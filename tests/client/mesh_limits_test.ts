@@ -37,6 +37,7 @@ Deno.test("the pictures to everyone together stay within a home uplink's budget"
     assert.ok(total <= MESH_VIDEO_BUDGET, `${others} others: ${total} bit/s`);
   }
   assert.equal(MESH_VIDEO_TARGET, 2_500_000, "about 2.5 Mbit/s at most in a call of four");
+  assert.equal(MESH_VIDEO_BUDGET, Math.floor(MESH_VIDEO_TARGET / WIRE_OVERSHOOT / 1000) * 1000);
 });
 
 Deno.test("a call of four's peak on the wire stays under 2.5 Mbit/s, the encoder's overshoot included", () => {
