@@ -48,13 +48,19 @@ export function testPattern(width: number, height: number): Uint8Array {
 }
 
 /**
- * A moving camera for the group part: `frames` frames (a loop at 30 frames/s) of colour bars, a
- * checkerboard that scrolls 4 px a frame and fine stripes, with grain (±12 levels of luma, new in
- * every frame) as a real camera's sensor gives: a picture the encoder spends its whole budget on.
+ * A moving camera for the group part: `frames` frames (a loop at `options.fps` frames/s, default
+ * 30) of colour bars, a checkerboard that scrolls 4 px a frame and fine stripes, with grain (±12
+ * levels of luma, new in every frame) as a real camera's sensor gives: a picture the encoder spends
+ * its whole budget on. `options.grain: false` leaves the grain out (a cheaper picture to encode).
  */
-export function movingPattern(width: number, height: number, frames: number): Uint8Array {
+export function movingPattern(
+  width: number,
+  height: number,
+  frames: number,
+  options: { fps?: number; grain?: boolean } = {},
+): Uint8Array {
   const header = new TextEncoder().encode(
-    `YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`,
+    `YUV4MPEG2 W${width} H${height} F${options.fps ?? 30}:1 Ip A1:1 C420jpeg\n`,
   );
   const marker = new TextEncoder().encode("FRAME\n");
   const lumaSize = width * height;
@@ -63,6 +69,7 @@ export function movingPattern(width: number, height: number, frames: number): Ui
   file.set(header);
   let seed = 0x9e3779b9;
   const grain = () => {
+    if (options.grain === false) return 0;
     seed ^= seed << 13, seed ^= seed >>> 17, seed ^= seed << 5;
     return ((seed >>> 0) % 25) - 12;
   };

@@ -1,29 +1,47 @@
 /**
- * A group call as people live it: three people, two in real Chromium (each in their own context)
- * and one in Firefox, fake cameras and microphones, start it from the landing page, see each
- * other's pictures moving in a tile each, chat to everyone, and one leaves while the other two
- * go on and are told; a fourth is turned away before their camera starts. The server runs with
- * `MAX_ROOM_SIZE=3`: the landing page's group (up to four) is capped to what the server seats.
+ * A group call as people live it: four people, three in real Chromium (each in their own context)
+ * and one in Firefox, fake cameras and microphones at 320×180, on two Parley instances sharing one
+ * Redis (Ada and Cy on the first, Ben and Dee on the second, as a load balancer might spread
+ * them). Ada starts it from the landing page; they see each other's pictures moving in a tile
+ * each, chat to everyone; a fifth is turned away before their camera starts; Dee reloads the page
+ * and comes back while the others' connections between themselves go on untouched; Cy leaves and
+ * the three others go on and are told; Dee shares a screen, which takes the others' stage with the
+ * people as a strip beside it.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
-import { startServer } from "../helpers/server.ts";
 import {
   BROWSER_TEST,
   clickButton,
   closeBrowser,
   launchChromium,
   launchFirefox,
+  LIVE,
   newUser,
   pressJoin,
+  type User,
   waitForAlert,
+  waitForFrames,
   waitForScreenText,
   waitForStatus,
 } from "../helpers/browser.ts";
 import { byRole } from "../helpers/screen.ts";
 import { layoutProblems, VIEWPORTS } from "../helpers/layout.ts";
 import { sendChat, waitForMessage } from "../helpers/joined_pair.ts";
-import { allSee, named, person, tileOf } from "../helpers/group.ts";
+import {
+  allSee,
+  iceUfrags,
+  joinAs,
+  keptMoving,
+  named,
+  person,
+  SMALL_WINDOW,
+  smallCamera,
+  tileOf,
+} from "../helpers/group.ts";
+import { missing, redisUnavailable, startInstances, startRedis } from "../helpers/redis.ts";
+
+const skip = missing(await redisUnavailable());
 
 /**
  * The tiles of the other people as laid out on `page`: the problems a designer would see (the
@@ -53,102 +71,202 @@ async function gridProblems(page: Page): Promise<string[]> {
   return problems;
 }
 
+/**
+ * `page` on a desktop, an upright phone, a phone on its side and in dark, with no problem `check`
+ * finds on any; pictured as docs/screens/`name`-….png when UPDATE_SCREENSHOTS=1.
+ */
+async function onEachScreen(
+  page: Page,
+  name: string,
+  check: (page: Page) => Promise<string[]>,
+): Promise<void> {
+  const shots = Deno.env.get("UPDATE_SCREENSHOTS") === "1";
+  for (const shot of ["desktop", "phone", "landscape", "dark"] as const) {
+    await page.setViewport(VIEWPORTS[shot === "dark" ? "desktop" : shot]);
+    await page.evaluate(
+      (t) => (document.documentElement.dataset.theme = t),
+      shot === "dark" ? "dark" : "light",
+    );
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    assert.deepEqual(await check(page), [], `${name} on ${shot}`);
+    const path = new URL(`../../docs/screens/${name}-${shot}.png`, import.meta.url).pathname;
+    if (shots) await page.screenshot({ path });
+  }
+  await page.evaluate(() => (document.documentElement.dataset.theme = "light"));
+  await page.setViewport(VIEWPORTS.desktop);
+}
+
+/**
+ * The grid's problems while `presenter` shares a screen, and the screen not taking the stage: no
+ * tile shows it, or a person's tile is more than a third of its size.
+ */
+async function stripProblems(page: Page, presenter: string): Promise<string[]> {
+  const problems = await gridProblems(page);
+  const tiles = await page.$$eval(".tile:not([hidden])", (els, label) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return {
+        screen: el.querySelector(`video[aria-label="${label}"]`) !== null,
+        area: r.width * r.height,
+      };
+    }), `${presenter}'s screen`);
+  const screen = tiles.find((tile) => tile.screen);
+  if (!screen) return [...problems, `no tile shows ${presenter}'s screen`];
+  for (const tile of tiles.filter((tile) => !tile.screen)) {
+    const share = Math.round((100 * tile.area) / screen.area);
+    if (share * 3 > 100) problems.push(`a person's tile is ${share}% of the screen's`);
+  }
+  return problems;
+}
+
 async function typeName(page: Page, name: string): Promise<void> {
   await (await byRole(page, "textbox", /^Your name/)).type(name);
 }
 
+/** "Ada, Ben and Cy are in the call." as the page says it. */
+function inCall(...names: string[]): string {
+  const shown = names.map(named);
+  return `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)} are in the call.`;
+}
+
 Deno.test({
-  name:
-    "Chromium and Firefox: a group of three from the landing page: a moving tile for each other person, " +
-    "chat to everyone, one leaves and the others go on, a fourth is turned away",
+  name: "Chromium and Firefox, four people on two instances sharing Redis: a moving tile for " +
+    "each other person, chat to everyone, a fifth turned away, one reloads and is back with the " +
+    "others' connections untouched, one leaves and the others go on, a screen shared takes the stage",
+  ignore: skip,
   ...BROWSER_TEST,
   fn: async () => {
-    const server = await startServer({ env: { MAX_ROOM_SIZE: "3" } });
+    await using redis = await startRedis();
+    const [one, two] = await startInstances(redis, 2);
+    await using _one = one;
+    await using _two = two;
+    const camera = await smallCamera();
     let browser: Browser | undefined;
     let firefox: Browser | undefined;
     try {
-      browser = await launchChromium();
-      firefox = await launchFirefox();
-      const ada = await person(browser, server.url, { name: "Ada", path: "/" });
+      browser = await launchChromium({ args: camera.chromium });
+      firefox = await launchFirefox({ prefs: camera.firefox });
+      const ada = await person(browser, one.url, {
+        name: "Ada",
+        path: "/",
+        viewport: SMALL_WINDOW,
+      });
       const start = await byRole(ada.page, "button", "Start a group call");
       await Promise.all([ada.page.waitForNavigation(), start.click()]);
-      const room = ada.page.url();
+      const room = new URL(ada.page.url()).pathname;
       await typeName(ada.page, "Ada");
       await pressJoin(ada.page);
       await waitForStatus(ada.page, /Waiting for the other/);
       await byRole(ada.page, "heading", "Waiting for the others");
 
-      // Ben comes in Firefox: every pair with him is a Chromium–Firefox connection.
-      const ben = await person(firefox, server.url, { name: "Ben", path: room });
-      await typeName(ben.page, "Ben");
-      await pressJoin(ben.page);
+      // Ben comes in Firefox, on the other instance: every pair with him is Chromium–Firefox.
+      const ben = await person(firefox, two.url, {
+        name: "Ben",
+        path: room,
+        viewport: SMALL_WINDOW,
+      });
+      await joinAs(ben);
       await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
 
-      const cy = await person(browser, server.url, { name: "Cy", path: room });
-      // Before joining, Cy is told who is there (in numbers: names travel peer to peer).
-      await waitForScreenText(cy.page, "2 people are in the call.");
-      await typeName(cy.page, "Cy");
-      await pressJoin(cy.page);
-      await allSee([[ada, ["Ben", "Cy"]], [ben, ["Ada", "Cy"]], [cy, ["Ada", "Ben"]]]);
-      await waitForStatus(ada.page, `${named("Ben")} and ${named("Cy")} are in the call.`);
-      await waitForStatus(cy.page, `${named("Ada")} and ${named("Ben")} are in the call.`);
-      assert.equal(
-        await ada.page.title(),
-        `Parley — ${named("Ben")} and ${named("Cy")} are in the call`,
-      );
+      const cy = await person(browser, one.url, { name: "Cy", path: room, viewport: SMALL_WINDOW });
+      await joinAs(cy);
+      const dee = await person(browser, two.url, {
+        name: "Dee",
+        path: room,
+        viewport: SMALL_WINDOW,
+      });
+      // Before joining, Dee is told who is there (in numbers: names travel peer to peer), by an
+      // instance that seats only one of them.
+      await waitForScreenText(dee.page, "3 people are in the call.");
+      await joinAs(dee);
+      const everyone: [User, string[]][] = [
+        [ada, ["Ben", "Cy", "Dee"]],
+        [ben, ["Ada", "Cy", "Dee"]],
+        [cy, ["Ada", "Ben", "Dee"]],
+        [dee, ["Ada", "Ben", "Cy"]],
+      ];
+      await allSee(everyone);
+      for (const [user, others] of everyone) await waitForStatus(user.page, inCall(...others));
+      assert.equal(await ada.page.title(), `Parley — ${inCall("Ben", "Cy", "Dee").slice(0, -1)}`);
 
-      // The grid of two others on a desktop, an upright phone, a phone on its side, and in dark.
-      const shots = Deno.env.get("UPDATE_SCREENSHOTS") === "1";
-      for (const shot of ["desktop", "phone", "landscape", "dark"] as const) {
-        const mode = shot === "dark" ? "desktop" : shot;
-        const theme = shot === "dark" ? "dark" : "light";
-        await ada.page.setViewport(VIEWPORTS[mode]);
-        await ada.page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
-        await ada.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
-        assert.deepEqual(await gridProblems(ada.page), [], `the grid of three on ${shot}`);
-        const path = new URL(`../../docs/screens/group-${shot}.png`, import.meta.url).pathname;
-        if (shots) await ada.page.screenshot({ path });
-      }
-      await ada.page.evaluate(() => (document.documentElement.dataset.theme = "light"));
-      await ada.page.setViewport(VIEWPORTS.desktop);
+      // The grid of four on a desktop, an upright phone, a phone on its side, and in dark.
+      await onEachScreen(ada.page, "group", gridProblems);
 
       // A message goes to everyone.
       await clickButton(ada.page, "Chat");
-      await sendChat(ada.page, "Hello both");
-      for (const other of [ben, cy]) {
+      await sendChat(ada.page, "Hello all");
+      for (const other of [ben, cy, dee]) {
         await clickButton(other.page, /^Chat/);
-        const heard = await waitForMessage(other.page, "them", /^Hello both$/);
-        assert.equal(heard.text, "Hello both");
+        const heard = await waitForMessage(other.page, "them", /^Hello all$/);
+        assert.equal(heard.text, "Hello all");
       }
 
-      // A fourth: the room is full, said before Join (before the camera, on a server that answers
-      // within a second).
-      const dee = await newUser(browser, server.url, { name: "Dee", path: room });
-      await waitForAlert(dee.page, "This room is full");
+      // A fifth: the room is full, said before Join (before the camera), on either instance.
+      const eve = await newUser(browser, two.url, { name: "Eve", path: room });
+      await waitForAlert(eve.page, "This room is full");
       assert.match(
-        await dee.page.evaluate(() => document.body.innerText),
-        /All 3 places in this call are taken/,
+        await eve.page.evaluate(() => document.body.innerText),
+        /All 4 places in this call are taken/,
       );
-      await dee.close();
+      await eve.close();
 
-      // Cy leaves: Ada and Ben are told, and still see each other moving.
+      // Dee reloads: the others are told Dee went, then see Dee again (Dee's page remembers the
+      // name: Join is all it takes), and their connections with each other (made before Dee's)
+      // never stop nor restart meanwhile.
+      const stay: [User, string[]][] = [
+        [ada, ["Ben", "Cy"]],
+        [ben, ["Ada", "Cy"]],
+        [cy, ["Ada", "Ben"]],
+      ];
+      const ufragsBefore = await Promise.all(stay.map(([user]) => iceUfrags(user.page)));
+      await keptMoving(stay, "while Dee reloaded", async () => {
+        await dee.page.reload();
+        // Meanwhile the others are told Dee went ("Dee left the call") or, when the page went
+        // before it could say so (a busy machine), that Dee is reconnecting: either may come
+        // first, so neither is waited for here.
+        await pressJoin(dee.page);
+        await allSee(everyone);
+        for (const [user, others] of everyone) await waitForStatus(user.page, inCall(...others));
+      });
+      const ufragsAfter = await Promise.all(stay.map(([user]) => iceUfrags(user.page)));
+      stay.forEach(([user, names], i) => {
+        assert.deepEqual(
+          ufragsAfter[i].slice(0, 2),
+          ufragsBefore[i].slice(0, 2),
+          `${user.name}'s connections with ${names.join(" and ")} were never restarted`,
+        );
+        assert.equal(ufragsAfter[i].length, 4, `${user.name} made one new connection, for Dee`);
+      });
+
+      // Cy leaves: the three others are told, and still see each other moving.
       await clickButton(cy.page, "Hang up");
-      await waitForStatus(
-        ada.page,
-        `${named("Ben")} is in the call. ${named("Cy")} left the call.`,
-      );
-      await waitForStatus(
-        ben.page,
-        `${named("Ada")} is in the call. ${named("Cy")} left the call.`,
-      );
-      await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
+      const rest: [User, string[]][] = [
+        [ada, ["Ben", "Dee"]],
+        [ben, ["Ada", "Dee"]],
+        [dee, ["Ada", "Ben"]],
+      ];
+      for (const [user, others] of rest) {
+        await waitForStatus(user.page, `${inCall(...others)} ${named("Cy")} left the call.`);
+      }
+      await allSee(rest);
       assert.equal(await ada.page.$(tileOf("Cy")), null, "Cy's tile is gone");
 
-      assert.deepEqual([...ada.errors, ...ben.errors, ...cy.errors], [], "no errors in the pages");
+      // Dee shares a screen: on the others' pages it takes the stage, the people a strip beside it
+      // (three by now: a share among four is more than two cores encode and decode at once).
+      await clickButton(ada.page, /^Chat/); // closed: the call has the screen to itself
+      await clickButton(dee.page, "Share your screen");
+      await waitForScreenText(ben.page, "Dee is presenting");
+      await waitForScreenText(ada.page, "Dee is presenting");
+      await waitForFrames(ada.page, LIVE, { selector: `video[aria-label="Dee's screen"]` });
+      await onEachScreen(ada.page, "group-share", (page) => stripProblems(page, "Dee"));
+      await clickButton(dee.page, "Stop presenting");
+      await allSee([[ada, ["Dee"]], [ben, ["Dee"]]]);
+
+      const errors = [ada, ben, cy, dee].flatMap((user) => user.errors);
+      assert.deepEqual(errors, [], "no errors in the pages");
     } finally {
       await closeBrowser(firefox);
       await closeBrowser(browser);
-      await server.stop();
     }
   },
 });

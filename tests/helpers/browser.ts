@@ -131,6 +131,8 @@ export interface LaunchFirefoxOptions {
    * WebGL here, a windowed one on Xvfb has (Mesa's software renderer).
    */
   display?: string;
+  /** Firefox prefs on top of the usual ones (fake devices, no prompt, addresses as candidates). */
+  prefs?: Record<string, unknown>;
 }
 
 /** Starts the system Firefox (WebDriver BiDi), headless, with a fake camera and microphone. */
@@ -140,7 +142,7 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
     browser: "firefox",
     executablePath,
     headless: options.display === undefined,
-    extraPrefsFirefox: FIREFOX_PREFS,
+    extraPrefsFirefox: { ...FIREFOX_PREFS, ...options.prefs },
     ...(options.display ? { env: { ...Deno.env.toObject(), DISPLAY: options.display } } : {}),
   });
 }

@@ -21,8 +21,11 @@ export async function watchPeerConnections(page: Page): Promise<void> {
     const note = (what: string) => log.push(`${Math.round(performance.now() - start)} ${what}`);
     globalThis.addEventListener("online", () => note("online"));
     globalThis.addEventListener("offline", () => note("offline"));
+    // Those given the other side's description (noted as it is set: Firefox throws on reading a
+    // closed connection's description).
+    const used = new Set<RTCPeerConnection>();
     Object.defineProperty(globalThis, "parleyPeerConnections", {
-      get: () => made.filter((pc) => pc.remoteDescription !== null),
+      get: () => made.filter((pc) => used.has(pc)),
     });
     Object.assign(globalThis, {
       parleyLog: log,
@@ -30,6 +33,7 @@ export async function watchPeerConnections(page: Page): Promise<void> {
         constructor(configuration?: RTCConfiguration) {
           super(configuration);
           made.push(this);
+          this.#used = () => used.add(this);
           const id = made.length;
           const on = (type: string, what: () => string) =>
             this.addEventListener(type, () => note(`pc${id} ${what()}`));
@@ -46,9 +50,12 @@ export async function watchPeerConnections(page: Page): Promise<void> {
           this.#note(`local ${description?.type ?? "(implicit)"}`);
           return super.setLocalDescription(description);
         }
+        #used: () => void = () => {};
         override setRemoteDescription(description: RTCSessionDescriptionInit) {
           this.#note(`remote ${description.type}`);
-          return super.setRemoteDescription(description);
+          return super.setRemoteDescription(description).then(() => {
+            if (this.remoteDescription !== null) this.#used();
+          });
         }
         /** The data channels made on this connection, by label (a hostile test speaks on them). */
         parleyChannels: Record<string, RTCDataChannel> = {};
