@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { buildSite, writeSite } from "../../server/build.ts";
+import { buildSite, type BuiltSite, writeSite } from "../../server/build.ts";
 import { createHandler } from "../../server/routes.ts";
 import { loadSite, MANIFEST_FILE, type Site, SiteNotBuilt } from "../../server/site.ts";
 import { IMMUTABLE, negotiateEncoding } from "../../server/static_files.ts";
@@ -16,10 +16,18 @@ import { newRoomId } from "../../protocol/signaling.ts";
 const CHROMIUM = "gzip, deflate, br, zstd";
 const GZIP_ONLY = "gzip, deflate";
 
+/** The production build, made once for this file's tests (each writes it to a folder of its own). */
+let production: Promise<BuiltSite> | undefined;
+
+/** The site built for production (once) or for development. */
+function built(dev: boolean): Promise<BuiltSite> {
+  return dev ? buildSite({ dev }) : production ??= buildSite({ dev: false });
+}
+
 /** Builds the site (production or development) into a temporary folder and loads it. */
 async function builtSite(dev: boolean): Promise<{ site: Site; dir: string }> {
   const dir = `${await Deno.makeTempDir({ prefix: "parley-site-" })}/`;
-  await writeSite(await buildSite({ dev }), dir);
+  await writeSite(await built(dev), dir);
   return { site: await loadSite({ dev, dir }), dir };
 }
 
@@ -271,7 +279,7 @@ Deno.test("site: the server refuses a missing, stale or other-mode build and say
       );
     });
 
-    await writeSite(await buildSite({ dev: false }), dir);
+    await writeSite(await built(false), dir);
     const manifest = JSON.parse(await Deno.readTextFile(`${dir}${MANIFEST_FILE}`));
 
     await t.step("built for production, started for development", async () => {
