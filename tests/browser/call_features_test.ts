@@ -170,14 +170,75 @@ async function panelShowsTheCall(page: Page): Promise<void> {
   await waitForDetail(page, "Their video", /^\d+×\d+/);
 }
 
+/**
+ * Waits until the other side's video is narrow (width/height under 1.5: the shared screen here)
+ * or wide (the fake camera's 16:9).
+ */
+async function waitForNarrow(page: Page, narrow: boolean): Promise<void> {
+  await page.waitForFunction(
+    (want: boolean) => {
+      const video = document.getElementById("remote-video") as HTMLVideoElement;
+      return video.videoHeight > 0 && (video.videoWidth / video.videoHeight < 1.5) === want;
+    },
+    { timeout: 15_000, polling: 100 },
+    narrow,
+  ).catch(async (error) => {
+    const size = await page.$eval("#remote-video", (v) => {
+      const video = v as HTMLVideoElement;
+      return `${video.videoWidth}x${video.videoHeight}`;
+    });
+    throw new Error(`the other side's video is ${size} (want narrow: ${narrow}): ${error}`);
+  });
+}
+
+/**
+ * A's screen shared (Chromium, launched to share its own screen): B sees it as moving video with
+ * no new offer; stopping it brings the camera back, moving, still with no new offer.
+ */
+async function screenShare(a: Page, b: Page): Promise<void> {
+  // The details panel closed on both sides: the call as a person presenting sees it.
+  await clickButton(a, "Close");
+  await clickButton(b, "Close");
+  // A's screen comes out 4:3 here, unlike the fake camera's 16:9.
+  await waitForNarrow(b, false);
+  const offers = () =>
+    a.evaluate(() =>
+      (globalThis as unknown as { parleyLog: string[] }).parleyLog.filter((line) =>
+        /signaling have-(local|remote)-offer/.test(line)
+      ).length
+    );
+  const offersBefore = await offers();
+
+  await clickButton(a, "Share your screen");
+  await waitForScreenText(a, "You are presenting");
+  await waitForNarrow(b, true); // B sees the screen...
+  await waitForFrames(b, LIVE); // ...moving.
+  assert.equal(await offers(), offersBefore, "no renegotiation");
+  await saveScreenshot(b, "screen-share");
+
+  await clickButton(a, "Stop presenting");
+  await byRole(a, "button", "Share your screen");
+  await waitForNarrow(b, false); // The camera is back...
+  await waitForFrames(b, LIVE); // ...moving.
+  assert.equal(await offers(), offersBefore, "no renegotiation");
+}
+
 Deno.test({
-  name: "Chromium: chat both ways, a 5 MB file, the panel and the verification code",
+  name: "Chromium: chat both ways, a 5 MB file, the panel and the verification code; a screen " +
+    "share reaches the other side as moving video, and stopping it brings the camera back",
   ...BROWSER_TEST,
   fn: () =>
     withServer(async (server) => {
       let browser: Browser | undefined;
       try {
-        browser = await launchChromium();
+        // Headless Chromium shares its own screen (the page, as it shows it) without a picker.
+        browser = await launchChromium({
+          args: [
+            "--auto-select-desktop-capture-source=Entire screen",
+            "--screen-info={600x900}",
+            "--window-size=600,900",
+          ],
+        });
         const room = await newRoomUrl(server.url);
         const [a, b] = await joinedPair([browser, browser], server.url, room);
         await chatAndFiles(a.page, b.page, "Chromium");
@@ -186,6 +247,7 @@ Deno.test({
         await panelShowsTheCall(a.page);
         await panelShowsTheCall(b.page);
         await saveScreenshot(a.page, "connection-panel");
+        await screenShare(a.page, b.page);
         assert.deepEqual([...a.errors, ...b.errors], []);
       } finally {
         await closeBrowser(browser);
@@ -211,74 +273,6 @@ Deno.test({
       } finally {
         await closeBrowser(chromium);
         await closeBrowser(firefox);
-      }
-    }),
-});
-
-/**
- * Waits until the other side's video is narrow (width/height under 1.5: the shared screen here)
- * or wide (the fake camera's 16:9).
- */
-async function waitForNarrow(page: Page, narrow: boolean): Promise<void> {
-  await page.waitForFunction(
-    (want: boolean) => {
-      const video = document.getElementById("remote-video") as HTMLVideoElement;
-      return video.videoHeight > 0 && (video.videoWidth / video.videoHeight < 1.5) === want;
-    },
-    { timeout: 15_000, polling: 100 },
-    narrow,
-  ).catch(async (error) => {
-    const size = await page.$eval("#remote-video", (v) => {
-      const video = v as HTMLVideoElement;
-      return `${video.videoWidth}x${video.videoHeight}`;
-    });
-    throw new Error(`the other side's video is ${size} (want narrow: ${narrow}): ${error}`);
-  });
-}
-
-Deno.test({
-  name:
-    "Chromium: a screen share reaches the other side as moving video; stopping it brings the camera back",
-  ...BROWSER_TEST,
-  fn: () =>
-    withServer(async (server) => {
-      let browser: Browser | undefined;
-      try {
-        // Headless Chromium shares its own screen (the page, as it shows it) without a picker.
-        browser = await launchChromium({
-          args: [
-            "--auto-select-desktop-capture-source=Entire screen",
-            "--screen-info={600x900}",
-            "--window-size=600,900",
-          ],
-        });
-        const room = await newRoomUrl(server.url);
-        const [a, b] = await joinedPair([browser, browser], server.url, room);
-        // A's screen comes out 4:3 here, unlike the fake camera's 16:9.
-        await waitForNarrow(b.page, false);
-        const offers = () =>
-          a.page.evaluate(() =>
-            (globalThis as unknown as { parleyLog: string[] }).parleyLog.filter((line) =>
-              /signaling have-(local|remote)-offer/.test(line)
-            ).length
-          );
-        const offersBefore = await offers();
-
-        await clickButton(a.page, "Share your screen");
-        await waitForScreenText(a.page, "You are presenting");
-        await waitForNarrow(b.page, true); // B sees the screen...
-        await waitForFrames(b.page, LIVE); // ...moving.
-        assert.equal(await offers(), offersBefore, "no renegotiation");
-        await saveScreenshot(b.page, "screen-share");
-
-        await clickButton(a.page, "Stop presenting");
-        await byRole(a.page, "button", "Share your screen");
-        await waitForNarrow(b.page, false); // The camera is back...
-        await waitForFrames(b.page, LIVE); // ...moving.
-        assert.equal(await offers(), offersBefore, "no renegotiation");
-        assert.deepEqual([...a.errors, ...b.errors], []);
-      } finally {
-        await closeBrowser(browser);
       }
     }),
 });
