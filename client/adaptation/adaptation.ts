@@ -4,25 +4,31 @@
  *
  * A pure controller, fed one {@linkcode SendSample} a second with its time (the browser's
  * bandwidth estimate for what it sends, `availableOutgoingBitrate`; the share the other side
- * reports lost; the round trip): it picks a level of a ladder (`send_levels.ts`), for a camera
- * smaller pictures at the same frame rate, for a screen fewer frames at the same sharpness. It goes
- * down as soon as the estimate or the loss says so. Below the lowest level it pauses the picture
- * when the link is full (a queue in the round trips lately: at once when packets are lost too,
- * else after five such seconds), or when most packets are lost. An estimate that fell with loss
- * and no queue is the browser's answer to random loss on a path with room: there the smallest
- * picture goes on (a paused one sends too little for the estimate ever to grow), and a picture
- * paused on such a path comes back at the smallest level after a few seconds losing little, or
- * at once when the loss ends.
- * It goes up only on a clean path: no loss to speak of, no queue (round trips well above their
- * usual). Going back up needs evidence the browser
+ * reports lost; the round trip; whether the browser lacks CPU for the video): it picks a level of
+ * a ladder (`send_levels.ts`), for a camera smaller pictures at the same frame rate, for a screen
+ * fewer frames at the same sharpness. What the seconds say about the path (`path_reading.ts`)
+ * decides how it answers:
+ * - **A full link** (a queue in the round trips lately): down as soon as the estimate says so;
+ *   below the lowest level paused, at once when packets are lost too, else after five such seconds.
+ * - **Random loss with no queue**: loss is not congestion. The picture keeps its size (the browser's
+ *   encoder sends it at the rate its fallen estimate allows: the bitrate alone goes down), and
+ *   pauses only when most packets are lost for two seconds (at once when the estimate affords no
+ *   picture at all). When the loss ends, straight back to the top, without waiting for the
+ *   estimate to climb (a queue or loss coming back takes it down again); a picture paused there
+ *   that goes on losing a little comes back at the smallest level after a few seconds.
+ * - **A busy machine** (the browser holds the video back for want of CPU, and nothing is lost):
+ *   round trips risen then are the machine's delay, not a queue. Parley neither lowers nor pauses
+ *   the picture for it and says nothing; the browser lowers the size itself.
+ * It goes up only on a clean path: no loss to speak of, no queue. Going back up after a full link
+ * needs evidence the browser
  * gives only when it tries more: a capped sender's estimate hardly grows past what it sends. So
  * every few seconds it probes: it raises the cap for a moment well above the estimate, and the
  * browser probes the path at that rate. An estimate that then affords the top takes it there at
  * once, from a fresh source; one that grew asks for another probe at once, asking more (the
  * browser probes to about twice its estimate, so it climbs by steps); none backs the next one off
  * (2, then 4 s); the end of a spell of loss probes at once. In between, the estimate alone takes it
- * up a level only with a margin, on a clean path, and not just after going down. "Data saver" keeps it at or
- * below a small level.
+ * up a level only with a margin, on a clean path, and not just after going down. "Data saver"
+ * keeps it at or below a small level.
  *
  * A paused picture is not stopped: it goes on as a thumbnail at one frame a second, a few kbit/s,
  * so the path can still be probed without a keyframe's burst, and the picture is back a moment
@@ -34,23 +40,17 @@
  * @module
  */
 import type { SendLimits } from "../../machines/peer_types.ts";
+import { freshPath, type PathMemory, type PathReading, readPath } from "./path_reading.ts";
 import {
   ladder,
   levelFor,
   PAUSED,
-  queuedLately,
-  queueing,
   SAVER_LEVEL,
   type SendSample,
   topLevel,
-  videoBudget,
   type VideoSource,
 } from "./send_levels.ts";
 
-/** A reported loss from which the picture is paused at once. */
-export const SEVERE_LOSS = 0.4;
-/** A reported loss above which it does not go up. */
-export const LOSSY = 0.1;
 /** A probe raises the cap to this many times the estimate, within these bounds (bit/s). */
 export const PROBE_FACTOR = 4;
 export const PROBE_MIN_BITRATE = 450_000;
@@ -63,16 +63,14 @@ export const PROBE_MS = 1500;
 export const PROBE_SOON_MS = 1000;
 export const PROBE_FIRST_MS = 2000;
 export const PROBE_MAX_MS = 4000;
-/** How many round trips are remembered for the usual one. */
-const RTT_MEMORY = 30;
 /** A pause within this many samples of going up means it went up too soon. */
 const CALM_SAMPLES = 10;
 /** Seconds in a row too poor for the lowest level that pause it on a path that loses nothing. */
 const SHORT_SAMPLES = 5;
+/** Seconds in a row losing most packets that pause it when the estimate affords a picture. */
+export const SEVERE_SAMPLES = 2;
 /** A reported loss that, with too poor an estimate and a queue, pauses it at once. */
 const PAUSE_LOSS = 0.05;
-/** A reported loss at or below which a second counts as losing nothing. */
-const NO_LOSS = 0.02;
 /** Seconds losing little, with no queue lately, that bring a paused picture back. */
 export const RESUME_SAMPLES = 3;
 /**
@@ -100,8 +98,8 @@ export interface Adaptation {
   level: number;
   /** Which way it went last: "up" while climbing back. */
   trend: "down" | "up" | null;
-  /** Recent round trips, for the usual one. */
-  rtts: number[];
+  /** What the seconds so far say about the path. */
+  path: PathMemory;
   /** Bumped when the picture should start from a fresh source. */
   fresh: number;
   /** Samples since the level last changed. */
@@ -111,15 +109,9 @@ export interface Adaptation {
   pausedWait: number;
   /** When the current mode or level began (sample time, ms); null: at the next sample. */
   since: number | null;
-  /** Seconds in a row whose estimate was too little for the lowest level. */
-  short: number;
-  /** Seconds in a row that lost packets; and that lost little with no queue lately. */
-  lossy: number;
-  clear: number;
   /** Samples seen since the picture started (the browser's estimate ramps up at first). */
   age: number;
-  /** The last estimate, bit/s, and the one when the current probe began. */
-  estimate: number | null;
+  /** The estimate when the current probe began. */
   probeBase: number | null;
 }
 
@@ -144,13 +136,9 @@ export interface SendingState {
 export function initialAdaptation(source: VideoSource, saver = false): Adaptation {
   return {
     mode: source === "none" ? "off" : "steady",
-    ...{ source, saver, level: topLevel(saver), trend: null, rtts: [], fresh: 0 },
+    ...{ source, saver, level: topLevel(saver), trend: null, path: freshPath(), fresh: 0 },
     ...{ calm: CALM_SAMPLES, probeWait: PROBE_FIRST_MS, pausedWait: PROBE_FIRST_MS, since: null },
-    estimate: null,
     probeBase: null,
-    short: 0,
-    lossy: 0,
-    clear: 0,
     age: 0,
   };
 }
@@ -177,109 +165,120 @@ export function adapt(state: Adaptation, input: AdaptationInput): Adaptation {
   }
 }
 
+/** One second as the rules below see it: the state carried on, and the moves they can make. */
+interface Second {
+  state: Adaptation;
+  at: number;
+  r: PathReading;
+  kept: Adaptation;
+  top: number;
+  paused: boolean;
+  probing: boolean;
+}
+
 /** One more second. */
 function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
   const since = state.since ?? at;
-  const waited = at - since;
-  // A second without an estimate (the stats can lack one for a moment) goes on the last one,
-  // and never takes it down.
-  const known = sample.estimate !== null;
-  const estimate = sample.estimate ?? state.estimate;
-  const budget = videoBudget(estimate);
   const top = topLevel(state.saver);
-  const afford = levelFor(state.source, budget, top);
-  const loss = sample.loss ?? 0;
-  const clean = !queueing(state.rtts, sample.rttMs) && loss <= LOSSY;
-  // A queue now or lately says the link is full; without one, an estimate that falls is the
-  // browser's answer to loss alone.
-  const queued = queuedLately(state.rtts, sample.rttMs);
-  const lowest = ladder(state.source).length - 1;
-  const probing = state.mode === "probing" || state.mode === "pausedProbing";
-  const paused = state.mode === "paused" || state.mode === "pausedProbing";
-
-  const rtts = sample.rttMs === null ? state.rtts : [...state.rtts, sample.rttMs];
+  const { memory, reading: r } = readPath(state.path, sample, { source: state.source, top });
   const calm = state.calm + 1;
   // Long enough without a change: a later pause's probes start soon again.
   const pausedWait = calm >= CALM_SAMPLES ? PROBE_FIRST_MS : state.pausedWait;
-  const short = !known ? state.short : afford < 0 ? state.short + 1 : 0;
-  const lossy = sample.loss === null ? state.lossy : loss > NO_LOSS ? state.lossy + 1 : 0;
-  const clear = clean && !queued ? state.clear + 1 : 0;
-  // Two seconds or more of loss, then one without.
-  const lossEnded = state.lossy >= 2 && lossy === 0;
-  const kept = {
-    ...state,
-    ...{ rtts: rtts.slice(-RTT_MEMORY), calm, pausedWait, since, estimate, short, lossy, clear },
-    age: state.age + 1,
-  };
+  const kept = { ...state, path: memory, calm, pausedWait, since, age: state.age + 1 };
+  const paused = state.mode === "paused" || state.mode === "pausedProbing";
+  const probing = state.mode === "probing" || state.mode === "pausedProbing";
+  const s: Second = { state, at, r, kept, top, paused, probing };
+  return (paused ? null : pauseOrLower(s)) ?? climb(s);
+}
 
-  const up = (level: number): Adaptation => {
-    // At the top the browser must send the full picture at once, not climb to it step by step.
-    const fresh = level === top ? state.fresh + 1 : state.fresh;
-    const probeWait = PROBE_SOON_MS;
-    return { ...kept, mode: "steady", level, trend: "up", fresh, calm: 0, probeWait, since: at };
-  };
-  /** A probe that found nothing: back to sending (or to the thumbnail), the next one later. */
-  const backOff = (): Adaptation => {
-    const wait = Math.min(PROBE_MAX_MS, state.probeWait * 2);
-    return paused
-      ? { ...kept, mode: "paused", probeWait: wait, pausedWait: wait, since: at }
-      : { ...kept, mode: "steady", probeWait: wait, since: at };
-  };
-  const probe = (): Adaptation => ({
-    ...kept,
-    mode: paused ? "pausedProbing" : "probing",
-    probeBase: estimate,
-    since: at,
-  });
-
-  if (!paused) {
-    // Too little for the lowest level on a full link (a queue lately): at once when the path also
-    // loses packets, else once it has lasted (a busy machine's estimate dips too, for a moment).
-    // Without a queue the estimate fell for the loss alone: the smallest picture goes on.
-    const troubled = loss > PAUSE_LOSS || short >= SHORT_SAMPLES;
-    const pause = loss >= SEVERE_LOSS || (short > 0 && queued && troubled);
-    if (pause) {
-      // Paused again right after going up: it went up too soon, so the next probes wait longer.
-      const again = state.calm < CALM_SAMPLES ? pausedWait * 2 : pausedWait;
-      const wait = Math.min(PROBE_MAX_MS, Math.max(PROBE_FIRST_MS, again));
-      return {
-        ...kept,
-        ...{ mode: "paused", trend: "down", calm: 0, probeWait: wait, pausedWait: wait },
-        since: at,
-      };
-    }
-    // Lower, as far as the estimate says (to the lowest level while it waits to pause).
-    const down = afford < 0 ? lowest : afford;
-    if (known && down > state.level) {
-      return {
-        ...kept,
-        ...{ mode: "steady", level: down, trend: "down", calm: 0, probeWait: PROBE_FIRST_MS },
-        since: at,
-      };
-    }
+/**
+ * Down: paused below the lowest level on a full link (a queue lately: at once when packets are
+ * lost too, else once it has lasted), or when most packets are lost (at once when the estimate
+ * affords no picture, else once it has lasted: a rate limit's queue overflowing loses half for a
+ * second); else lowered as far as the estimate says, but only on a full link or a clean one. Not
+ * for random loss without a queue (the picture keeps its size, the browser sends it at the rate
+ * its estimate allows), and not on a busy machine that loses nothing (the browser lowers the
+ * picture itself; nothing is said). Null: neither.
+ */
+function pauseOrLower({ state, at, r, kept }: Second): Adaptation | null {
+  const { short, severe } = kept.path;
+  const troubled = r.loss > PAUSE_LOSS || short >= SHORT_SAMPLES;
+  const pause = severe >= SEVERE_SAMPLES || (severe > 0 && short > 0) ||
+    (short > 0 && r.queued && troubled);
+  if (pause) {
+    // Paused again right after going up: it went up too soon, so the next probes wait longer.
+    const again = state.calm < CALM_SAMPLES ? kept.pausedWait * 2 : kept.pausedWait;
+    const wait = Math.min(PROBE_MAX_MS, Math.max(PROBE_FIRST_MS, again));
+    return {
+      ...kept,
+      ...{ mode: "paused", trend: "down", calm: 0, probeWait: wait, pausedWait: wait },
+      since: at,
+    };
   }
-  // Paused with no queue lately: back at the smallest picture once the loss has ended or has been
-  // low a few seconds, whatever the estimate (a thumbnail's few kbit/s never make it grow).
-  if (paused && !queued && clean && (lossEnded || clear >= RESUME_SAMPLES)) return up(lowest);
-  // The end of a spell of loss: a probe at once, to climb back while the path is clean.
-  if (!probing && !paused && state.level > top && clean && lossEnded) return probe();
+  if (r.busy || r.lossOnly) return null;
+  // To the lowest level while it waits to pause.
+  const down = r.afford < 0 ? ladder(state.source).length - 1 : r.afford;
+  if (!r.known || down <= state.level) return null;
+  return {
+    ...kept,
+    ...{ mode: "steady", level: down, trend: "down", calm: 0, probeWait: PROBE_FIRST_MS },
+    since: at,
+  };
+}
+
+/**
+ * Up: straight to the top when a spell of loss ends on a path with no queue (loss is not a full
+ * link: what was lowered or paused for it needs no estimate to come back, and a queue or loss
+ * coming back takes it down again); a picture paused there back at the smallest after a few
+ * seconds losing little; else by probes, or by the estimate alone with a margin.
+ */
+function climb(s: Second): Adaptation {
+  const { state, r, kept, top, paused, probing } = s;
+  const waited = s.at - kept.since!;
+  const lowered = paused || state.level > top;
+  if (lowered && r.lossEnded && r.clean && !r.queued) return up(s, top);
+  if (paused && !r.queued && r.clean && kept.path.clear >= RESUME_SAMPLES) {
+    return up(s, ladder(state.source).length - 1);
+  }
+  // The end of a spell of loss on a link with a queue lately: a probe at once.
+  if (!probing && lowered && r.clean && r.lossEnded) return probe(s);
   if (probing) {
     // The probe's answer: the top if the estimate affords it; more found than before, another
     // probe at once, asking more (the browser probes to about twice its estimate, so the
     // estimate climbs by steps); nothing, the next one later.
-    if (clean && afford === top) return up(top);
-    const found = estimate !== null && estimate >= FOUND * (state.probeBase ?? Infinity);
-    if (clean && found) return probe();
-    if (waited >= PROBE_MS) return backOff();
+    if (r.clean && r.afford === top) return up(s, top);
+    const found = r.estimate !== null && r.estimate >= FOUND * (state.probeBase ?? Infinity);
+    if (r.clean && found) return probe(s);
+    if (waited >= PROBE_MS) return backOff(s);
     return kept;
   }
   // Without a probe, the estimate alone takes it up: with a margin, once it has held a moment.
   const margin = paused ? RESUME_MARGIN : UP_MARGIN;
-  const affordUp = levelFor(state.source, budget / margin, top);
+  const affordUp = levelFor(state.source, r.budget / margin, top);
   const higher = paused ? affordUp >= 0 : affordUp >= 0 && affordUp < state.level;
-  if (clean && higher && (paused || state.calm >= HOLD_SAMPLES)) return up(affordUp);
-  if ((paused || state.level > top) && waited >= state.probeWait) return probe();
+  if (r.clean && higher && (paused || state.calm >= HOLD_SAMPLES)) return up(s, affordUp);
+  if (lowered && waited >= state.probeWait) return probe(s);
   return kept;
+}
+
+function up({ state, at, kept, top }: Second, level: number): Adaptation {
+  // At the top the browser must send the full picture at once, not climb to it step by step.
+  const fresh = level === top ? state.fresh + 1 : state.fresh;
+  const probeWait = PROBE_SOON_MS;
+  return { ...kept, mode: "steady", level, trend: "up", fresh, calm: 0, probeWait, since: at };
+}
+
+/** A probe that found nothing: back to sending (or to the thumbnail), the next one later. */
+function backOff({ state, at, kept, paused }: Second): Adaptation {
+  const wait = Math.min(PROBE_MAX_MS, state.probeWait * 2);
+  return paused
+    ? { ...kept, mode: "paused", probeWait: wait, pausedWait: wait, since: at }
+    : { ...kept, mode: "steady", probeWait: wait, since: at };
+}
+
+function probe({ at, r, kept, paused }: Second): Adaptation {
+  const mode = paused ? "pausedProbing" : "probing";
+  return { ...kept, mode, probeBase: r.estimate, since: at };
 }
 
 /** What the senders may use now; null: no picture to limit. */
@@ -289,7 +288,7 @@ export function limitsOf(state: Adaptation): SendLimits | null {
   // rate and the next): each probe that finds room lets the next ask more.
   const probe = Math.min(
     PROBE_MAX_BITRATE,
-    Math.max(PROBE_MIN_BITRATE, PROBE_FACTOR * (state.estimate ?? 0)),
+    Math.max(PROBE_MIN_BITRATE, PROBE_FACTOR * (state.path.estimate ?? 0)),
   );
   switch (state.mode) {
     case "off":

@@ -127,6 +127,7 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
           estimate: sample.estimate,
           loss: sample.outLossFraction,
           rttMs: sample.mediaRttMs ?? sample.rttMs,
+          cpuLimited: sample.cpuLimited,
         },
       });
     },

@@ -15,6 +15,8 @@ export interface SendSample {
   loss: number | null;
   /** Round-trip time, ms. */
   rttMs: number | null;
+  /** Whether the browser holds the video back for want of CPU (`qualityLimitationReason`). */
+  cpuLimited: boolean;
 }
 
 /** What is sent as video: a camera, a screen, or nothing (camera off). */

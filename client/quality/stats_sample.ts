@@ -30,6 +30,11 @@ export interface StatsSample {
   estimate: number | null;
   /** The longest round trip of our media, from the other side's reports, ms; null: none. */
   mediaRttMs: number | null;
+  /**
+   * Whether the browser holds back our video for want of CPU (an outbound video stream's
+   * `qualityLimitationReason` is "cpu"): a busy machine, not a poor network.
+   */
+  cpuLimited: boolean;
   /** Frames of their video decoded in the interval, and in all (null: no video received). */
   framesDecoded: number | null;
   totalFramesDecoded: number | null;
@@ -127,6 +132,10 @@ export function sample(before: Entries, after: Entries): StatsSample {
       : Math.max(...remoteReports.map((entry) => num(entry.fractionLost)!)),
     estimate: num(pair?.availableOutgoingBitrate),
     mediaRttMs: mediaRtts.length ? Math.max(...mediaRtts) * 1000 : null,
+    cpuLimited: after.some((entry) =>
+      entry.type === "outbound-rtp" && entry.kind === "video" &&
+      entry.qualityLimitationReason === "cpu"
+    ),
     framesDecoded: decoded === null ? null : decoded - (num(previousVideo?.framesDecoded) ?? 0),
     totalFramesDecoded: decoded,
     width: num(video?.frameWidth),

@@ -1,62 +1,21 @@
 /**
  * The adaptation (client/adaptation.ts) on made-up seconds of stats, its time the samples' own:
  * what it lets the senders use for each second, when it pauses, how it probes its way back, data
- * saver, a screen's ladder, and what the pages are told.
+ * saver, a screen's ladder, and what the pages are told. Loss, a full link and a busy machine told
+ * apart: adaptation_paths_test.ts.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import {
-  adapt,
-  type Adaptation,
   initialAdaptation,
   limitsOf,
   PROBE_FACTOR,
   PROBE_FIRST_MS,
   RAMP_SAMPLES,
-  RESUME_SAMPLES,
-  sendingState,
 } from "../../client/adaptation/adaptation.ts";
-import {
-  CAMERA_LEVELS,
-  PAUSED,
-  SAVER_LEVEL,
-  type SendSample,
-  type VideoSource,
-} from "../../client/adaptation/send_levels.ts";
-
-/**
- * An adaptation driven a second at a time; unless `fromStart`, in a call past its first seconds
- * (while the browser's estimate ramps up, a lowered picture is not called slow).
- */
-function start(source: VideoSource = "camera", saver = false, fromStart = false) {
-  const initial = initialAdaptation(source, saver);
-  let state: Adaptation = fromStart ? initial : { ...initial, age: RAMP_SAMPLES };
-  let at = 0;
-  const t = {
-    /** One more second with this estimate (and loss 0, a 20 ms round trip unless said). */
-    sample(estimate: number | null, more: Partial<SendSample> = {}) {
-      at += 1000;
-      state = adapt(state, {
-        type: "sample",
-        at,
-        sample: { estimate, loss: 0, rttMs: 20, ...more },
-      });
-      return t;
-    },
-    /** `seconds` more seconds like that. */
-    hold(seconds: number, estimate: number | null, more: Partial<SendSample> = {}) {
-      for (let i = 0; i < seconds; i++) t.sample(estimate, more);
-      return t;
-    },
-    tell(input: { type: "source"; source: VideoSource } | { type: "saver"; on: boolean }) {
-      state = adapt(state, input);
-    },
-    limits: () => limitsOf(state)!,
-    state: () => sendingState(state),
-  };
-  return t;
-}
+import { CAMERA_LEVELS, PAUSED, SAVER_LEVEL } from "../../client/adaptation/send_levels.ts";
+import { start } from "../helpers/adaptation_driver.ts";
 
 const SECONDS = PROBE_FIRST_MS / 1000;
 
@@ -106,55 +65,6 @@ Deno.test("below the lowest level on a full link the picture pauses at once, as 
   const t = start().hold(3, 3_000_000).sample(90_000, FULL);
   assert.deepEqual(t.limits(), { ...PAUSED, fresh: 0 }, "at once: a queue, and packets lost");
   assert.deepEqual(t.state(), { video: "paused", reason: "network", recovering: false });
-});
-
-Deno.test("an estimate fallen with random loss and no queue keeps the smallest picture, never paused", () => {
-  // The browser's estimate falls with loss alone; a paused picture would send too little for it
-  // to grow again.
-  const t = start().hold(3, 3_000_000).hold(60, 60_000, { loss: 0.15 });
-  assert.deepEqual(t.state(), { video: "lowered", reason: "network", recovering: false });
-  assert.equal(t.limits().height, 180);
-});
-
-Deno.test("paused on a path with no queue, it comes back at the smallest picture after a few seconds losing little", () => {
-  const t = start().hold(3, 3_000_000).sample(60_000, { loss: 0.5 });
-  assert.equal(t.state().video, "paused", "most packets lost");
-  t.hold(RESUME_SAMPLES - 1, 60_000, { loss: 0.05 });
-  assert.equal(t.state().video, "paused");
-  t.sample(60_000, { loss: 0.05 });
-  assert.deepEqual(t.state(), { video: "lowered", reason: "network", recovering: true });
-  assert.equal(t.limits().height, 180, "whatever the estimate");
-  // Once the loss ends: at once.
-  const u = start().hold(3, 3_000_000).sample(60_000, { loss: 0.5 }).sample(60_000, { loss: 0.3 });
-  u.sample(60_000);
-  assert.equal(u.limits().height, 180, "the loss over: back at once");
-});
-
-Deno.test("paused on a full link, it does not come back by the clock while the queue is remembered", () => {
-  const t = start().hold(3, 3_000_000).sample(60_000, FULL).hold(20, 60_000, { loss: 0 });
-  assert.equal(t.state().video, "paused", "only a probe that finds room brings it back");
-});
-
-Deno.test("the end of a spell of loss probes at once, and a path with room climbs to the top", () => {
-  const t = start().hold(3, 3_000_000).hold(20, 200_000, { loss: 0.06 });
-  assert.equal(t.limits().height, 180);
-  t.sample(200_000);
-  assert.equal(t.limits().maxBitrate, PROBE_FACTOR * 200_000, "a probe the first clean second");
-  t.sample(900_000).sample(2_500_000);
-  assert.deepEqual(t.limits(), { fresh: 1 }, "the top, from a fresh source");
-});
-
-Deno.test("poor seconds with a queue and nothing lost (a busy machine's dips) pause it only on the fifth", () => {
-  const t = start().hold(3, 3_000_000).hold(4, 90_000, { rttMs: 400 });
-  assert.equal(t.state().video, "lowered");
-  assert.equal(t.limits().height, 180, "the smallest picture meanwhile");
-  t.sample(null).sample(90_000);
-  assert.equal(t.state().video, "paused", "a second without an estimate changes nothing");
-});
-
-Deno.test("a path losing most packets pauses at once, whatever the estimate", () => {
-  const t = start().sample(3_000_000).sample(3_000_000, { loss: 0.5 });
-  assert.equal(t.state().video, "paused");
 });
 
 Deno.test("round trips well past the usual (a queue) keep it from going up, even on a probe", () => {

@@ -27,6 +27,7 @@ const GOOD: StatsSample = {
   outLossFraction: 0,
   estimate: 2_000_000,
   mediaRttMs: 25,
+  cpuLimited: false,
   framesDecoded: 30,
   totalFramesDecoded: 900,
   width: 640,
@@ -128,7 +129,14 @@ function report(t: number, received: number, lost: number, decoded: number): Sta
       codecId: "C1",
     },
     { type: "codec", id: "C1", timestamp: t, mimeType: "video/VP8" },
-    { type: "outbound-rtp", id: "OV", kind: "video", timestamp: t, bytesSent: t * 100 },
+    {
+      type: "outbound-rtp",
+      id: "OV",
+      kind: "video",
+      timestamp: t,
+      bytesSent: t * 100,
+      qualityLimitationReason: "cpu",
+    },
     {
       type: "remote-inbound-rtp",
       id: "RV",
@@ -150,6 +158,7 @@ Deno.test("a second read from two reports: rates, loss both ways, video, codec, 
   assert.equal(s.rttMs, 42);
   assert.equal(s.estimate, 1_500_000, "what the browser estimates we can send");
   assert.equal(s.mediaRttMs, 60, "the longest round trip the other side's reports give");
+  assert.equal(s.cpuLimited, true, "the browser holds our video back for want of CPU");
   assert.deepEqual([s.framesDecoded, s.width, s.height, s.fps, s.codec], [
     30,
     1280,
