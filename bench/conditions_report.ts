@@ -186,3 +186,29 @@ export function replaceDocsBlock(text: string, block: string): string {
   if (start < 0 || end < start) return text;
   return text.slice(0, start) + block + text.slice(end + DOCS_END.length);
 }
+
+/** The marker lines around the README's table. */
+export const README_START = "<!-- bench:conditions-table:start -->";
+export const README_END = "<!-- bench:conditions-table:end -->";
+
+/** The README's table between its markers: the columns a person feels, each condition's medians. */
+export function conditionsReadmeBlock(c: ConditionResults): string {
+  // The full table's columns kept: condition, sender, audio concealed, longest freeze not said
+  // paused, height, pause said on both sides, condition over → full quality.
+  const keep = [0, 1, 3, 6, 8, 9, 10];
+  const head = HEAD.split("|").filter((_, i) => keep.includes(i)).join("|");
+  const body = rows(c).map((row) => row.filter((_, i) => keep.includes(i)));
+  return `${README_START}
+<!-- Generated from bench/results.json by \`deno task bench\` (or \`--render\`): not by hand. -->
+
+${table(head, body)}
+${README_END}`;
+}
+
+/** `text` with the README's table replaced; unchanged when it has no markers. */
+export function replaceReadmeBlock(text: string, block: string): string {
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return text;
+  return text.slice(0, start) + block + text.slice(end + README_END.length);
+}

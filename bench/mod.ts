@@ -24,7 +24,12 @@ import { runRedis } from "./redis.ts";
 import { coldStart } from "./page_weight.ts";
 import { renderReadme } from "./report.ts";
 import { type BenchResults, figuresOf, mergeParts, type Settings } from "./results.ts";
-import { conditionsDocsBlock, replaceDocsBlock } from "./conditions_report.ts";
+import {
+  conditionsDocsBlock,
+  conditionsReadmeBlock,
+  replaceDocsBlock,
+  replaceReadmeBlock,
+} from "./conditions_report.ts";
 import { ensureTutorial } from "./servers.ts";
 import { runSignaling } from "./signaling.ts";
 import { runLinkCuts } from "./link_cut.ts";
@@ -226,7 +231,10 @@ async function write(dir: string, r: BenchResults): Promise<void> {
         (t) => r.conditions ? replaceDocsBlock(t, conditionsDocsBlock(r.conditions)) : t,
         (t) => group ? replaceGroupBlock(t, groupDocsBlock(group)) : t,
       ]],
-      [readme, [(t) => group ? replaceGroupBlock(t, groupReadmeBlock(group)) : t]],
+      [readme, [
+        (t) => group ? replaceGroupBlock(t, groupReadmeBlock(group)) : t,
+        (t) => r.conditions ? replaceReadmeBlock(t, conditionsReadmeBlock(r.conditions)) : t,
+      ]],
     ];
     for (const [file, blocks] of files) {
       const text = await Deno.readTextFile(file);
