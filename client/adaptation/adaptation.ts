@@ -71,6 +71,8 @@ const SHORT_SAMPLES = 5;
 export const SEVERE_SAMPLES = 2;
 /** A reported loss that, with too poor an estimate and a queue, pauses it at once. */
 const PAUSE_LOSS = 0.05;
+/** Back at the top after loss, the estimate must fall below this share of its value then. */
+const HOLD_FALL = 0.5;
 /** Seconds losing little, with no queue lately, that bring a paused picture back. */
 export const RESUME_SAMPLES = 3;
 /**
@@ -113,6 +115,11 @@ export interface Adaptation {
   age: number;
   /** The estimate when the current probe began. */
   probeBase: number | null;
+  /**
+   * Back at the top after random loss without the estimate's say-so: only an estimate fallen
+   * below this (bit/s), or a queue, takes it down again. Null: the estimate decides.
+   */
+  holdAbove: number | null;
 }
 
 /** What the adaptation is told. */
@@ -139,6 +146,7 @@ export function initialAdaptation(source: VideoSource, saver = false): Adaptatio
     ...{ source, saver, level: topLevel(saver), trend: null, path: freshPath(), fresh: 0 },
     ...{ calm: CALM_SAMPLES, probeWait: PROBE_FIRST_MS, pausedWait: PROBE_FIRST_MS, since: null },
     probeBase: null,
+    holdAbove: null,
     age: 0,
   };
 }
@@ -195,16 +203,17 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
  * Down: paused below the lowest level on a full link (a queue lately: at once when packets are
  * lost too, else once it has lasted), or when most packets are lost (at once when the estimate
  * affords no picture, else once it has lasted: a rate limit's queue overflowing loses half for a
- * second); else lowered as far as the estimate says, but only on a full link or a clean one. Not
- * for random loss without a queue (the picture keeps its size, the browser sends it at the rate
- * its estimate allows), and not on a busy machine that loses nothing (the browser lowers the
- * picture itself; nothing is said). Null: neither.
+ * second); else lowered as far as the estimate says. Not for steady random loss without a queue
+ * (the picture keeps its size, the browser sends it at the rate its estimate allows), not on a
+ * busy machine that loses nothing (the browser lowers the picture itself; nothing is said), and,
+ * back at the top after loss, not for the estimate the loss left unless it falls further or a
+ * queue holds. Null: neither.
  */
 function pauseOrLower({ state, at, r, kept }: Second): Adaptation | null {
   const { short, severe } = kept.path;
   const troubled = r.loss > PAUSE_LOSS || short >= SHORT_SAMPLES;
   const pause = severe >= SEVERE_SAMPLES || (severe > 0 && short > 0) ||
-    (short > 0 && r.queued && troubled);
+    (short > 0 && r.queued && !r.lossOnly && troubled);
   if (pause) {
     // Paused again right after going up: it went up too soon, so the next probes wait longer.
     const again = state.calm < CALM_SAMPLES ? kept.pausedWait * 2 : kept.pausedWait;
@@ -212,31 +221,37 @@ function pauseOrLower({ state, at, r, kept }: Second): Adaptation | null {
     return {
       ...kept,
       ...{ mode: "paused", trend: "down", calm: 0, probeWait: wait, pausedWait: wait },
-      since: at,
+      ...{ since: at, holdAbove: null },
     };
   }
   if (r.busy || r.lossOnly) return null;
+  // Back at the top after loss: the estimate, stuck where the loss left it, no reason to go down.
+  const held = state.holdAbove !== null && (r.estimate ?? 0) >= state.holdAbove;
+  if (held && !r.queueHeld) return null;
   // To the lowest level while it waits to pause.
   const down = r.afford < 0 ? ladder(state.source).length - 1 : r.afford;
   if (!r.known || down <= state.level) return null;
   return {
     ...kept,
     ...{ mode: "steady", level: down, trend: "down", calm: 0, probeWait: PROBE_FIRST_MS },
-    since: at,
+    ...{ since: at, holdAbove: null },
   };
 }
 
 /**
- * Up: straight to the top when a spell of loss ends on a path with no queue (loss is not a full
- * link: what was lowered or paused for it needs no estimate to come back, and a queue or loss
- * coming back takes it down again); a picture paused there back at the smallest after a few
- * seconds losing little; else by probes, or by the estimate alone with a margin.
+ * Up: straight to the top when steady loss has just ended on a path with no queue holding (loss
+ * is not a full link: what was lowered or paused for it needs no estimate to come back; a queue,
+ * or an estimate falling further, takes it down again); a picture paused on a path with no queue
+ * lately back at the smallest after a few seconds losing little; else by probes, or by the
+ * estimate alone with a margin.
  */
 function climb(s: Second): Adaptation {
   const { state, r, kept, top, paused, probing } = s;
   const waited = s.at - kept.since!;
   const lowered = paused || state.level > top;
-  if (lowered && r.lossEnded && r.clean && !r.queued) return up(s, top);
+  if (lowered && r.afterLoss) {
+    return { ...up(s, top), holdAbove: (r.estimate ?? 0) * HOLD_FALL };
+  }
   if (paused && !r.queued && r.clean && kept.path.clear >= RESUME_SAMPLES) {
     return up(s, ladder(state.source).length - 1);
   }

@@ -3,9 +3,12 @@
  * (`adaptation.ts`): counters kept from one second to the next ({@linkcode PathMemory}) and what
  * they mean now ({@linkcode PathReading}). Three kinds of trouble look alike in the browser's
  * estimate and are told apart here:
- * - a **full link** (a rate limit): round trips well above their usual, a queue;
- * - **random loss** on a path with room (Wi-Fi, a poor radio): packets lost, no queue; the browser's
- *   estimate falls for the loss alone, and the picture's size need not;
+ * - a **full link** (a rate limit): round trips well above their usual, a queue; its loss comes in a
+ *   burst when the queue overflows and stops once the sender slows down;
+ * - **random loss** on a path with room (Wi-Fi, a poor radio): packets lost second after second
+ *   whatever is sent, and round trips mostly at their usual (a busy machine adds a lone high one
+ *   now and then: one round trip is no queue); the browser's estimate falls for the loss alone, and
+ *   the picture's size need not;
  * - a **busy machine**: the browser holds the video back for want of CPU
  *   (`qualityLimitationReason` "cpu") and round trips rise with nothing lost (a starved page reads
  *   its reports late). Neither is the network's doing.
@@ -14,7 +17,14 @@
  *
  * @module
  */
-import { levelFor, queuedLately, queueing, type SendSample, videoBudget } from "./send_levels.ts";
+import {
+  levelFor,
+  QUEUE_MS,
+  queuedLately,
+  queueing,
+  type SendSample,
+  videoBudget,
+} from "./send_levels.ts";
 import type { VideoSource } from "./send_levels.ts";
 
 /** A reported loss above which the path is not clean enough to go up. */
@@ -25,6 +35,18 @@ export const SEVERE_LOSS = 0.4;
 export const NO_LOSS = 0.02;
 /** Seconds after the last one that lost packets during which the path counts as lossy. */
 export const LOSS_MEMORY = 5;
+/** Of the last {@linkcode LOSS_MEMORY} seconds, how many lost packets when the loss is steady. */
+export const STEADY_LOSS_SECONDS = 3;
+/**
+ * Of the last ten seconds, how many lost packets in a long spell of loss: longer than a rate
+ * limit's burst as its queue overflows (up to about three seconds), which is no random loss.
+ */
+export const LONG_LOSS_SECONDS = 6;
+const LOSS_HISTORY = 10;
+/** Of the last five round trips, how many above the usual when a queue holds. */
+const HELD_RTTS = 3;
+/** Seconds after a spell of loss ended during which the picture may go straight to the top. */
+export const AFTER_LOSS_SECONDS = 3;
 /** Seconds after the last one the browser said it lacked CPU during which the machine is busy. */
 export const CPU_MEMORY = 3;
 /** How many round trips are remembered for the usual one. */
@@ -46,6 +68,10 @@ export interface PathMemory {
   /** Seconds since one lost packets; since the browser said it lacked CPU (large: long ago). */
   sinceLoss: number;
   sinceCpu: number;
+  /** The last ten seconds' losses, newest last (true: lost packets). */
+  losses: boolean[];
+  /** Seconds since a spell of loss ended with no loss since (large: none lately). */
+  afterSpell: number;
 }
 
 /** What the path looks like this second. */
@@ -60,21 +86,32 @@ export interface PathReading {
   loss: number;
   /** No queue now and little loss: a path to go up on. */
   clean: boolean;
-  /** A full link: a queue lately, on a machine not short of CPU. */
+  /** A full link: a queue lately (one round trip well above the usual is enough), CPU enough. */
   queued: boolean;
+  /** A queue that holds: most of the last round trips well above the usual. */
+  queueHeld: boolean;
   /** The machine is busy and the path loses nothing: lowering the picture is the browser's job. */
   busy: boolean;
-  /** Random loss without a queue: the estimate fell for the loss, not for a full link. */
+  /**
+   * Random loss without a queue: packets lost most seconds lately, round trips mostly at their
+   * usual. The estimate fell for the loss, not for a full link.
+   */
   lossOnly: boolean;
-  /** Two seconds or more of loss, then one without. */
+  /** Two seconds or more of loss, then one without: this second. */
   lossEnded: boolean;
+  /**
+   * A long spell of loss ended this second or a few seconds ago, with none since, and most round
+   * trips at their usual (a lone high one does not count).
+   */
+  afterLoss: boolean;
 }
 
 /** Nothing seen yet. */
 export function freshPath(): PathMemory {
   const long = Number.MAX_SAFE_INTEGER;
   const counts = { short: 0, lossy: 0, severe: 0, clear: 0 };
-  return { rtts: [], estimate: null, ...counts, sinceLoss: long, sinceCpu: long };
+  const since = { sinceLoss: long, sinceCpu: long, afterSpell: long };
+  return { rtts: [], estimate: null, ...counts, ...since, losses: [] };
 }
 
 /** One more second of `sample` for a picture from `source`, levels from `top` down. */
@@ -96,24 +133,41 @@ export function readPath(
   // Round trips risen on a machine short of CPU are its own delay, not a queue on the path.
   const cpuLately = sinceCpu < CPU_MEMORY;
   const queued = !cpuLately && queuedLately(memory.rtts, sample.rttMs);
-  const clean = !queueing(memory.rtts, sample.rttMs) && loss <= LOSSY;
   const rtts = sample.rttMs === null ? memory.rtts : [...memory.rtts, sample.rttMs];
+  const queueHeld = !cpuLately && queueHolds(rtts);
+  // A lone round trip well above the usual says nothing while the others are at it.
+  const clean = !queueing(memory.rtts, sample.rttMs) && loss <= LOSSY;
   const lossy = !measured ? memory.lossy : lost ? memory.lossy + 1 : 0;
+  const losses = measured ? [...memory.losses, lost].slice(-LOSS_HISTORY) : memory.losses;
+  const lossEnded = memory.lossy >= 2 && lossy === 0;
+  // A long spell of loss ended (not a full link's burst as its queue overflowed): the top may
+  // follow.
+  const long = memory.losses.filter(Boolean).length >= LONG_LOSS_SECONDS;
+  const afterSpell = lost ? Number.MAX_SAFE_INTEGER : lossEnded && long ? 0 : memory.afterSpell + 1;
   const next: PathMemory = {
     rtts: rtts.slice(-RTT_MEMORY),
     estimate,
     short: !known ? memory.short : afford < 0 ? memory.short + 1 : 0,
     lossy,
     severe: !measured ? memory.severe : loss >= SEVERE_LOSS ? memory.severe + 1 : 0,
-    clear: clean && !queued ? memory.clear + 1 : 0,
-    sinceLoss,
-    sinceCpu,
+    clear: clean && !queueHeld ? memory.clear + 1 : 0,
+    ...{ sinceLoss, sinceCpu, losses, afterSpell },
   };
+  const steady = losses.slice(-LOSS_MEMORY).filter(Boolean).length >= STEADY_LOSS_SECONDS;
   const reading: PathReading = {
-    ...{ estimate, known, budget, afford, loss, clean, queued },
+    ...{ estimate, known, budget, afford, loss, clean, queued, queueHeld },
     busy: cpuLately && !lossLately,
-    lossOnly: lossLately && !queued,
-    lossEnded: memory.lossy >= 2 && lossy === 0,
+    lossOnly: steady && !queueHeld,
+    lossEnded,
+    afterLoss: afterSpell < AFTER_LOSS_SECONDS && !queueHeld && loss <= LOSSY,
   };
   return { memory: next, reading };
+}
+
+/** Whether most of the last five round trips are well above the lowest remembered. */
+function queueHolds(rtts: readonly number[]): boolean {
+  if (rtts.length < 3) return false;
+  const usual = Math.min(...rtts);
+  const high = rtts.slice(-5).filter((rtt) => rtt - usual > QUEUE_MS).length;
+  return high >= HELD_RTTS;
 }

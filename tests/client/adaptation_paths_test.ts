@@ -18,15 +18,23 @@ const FULL_PICTURE = { video: "full", reason: null, recovering: false };
 const FULL = { rttMs: 400, loss: 0.2 };
 
 Deno.test("random loss with no queue keeps the picture's size, whatever the estimate, and never pauses", () => {
-  // The browser's estimate falls with loss alone: its encoder sends the same size at that rate.
-  const t = start().hold(3, 3_000_000).hold(30, 500_000, { loss: 0.15 });
+  // The browser's estimate falls with loss alone, over a few seconds: its encoder sends the same
+  // size at that rate.
+  const t = start().hold(3, 3_000_000).hold(3, 3_000_000, { loss: 0.15 });
+  t.hold(30, 500_000, { loss: 0.15 });
   assert.deepEqual(t.limits(), { fresh: 0 }, "the top: no size or bitrate of Parley's");
   assert.deepEqual(t.state(), FULL_PICTURE, "nothing lowered, nothing said");
   t.hold(30, 60_000, { loss: 0.15 });
   assert.deepEqual(t.limits(), { fresh: 0 }, "an estimate fallen to 60 kbit/s: still the top");
-  // A second or two reported clean amid the loss does not let the falling estimate lower it.
-  t.sample(60_000, { loss: 0.01 }).sample(60_000, { loss: 0.08 });
+  // A second or two reported clean amid the loss does not let the falling estimate lower it, nor
+  // a lone round trip well above the usual (a busy machine's).
+  t.sample(60_000, { loss: 0.01 }).sample(60_000, { loss: 0.08, rttMs: 400 });
   assert.deepEqual(t.limits(), { fresh: 0 });
+});
+
+Deno.test("a burst of loss with an estimate fallen at once (a rate limit's queue overflowing) lowers the picture at once", () => {
+  const t = start().hold(3, 3_000_000).sample(500_000, { loss: 0.15, rttMs: 218 });
+  assert.equal(t.limits().height, 360);
 });
 
 Deno.test("most packets lost pauses only once it lasts, while the estimate affords a picture", () => {
@@ -40,12 +48,18 @@ Deno.test("most packets lost pauses only once it lasts, while the estimate affor
   assert.equal(u.state().video, "paused");
 });
 
-Deno.test("paused for loss on a path with no queue: back at full quality the moment the loss ends", () => {
-  const t = start().hold(3, 3_000_000).hold(2, 60_000, { loss: 0.5 }).sample(60_000, { loss: 0.3 });
+Deno.test("paused for loss on a path with no queue: back at full quality the moment a long spell ends", () => {
+  const t = start().hold(3, 3_000_000).hold(2, 60_000, { loss: 0.5 }).hold(8, 60_000, {
+    loss: 0.3,
+  });
   assert.equal(t.state().video, "paused");
   t.sample(60_000);
   assert.deepEqual(t.limits(), { fresh: 1 }, "the top from a fresh source, whatever the estimate");
   assert.deepEqual(t.state(), FULL_PICTURE);
+  // A burst of three seconds (as a rate limit's queue overflows) is no random loss: no jump.
+  const u = start().hold(3, 3_000_000).hold(2, 60_000, { loss: 0.5 }).sample(60_000, { loss: 0.3 });
+  u.sample(60_000);
+  assert.equal(u.state().video, "paused");
 });
 
 Deno.test("paused for loss that goes on lightly: back at the smallest picture after a few seconds", () => {
@@ -67,13 +81,21 @@ Deno.test("lowered on a full link, then loss that ends with the queue gone: stra
   t.sample(300_000);
   assert.deepEqual(t.limits(), { fresh: 1 }, "the loss over: the top");
   assert.deepEqual(t.state(), FULL_PICTURE);
-  // The queue back: down again as far as the estimate says.
-  t.sample(300_000, FULL);
+  // The estimate the loss left is no reason to go down again, nor a lone high round trip...
+  t.hold(20, 300_000).sample(300_000, { rttMs: 400 }).sample(300_000 * 0.6);
+  assert.deepEqual(t.limits(), { fresh: 1 }, "held at the top");
+  // ...an estimate falling to half of it is, or a queue that holds.
+  t.sample(300_000 * 0.6).sample(100_000);
   assert.equal(t.limits().height, 180, "fallen back at once");
+  const u = start().hold(3, 3_000_000).sample(300_000, FULL).sample(300_000, { rttMs: 20 });
+  u.hold(30, 300_000, { loss: 0.15 }).sample(300_000);
+  u.hold(3, 300_000, { rttMs: 400 });
+  assert.equal(u.limits().height, 180, "a queue again: down");
 });
 
-Deno.test("the end of a spell of loss with a queue lately probes at once, and climbs to the top", () => {
-  const t = start().hold(3, 3_000_000).sample(300_000, FULL).hold(10, 300_000, { loss: 0.06 });
+Deno.test("the end of a full link's burst of loss probes at once, and climbs to the top", () => {
+  // Two seconds of loss as the queue overflowed: not steady loss, so no jump; a probe.
+  const t = start().hold(3, 3_000_000).sample(300_000, FULL).sample(300_000, { loss: 0.06 });
   assert.equal(t.limits().height, 180);
   t.sample(300_000);
   assert.equal(t.limits().maxBitrate, PROBE_FACTOR * 300_000, "a probe the first clean second");
