@@ -192,7 +192,9 @@ function next(state: Adaptation, at: number, sample: SendSample): Adaptation {
   const calm = state.calm + 1;
   // Long enough without a change: a later pause's probes start soon again.
   const pausedWait = calm >= CALM_SAMPLES ? PROBE_FIRST_MS : state.pausedWait;
-  const kept = { ...state, path: memory, calm, pausedWait, since, age: state.age + 1 };
+  // Held at the top after loss until the estimate affords it again: then the estimate decides.
+  const holdAbove = r.afford === top ? null : state.holdAbove;
+  const kept = { ...state, path: memory, calm, pausedWait, since, age: state.age + 1, holdAbove };
   const paused = state.mode === "paused" || state.mode === "pausedProbing";
   const probing = state.mode === "probing" || state.mode === "pausedProbing";
   const s: Second = { state, at, r, kept, top, paused, probing };
@@ -226,7 +228,7 @@ function pauseOrLower({ state, at, r, kept }: Second): Adaptation | null {
   }
   if (r.busy || r.lossOnly) return null;
   // Back at the top after loss: the estimate, stuck where the loss left it, no reason to go down.
-  const held = state.holdAbove !== null && (r.estimate ?? 0) >= state.holdAbove;
+  const held = kept.holdAbove !== null && (r.estimate ?? 0) >= kept.holdAbove;
   if (held && !r.queueHeld) return null;
   // To the lowest level while it waits to pause.
   const down = r.afford < 0 ? ladder(state.source).length - 1 : r.afford;
@@ -249,8 +251,11 @@ function climb(s: Second): Adaptation {
   const { state, r, kept, top, paused, probing } = s;
   const waited = s.at - kept.since!;
   const lowered = paused || state.level > top;
-  if (lowered && r.afterLoss) {
-    return { ...up(s, top), holdAbove: (r.estimate ?? 0) * HOLD_FALL };
+  if (r.afterLoss) {
+    // Lowered or paused for it: the top at once. At the top already: kept there.
+    const holdAbove = (r.estimate ?? 0) * HOLD_FALL;
+    if (lowered) return { ...up(s, top), holdAbove };
+    if (state.holdAbove === null) return { ...kept, holdAbove };
   }
   if (paused && !r.queued && r.clean && kept.path.clear >= RESUME_SAMPLES) {
     return up(s, ladder(state.source).length - 1);

@@ -62,6 +62,18 @@ Deno.test("paused for loss on a path with no queue: back at full quality the mom
   assert.equal(u.state().video, "paused");
 });
 
+Deno.test("at the top through a long spell of loss: the estimate it left does not lower it after", () => {
+  const t = start().hold(3, 3_000_000).hold(3, 3_000_000, { loss: 0.15 });
+  t.hold(20, 500_000, { loss: 0.15 }).hold(10, 500_000);
+  assert.deepEqual(t.limits(), { fresh: 0 }, "still the top, 10 s after");
+  t.sample(200_000);
+  assert.equal(t.limits().height, 180, "an estimate halved since: down");
+  // Once the estimate affords the top again, it alone decides again.
+  const u = start().hold(3, 3_000_000).hold(3, 3_000_000, { loss: 0.15 });
+  u.hold(20, 500_000, { loss: 0.15 }).hold(5, 500_000).sample(3_000_000).sample(500_000);
+  assert.equal(u.limits().height, 360);
+});
+
 Deno.test("paused for loss that goes on lightly: back at the smallest picture after a few seconds", () => {
   const t = start().hold(3, 3_000_000).hold(2, 60_000, { loss: 0.5 });
   t.hold(RESUME_SAMPLES - 1, 60_000, { loss: 0.05 });
