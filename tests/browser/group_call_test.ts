@@ -1,8 +1,7 @@
 /**
  * A group call as people live it: four people, three in real Chromium (each in their own context)
- * and one in Firefox, fake cameras and microphones at 320×180, on two Parley instances sharing one
- * Redis (Ada and Cy on the first, Ben and Dee on the second, as a load balancer might spread
- * them). Ada starts it from the landing page; they see each other's pictures moving in a tile
+ * and one in Firefox, fake cameras and microphones at 320×180, on one server (four on two instances
+ * sharing Redis are checked with raw clients in tests/server/redis_group_test.ts). Ada starts it from the landing page; they see each other's pictures moving in a tile
  * each, chat to everyone; a fifth is turned away before their camera starts; Dee reloads the page
  * and comes back while the others' connections between themselves go on untouched; Cy leaves and
  * the three others go on and are told; Dee shares a screen, which takes the others' stage with the
@@ -39,9 +38,7 @@ import {
   smallCamera,
   tileOf,
 } from "../helpers/group.ts";
-import { missing, redisUnavailable, startInstances, startRedis } from "../helpers/redis.ts";
-
-const skip = missing(await redisUnavailable());
+import { startServer } from "../helpers/server.ts";
 
 /**
  * The tiles of the other people as laid out on `page`: the problems a designer would see (the
@@ -130,23 +127,19 @@ function inCall(...names: string[]): string {
 }
 
 Deno.test({
-  name: "Chromium and Firefox, four people on two instances sharing Redis: a moving tile for " +
+  name: "Chromium and Firefox, four people: a moving tile for " +
     "each other person, chat to everyone, a fifth turned away, one reloads and is back with the " +
     "others' connections untouched, one leaves and the others go on, a screen shared takes the stage",
-  ignore: skip,
   ...BROWSER_TEST,
   fn: async () => {
-    await using redis = await startRedis();
-    const [one, two] = await startInstances(redis, 2);
-    await using _one = one;
-    await using _two = two;
+    await using server = await startServer();
     const camera = await smallCamera();
     let browser: Browser | undefined;
     let firefox: Browser | undefined;
     try {
       browser = await launchChromium({ args: camera.chromium });
       firefox = await launchFirefox({ prefs: camera.firefox });
-      const ada = await person(browser, one.url, {
+      const ada = await person(browser, server.url, {
         name: "Ada",
         path: "/",
         viewport: SMALL_WINDOW,
@@ -159,8 +152,8 @@ Deno.test({
       await waitForStatus(ada.page, /Waiting for the other/);
       await byRole(ada.page, "heading", "Waiting for the others");
 
-      // Ben comes in Firefox, on the other instance: every pair with him is Chromium–Firefox.
-      const ben = await person(firefox, two.url, {
+      // Ben comes in Firefox: every pair with him is Chromium–Firefox.
+      const ben = await person(firefox, server.url, {
         name: "Ben",
         path: room,
         viewport: SMALL_WINDOW,
@@ -168,15 +161,18 @@ Deno.test({
       await joinAs(ben);
       await allSee([[ada, ["Ben"]], [ben, ["Ada"]]]);
 
-      const cy = await person(browser, one.url, { name: "Cy", path: room, viewport: SMALL_WINDOW });
+      const cy = await person(browser, server.url, {
+        name: "Cy",
+        path: room,
+        viewport: SMALL_WINDOW,
+      });
       await joinAs(cy);
-      const dee = await person(browser, two.url, {
+      const dee = await person(browser, server.url, {
         name: "Dee",
         path: room,
         viewport: SMALL_WINDOW,
       });
-      // Before joining, Dee is told who is there (in numbers: names travel peer to peer), by an
-      // instance that seats only one of them.
+      // Before joining, Dee is told who is there (in numbers: names travel peer to peer).
       await waitForScreenText(dee.page, "3 people are in the call.");
       await joinAs(dee);
       const everyone: [User, string[]][] = [
@@ -201,8 +197,8 @@ Deno.test({
         assert.equal(heard.text, "Hello all");
       }
 
-      // A fifth: the room is full, said before Join (before the camera), on either instance.
-      const eve = await newUser(browser, two.url, { name: "Eve", path: room });
+      // A fifth: the room is full, said before Join (before the camera).
+      const eve = await newUser(browser, server.url, { name: "Eve", path: room });
       await waitForAlert(eve.page, "This room is full");
       assert.match(
         await eve.page.evaluate(() => document.body.innerText),
