@@ -10,7 +10,6 @@
  */
 import type { PeerChannels } from "../../machines/peer_types.ts";
 import { dataSaverOn, rememberDataSaver } from "../adaptation/data_saver.ts";
-import { sendingLines } from "../adaptation/sending_view.ts";
 import { type ChatView, chatView } from "../chat/chat_view.ts";
 import { effectMarks, effectSwitches } from "../processing/effect_switches.ts";
 import type { Presence } from "../presence/presence.ts";
@@ -21,18 +20,18 @@ import { isolate } from "../text/safe_text.ts";
 import { h } from "../ui/dom.ts";
 import { applyTheme, currentTheme } from "../ui/theme.ts";
 import { controlBar } from "./control_bar.ts";
-import { groupNotes } from "./connection_notes.ts";
 import { fadeWhenIdle } from "./idle.ts";
 import { type MenuContext, menuItems } from "./menu_items.ts";
 import { moreMenu } from "./more_menu.ts";
-import { pickPill } from "./pills.ts";
+import { callSnapshots } from "./call_view.ts";
 import { remoteLinks } from "./remote_links.ts";
 import { type People, peopleOf } from "./people.ts";
 import { whosePicker } from "./whose_picker.ts";
 import type { PageHost, PageState, Screen } from "./screen.ts";
 import { sidePanel } from "./side_panel.ts";
 import { stage } from "./stage.ts";
-import { clock, type ClockStart, nextClock, stageView } from "./stage_view.ts";
+import { clock, type ClockStart, nextClock } from "./stage_view.ts";
+import { stageWords } from "./stage_words.ts";
 
 /** Whether the browser can share a screen (phones cannot). */
 const canShare = typeof navigator.mediaDevices?.getDisplayMedia === "function";
@@ -63,6 +62,7 @@ export function callScreen(host: PageHost): Screen {
     theirName: (peer) => links.lastName(peer ?? first),
   });
   const links = remoteLinks(chat, rerender);
+  const speak = stageWords(links);
   // Each connection's stats, its verdict and what Parley does to each side's picture on it.
   const watch = connectionWatch({
     choice: { on: dataSaverOn, remember: rememberDataSaver },
@@ -183,7 +183,7 @@ export function callScreen(host: PageHost): Screen {
       };
       // The other people (while in the call), each connection watched.
       people = view.inCall ? peopleOf(next.snapshot) : { here: [], gone: [] };
-      const { here, gone } = people;
+      const { here } = people;
       first = here[0]?.session ?? "";
       watch.update(
         here.map((p) => ({ session: p.session, channels: p.channels as PeerChannels | null })),
@@ -197,42 +197,13 @@ export function callScreen(host: PageHost): Screen {
       const shown = here.find((p) => p.session === watched)?.channels ?? null;
       detailStats.follow(panel.open() === "details" ? shown : null);
       links.update(people, mine);
-      const health = here.map((p) => ({ session: p.session, ...watch.health(p.session) }));
-      // A call of two: its one connection is the call, said by the pills as it always was. A
-      // group: what is true of every connection by the pill, the rest on each person's tile.
-      const group = here.length > 1
-        ? groupNotes(
-          view,
-          here.map((p, i) => ({
-            session: p.session,
-            connected: p.link === "connected",
-            problems: health[i].problems ?? [],
-            mine: health[i].mine ?? null,
-            theirs: health[i].theirs ?? null,
-          })),
-        )
-        : null;
-      const pill = group ? group.pill : pickPill({
+      const session = callSnapshots(next.snapshot).session;
+      const { words, pill } = speak({
         view,
-        problems: health[0]?.problems ?? [],
-        theirs: links.theirs(first),
-        sending: sendingLines(health[0]?.mine ?? null, health[0]?.theirs ?? null),
+        people,
+        health: (id) => watch.health(id) ?? {},
+        offline: !!session?.context.joinedOnce && session.hasTag("connecting"),
       });
-      const words = stageView(
-        view,
-        here.map((person) => ({
-          id: person.session,
-          theirs: links.theirs(person.session),
-          lastName: links.lastName(person.session),
-          link: person.link,
-          note: group?.notes.get(person.session) ?? null,
-        })),
-        gone.map((g) => ({
-          id: g.session,
-          lastName: links.lastName(g.session),
-          absence: g.absence,
-        })),
-      );
       document.title = words.title;
       presenceWords = words.presence;
 
@@ -263,7 +234,8 @@ export function callScreen(host: PageHost): Screen {
         fit,
         // What each person's picture does is told over their connection (their adaptation's).
         paused: new Set(
-          health.filter((h) => h.theirs?.video === "paused").map((h) => h.session),
+          here.filter((p) => watch.health(p.session)?.theirs?.video === "paused")
+            .map((p) => p.session),
         ),
         selfMarks: effectMarks(effectSwitches(next.snapshot)),
       });

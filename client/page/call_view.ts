@@ -230,7 +230,8 @@ function viewOf(snapshot: CallSnapshot): CallView {
         focus: "copy",
       };
     }
-    const away = peerAbsence === "away"
+    // (In a group, whose it was is said by name: `stage_words.ts`.)
+    const away = peerAbsence === "away" && !base.group
       ? "The other person's connection to the server dropped. Your call continues."
       : null;
     const here = {

@@ -1,7 +1,8 @@
 /**
  * The call's stage: the other people's tiles (a list rendered from data), your own tile (in a
  * corner in a call of two, a tile of the grid in a group: never over someone's picture), the
- * card while you are alone, one status pill at the top, and the presenter's banner. A screen
+ * card while you are alone, one status pill at the top, and the presenter's banner; in a group, a
+ * live region that says what changes on the tiles' connections (`tile_announcements.ts`). A screen
  * shared in a group takes the stage, with the people as a strip beside it (below, on a phone).
  *
  * @module
@@ -14,6 +15,7 @@ import type { PageHost } from "./screen.ts";
 import { remoteTile, type TileView } from "./remote_tile.ts";
 import { type SelfMark, selfTile } from "./self_tile.ts";
 import type { StageView } from "./stage_view.ts";
+import { type Said, tileAnnouncement } from "./tile_announcements.ts";
 
 /** What the stage shows for one render. */
 export interface StageInput {
@@ -50,6 +52,9 @@ export function stage(host: PageHost, onChange: () => void): Stage {
   const pillText = h("span");
   const pill = h("div", { id: "quality", className: "pill", hidden: true }, pillText);
   const pills = h("div", { className: "pills", role: "status" }, pill);
+  // In a group, what changes on the tiles' connections, said once per change (not by each tile).
+  const spoken = h("p", { className: "sr-only", role: "status", "aria-atomic": "true" });
+  let said: Said = new Map();
   const banner = shareBanner(() => host.send({ type: "user.stopSharing" }));
   const element = h(
     "section",
@@ -58,6 +63,7 @@ export function stage(host: PageHost, onChange: () => void): Stage {
     self.element,
     invite.element,
     h("div", { className: "stage-top" }, banner.element, pills),
+    spoken,
   );
   const views = new Map<string, TileView>();
 
@@ -105,6 +111,9 @@ export function stage(host: PageHost, onChange: () => void): Stage {
         grid: inGrid ? { fit } : null,
         marks: selfMarks,
       });
+      const news = tileAnnouncement(said, words.tiles);
+      said = news.said;
+      if (news.text) text(spoken, news.text);
       invite.update(words.card);
       banner.update(sharing);
       pill.hidden = shown === null;

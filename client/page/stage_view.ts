@@ -36,6 +36,11 @@ export interface RemoteTile {
   status: string | null;
   /** Beside their name: how the connection with them goes, in a group ("Weak connection"). */
   note: { text: string; tone: "warning" | "info" } | null;
+  /**
+   * In a group, what is wrong with the connection with them in a sentence that names them, for
+   * screen readers ("Ben: Weak connection."); null while all is well, or being connected.
+   */
+  spoken: string | null;
 }
 
 /** The stage's words and switches. */
@@ -93,6 +98,16 @@ function tileOf(view: CallView, person: StagePerson, one: boolean): RemoteTile {
     ? `Can't reach ${named || "them"}. Trying again…`
     : "Connecting…";
   const note = person.note ?? null;
+  const who = isolate(named || "Someone");
+  const spoken = one || person.link === "connecting"
+    ? null
+    : person.link === "interrupted"
+    ? `Reconnecting to ${who}…`
+    : person.link === "failed"
+    ? `Can't reach ${who}. Trying again…`
+    : note
+    ? `${who}: ${note.text}.`
+    : null;
   return {
     id: person.id,
     name: named || (one ? "The other person" : "Someone"),
@@ -103,18 +118,21 @@ function tileOf(view: CallView, person: StagePerson, one: boolean): RemoteTile {
     presenting: theirs?.sharing === true,
     status: status ?? (note?.over ? note.text : null),
     note: note && !note.over && status === null ? { text: note.text, tone: note.tone } : null,
+    spoken,
   };
 }
 
 /**
  * The stage for `view`, with the other people `here` (what each said about themselves, their
- * connection) and those `gone` since the last one arrived. A call of two reads as it always has
- * ("Ada joined", "Ada left the call"); a group says who is in it.
+ * connection), those `gone` since the last one arrived, and those `back` after a reload or a
+ * network cut (`client/presence/returns.ts`). A call of two reads as it always has ("Ada joined",
+ * "Ada left the call"); a group says who is in it ("Ben and Dee are in the call. Dee is back.").
  */
 export function stageView(
   view: CallView,
   here: readonly StagePerson[],
   gone: readonly StageGone[] = [],
+  back: readonly string[] = [],
 ): StageView {
   let title = "Parley call";
   let card: StageView["card"] = null;
@@ -124,7 +142,12 @@ export function stageView(
     : [];
   const names = (people: readonly { theirs?: Presence | null; lastName: string }[]) =>
     people.map((p) => p.theirs?.name || p.lastName || "Someone");
-  const leftWords = gone.length === 0 ? "" : ` ${listNames(names(gone))} left the call.`;
+  // Who is back is no longer said to have left (their new page is here, their old one gone).
+  const left = names(gone).filter((name) => !back.includes(name));
+  const leftWords = left.length === 0 ? "" : ` ${listNames(left)} left the call.`;
+  const backWords = back.length === 0
+    ? ""
+    : ` ${listNames(back)} ${back.length === 1 ? "is" : "are"} back.`;
   if (tiles.length === 1 && gone.length === 0) {
     const theirs = here[0].theirs;
     // Their name isolated: a right-to-left name cannot reorder the title around it.
@@ -132,7 +155,7 @@ export function stageView(
   } else if (tiles.length > 0) {
     const who = listNames(names(here));
     const are = tiles.length === 1 ? "is" : "are";
-    presence = `${who} ${are} in the call.${leftWords}`;
+    presence = `${who} ${are} in the call.${backWords}${leftWords}`;
     title = `Parley — ${who} ${are} in the call`;
   } else if (view.waiting) {
     const last = gone.at(-1);

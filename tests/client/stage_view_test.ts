@@ -148,6 +148,24 @@ Deno.test("a group call: a tile each, who is in it in words, who left said while
   assert.equal(together.presence, "\u2068Ben\u2069 and \u2068Cy\u2069 are in the call.");
   assert.equal(together.title, "Parley — \u2068Ben\u2069 and \u2068Cy\u2069 are in the call");
   assert.equal(together.card, null);
+  // Cy's page reloaded and is back (client/presence/returns.ts): said after who is in the call.
+  const back = stageView(a.view(), [], [], ["Cy"]);
+  assert.equal(back.presence, null, "nobody here: nothing to say about them");
+  const withBack = stageView(
+    a.view(),
+    people().here.map((p) => ({
+      id: p.session,
+      theirs: null,
+      lastName: names[p.session],
+      link: p.link,
+    })),
+    [],
+    ["Cy"],
+  );
+  assert.equal(
+    withBack.presence,
+    "\u2068Ben\u2069 and \u2068Cy\u2069 are in the call. \u2068Cy\u2069 is back.",
+  );
 
   room.leave(c, "hang-up");
   c.send({ type: "user.hangUp" });

@@ -249,6 +249,8 @@ export interface FakeCallOptions {
   roomMembers?: number | null;
   /** Whether the pre-join screen hears the server has a relay (default false). */
   relay?: boolean;
+  /** How many the room seats, as the pre-join screen hears (2 by default; more: a group). */
+  capacity?: number;
   input?: Partial<CallInput>;
   /** Noise suppression and blur's actors (tests/helpers/fake_processing.ts); none by default. */
   effects?: Pick<CallEffects, "processing">;
@@ -308,7 +310,7 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
           sendBack({
             type: "lobby.status",
             members: call.roomMembers,
-            capacity: 2,
+            capacity: options.capacity ?? 2,
             yours: false,
             relay: call.relay,
             iceServers: call.relay ? null : [],

@@ -224,9 +224,10 @@ export async function connectedPair(
 /** `names.length` calls joined in one fake room in that order, negotiated and connected. */
 export async function connectedGroup(
   names: string[],
+  options: FakeCallOptions = {},
 ): Promise<{ calls: FakeCall[]; room: FakeRoom }> {
   const room = new FakeRoom();
-  const calls = names.map((name) => createFakeCall(name));
+  const calls = names.map((name) => createFakeCall(name, options));
   for (const call of calls) {
     await toReady(call);
     call.send({ type: "user.join" });
