@@ -13,6 +13,7 @@ import {
   closeBrowser,
   launchChromium,
   launchFirefox,
+  statusText,
   type User,
   waitForNotice,
   waitForStatus,
@@ -91,6 +92,10 @@ Deno.test({
         await waitForStatus(user.page, `${named(a)}, ${named(b)} and ${named(c)} are in the call.`);
       }
       await allSee(seen);
+      // Nobody left: nobody is said to be back (a server's restart is not theirs).
+      for (const user of users) {
+        assert.doesNotMatch(await statusText(user.page), /\bback\b/, `${user.name}'s status`);
+      }
       for (const user of users) {
         const { count } = await peerConnectionsOf(user.page);
         assert.equal(count, 3, `${user.name} is still on their first three connections`);
