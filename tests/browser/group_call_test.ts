@@ -3,7 +3,8 @@
  * and one in Firefox, fake cameras and microphones at 320×180, on one server (four on two instances
  * sharing Redis are checked with raw clients in tests/server/redis_group_test.ts). Ada starts it from the landing page; they see each other's pictures moving in a tile
  * each, chat to everyone; a fifth is turned away before their camera starts; Dee reloads the page
- * and comes back while the others' connections between themselves go on untouched; Cy leaves and
+ * and comes back (the others told "Dee is back.") while the others' connections between themselves
+ * go on untouched; Cy leaves and
  * the three others go on and are told; Dee shares a screen, which takes the others' stage with the
  * people as a strip beside it.
  */
@@ -206,8 +207,8 @@ Deno.test({
       );
       await eve.close();
 
-      // Dee reloads: the others are told Dee went, then see Dee again (Dee's page remembers the
-      // name: Join is all it takes), and their connections with each other (made before Dee's)
+      // Dee reloads: the others are told Dee went, then see Dee again and are told Dee is back
+      // (Dee's page remembers the name: Join is all it takes), and their connections with each other (made before Dee's)
       // never stop nor restart meanwhile.
       const stay: [User, string[]][] = [
         [ada, ["Ben", "Cy"]],
@@ -223,6 +224,10 @@ Deno.test({
         await pressJoin(dee.page);
         await allSee(everyone);
         for (const [user, others] of everyone) await waitForStatus(user.page, inCall(...others));
+        // Dee left and came back: said so, after who is in the call.
+        for (const [user, others] of stay) {
+          await waitForStatus(user.page, `${inCall(...others, "Dee")} ${named("Dee")} is back.`);
+        }
       });
       const ufragsAfter = await Promise.all(stay.map(([user]) => iceUfrags(user.page)));
       stay.forEach(([user, names], i) => {
