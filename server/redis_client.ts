@@ -42,11 +42,27 @@ export function redisClient(
   return client as unknown as RedisClient;
 }
 
-/** `promise`, or a rejection when Redis takes longer than {@linkcode COMMAND_TIMEOUT_MS}. */
+/** How late a timer must fire to say this process had no CPU meanwhile. */
+const STALLED_MS = 250;
+
+/**
+ * `promise`, or a rejection when Redis takes longer than {@linkcode COMMAND_TIMEOUT_MS}.
+ *
+ * A timer that fires well after its time means this process was starved of CPU (or stopped), not
+ * that Redis was slow: its answer may already be waiting to be read, and timers run before the
+ * sockets are read. Such a late deadline gives the answer one more turn before it gives up.
+ */
 export function timed<T>(promise: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("Redis did not answer in time")), COMMAND_TIMEOUT_MS);
+    const arm = (ms: number, again: boolean) => {
+      const due = Date.now() + ms;
+      timer = setTimeout(() => {
+        if (again && Date.now() - due > STALLED_MS) arm(STALLED_MS, false);
+        else reject(new Error("Redis did not answer in time"));
+      }, ms);
+    };
+    arm(COMMAND_TIMEOUT_MS, true);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

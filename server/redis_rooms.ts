@@ -21,6 +21,7 @@ import { randomToken } from "../protocol/signaling.ts";
 import { log } from "./log.ts";
 import { repairSeats } from "./redis_repair.ts";
 import {
+  COMMAND_TIMEOUT_MS,
   evictionProblem,
   memoryInfo,
   type RedisClient,
@@ -58,6 +59,8 @@ const BEAT_MS = 1000;
  * busy instance is not a broken Redis (it seats the next join as soon as it runs again).
  */
 const STALE_AFTER_MS = 3000;
+/** What {@linkcode RedisRoomStore.problem} says of a beat unanswered that long. */
+const STALE_PROBLEM = "Redis does not answer";
 /** An instance silent this long is dead: its connections' seats are held as away. */
 const DEAD_AFTER_MS = 5000;
 /** Room hashes expire this long after their last join, whatever happens to the instances. */
@@ -131,12 +134,14 @@ export class RedisRoomStore implements RoomStore {
     if (this.#eviction) return this.#eviction;
     if (this.#beatError) return this.#beatError;
     const waiting = this.#beatSent === null ? 0 : Date.now() - this.#beatSent;
-    if (waiting > STALE_AFTER_MS) return "Redis does not answer";
+    if (waiting > STALE_AFTER_MS) return STALE_PROBLEM;
     return null;
   }
 
   async join(socketId: string, request: SeatRequest): Promise<StoreJoin> {
-    if (this.problem()) return { ok: false, reason: "unavailable" };
+    if (this.problem() && !await this.#answeredAfterStall()) {
+      return { ok: false, reason: "unavailable" };
+    }
     const resume = request.resume ?? "";
     let reply;
     try {
@@ -213,6 +218,22 @@ export class RedisRoomStore implements RoomStore {
       );
     }
     await this.#client.close().catch(() => {});
+  }
+
+  /**
+   * Whether Redis turns out fine once the beat in flight is answered, when the only problem is
+   * that it has waited long: so it does just after this instance was starved of CPU or stopped,
+   * and the answer waits to be read. Waits at most {@linkcode COMMAND_TIMEOUT_MS}.
+   */
+  async #answeredAfterStall(): Promise<boolean> {
+    const beating = this.#beating;
+    if (!beating || this.problem() !== STALE_PROBLEM || this.#beatError) return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      beating.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, COMMAND_TIMEOUT_MS)),
+    ]).finally(() => clearTimeout(timer));
+    return this.problem() === null;
   }
 
   /**
