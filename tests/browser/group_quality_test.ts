@@ -138,7 +138,9 @@ Deno.test({
             await ada.page.screenshot({ path: path.pathname });
           }
         }
-        assert.equal(await tileWords(ada.page, "Ben"), "", "nothing on Ben's tile");
+        // Ben's link is never called weak. (On a machine as busy as CI's, Ben's own sender may
+        // pause and resume its picture meanwhile: "Their video is coming back" is then true.)
+        assert.doesNotMatch(await tileWords(ada.page, "Ben"), /weak/i, "Ben's tile blames no one");
         assert.doesNotMatch(await pillWords(ada.page), /connection|paused/i, "no pill blames");
         // Cy: every connection loses what comes in, so it is Cy's own, said once by the pill.
         await waitUntil(
