@@ -30,6 +30,7 @@ import { layoutProblems, VIEWPORTS } from "../helpers/layout.ts";
 import { sendChat, waitForMessage } from "../helpers/joined_pair.ts";
 import {
   allSee,
+  eachWithOthers,
   iceUfrags,
   joinAs,
   keptMoving,
@@ -176,12 +177,7 @@ Deno.test({
       // Before joining, Dee is told who is there (in numbers: names travel peer to peer).
       await waitForScreenText(dee.page, "3 people are in the call.");
       await joinAs(dee);
-      const everyone: [User, string[]][] = [
-        [ada, ["Ben", "Cy", "Dee"]],
-        [ben, ["Ada", "Cy", "Dee"]],
-        [cy, ["Ada", "Ben", "Dee"]],
-        [dee, ["Ada", "Ben", "Cy"]],
-      ];
+      const everyone = eachWithOthers([ada, ben, cy, dee]);
       await allSee(everyone);
       for (const [user, others] of everyone) await waitForStatus(user.page, inCall(...others));
       assert.equal(await ada.page.title(), `Parley — ${inCall("Ben", "Cy", "Dee").slice(0, -1)}`);

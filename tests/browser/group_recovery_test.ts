@@ -21,6 +21,7 @@ import {
 import {
   allSee,
   describeAll,
+  eachWithOthers,
   joinAs,
   keptMoving,
   named,
@@ -64,13 +65,7 @@ Deno.test({
         users.push(user);
         await joinAs(user);
       }
-      const [ada, ben, cy, dee] = users;
-      const seen: [User, string[]][] = [
-        [ada, ["Ben", "Cy", "Dee"]],
-        [ben, ["Ada", "Cy", "Dee"]],
-        [cy, ["Ada", "Ben", "Dee"]],
-        [dee, ["Ada", "Ben", "Cy"]],
-      ];
+      const seen = eachWithOthers(users);
       await allSee(seen);
       const { port } = server;
 

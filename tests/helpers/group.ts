@@ -133,6 +133,11 @@ async function seesMoving(user: User, names: string[]): Promise<void> {
   }
 }
 
+/** Each user beside the names of all the others: what each should see in a call of `users`. */
+export function eachWithOthers(users: User[]): [User, string[]][] {
+  return users.map((user) => [user, users.filter((u) => u !== user).map((u) => u.name)]);
+}
+
 /** Waits until each user sees the names beside them moving; a failure describes every page. */
 export async function allSee(seen: [User, string[]][]): Promise<void> {
   await Promise.all(seen.map(([user, names]) => seesMoving(user, names))).catch(async (error) => {
