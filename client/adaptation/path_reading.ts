@@ -11,7 +11,10 @@
  *   the picture's size need not;
  * - a **busy machine**: the browser holds the video back for want of CPU
  *   (`qualityLimitationReason` "cpu") and round trips rise with nothing lost (a starved page reads
- *   its reports late). Neither is the network's doing.
+ *   its reports late). Neither is the network's doing: those round trips are not remembered as the
+ *   path's, and the estimate the spell left (the browser's estimate falls for the machine's delay
+ *   too, and climbs back slowly) lowers nothing until a queue holds, packets are lost, or it
+ *   affords the top again.
  *
  * Pure.
  *
@@ -68,6 +71,11 @@ export interface PathMemory {
   /** Seconds since one lost packets; since the browser said it lacked CPU (large: long ago). */
   sinceLoss: number;
   sinceCpu: number;
+  /**
+   * A busy spell or what it left: the machine was short of CPU, and since then no queue held, no
+   * packet was lost and the estimate has not afforded the top.
+   */
+  settling: boolean;
   /** The last ten seconds' losses, newest last (true: lost packets). */
   losses: boolean[];
   /** Seconds since a spell of loss ended with no loss since (large: none lately). */
@@ -90,7 +98,10 @@ export interface PathReading {
   queued: boolean;
   /** A queue that holds: most of the last round trips well above the usual. */
   queueHeld: boolean;
-  /** The machine is busy and the path loses nothing: lowering the picture is the browser's job. */
+  /**
+   * The machine is busy, or the estimate is still the one its busy spell left, and the path loses
+   * nothing: lowering the picture is the browser's job.
+   */
   busy: boolean;
   /**
    * Random loss without a queue: packets lost most seconds lately, round trips mostly at their
@@ -111,7 +122,7 @@ export function freshPath(): PathMemory {
   const long = Number.MAX_SAFE_INTEGER;
   const counts = { short: 0, lossy: 0, severe: 0, clear: 0 };
   const since = { sinceLoss: long, sinceCpu: long, afterSpell: long };
-  return { rtts: [], estimate: null, ...counts, ...since, losses: [] };
+  return { rtts: [], estimate: null, ...counts, ...since, losses: [], settling: false };
 }
 
 /** One more second of `sample` for a picture from `source`, levels from `top` down. */
@@ -133,8 +144,11 @@ export function readPath(
   // Round trips risen on a machine short of CPU are its own delay, not a queue on the path.
   const cpuLately = sinceCpu < CPU_MEMORY;
   const queued = !cpuLately && queuedLately(memory.rtts, sample.rttMs);
-  const rtts = sample.rttMs === null ? memory.rtts : [...memory.rtts, sample.rttMs];
+  // ...nor remembered as the path's usual or its queue once the CPU is back.
+  const rtts = sample.rttMs === null || cpuLately ? memory.rtts : [...memory.rtts, sample.rttMs];
   const queueHeld = !cpuLately && queueHolds(rtts);
+  // The estimate a busy spell left is the machine's doing until the path shows its own trouble.
+  const settling = !lost && (cpuLately || (memory.settling && !queueHeld && afford !== ladder.top));
   // A lone round trip well above the usual says nothing while the others are at it.
   const clean = !queueing(memory.rtts, sample.rttMs) && loss <= LOSSY;
   const lossy = !measured ? memory.lossy : lost ? memory.lossy + 1 : 0;
@@ -147,16 +161,16 @@ export function readPath(
   const next: PathMemory = {
     rtts: rtts.slice(-RTT_MEMORY),
     estimate,
-    short: !known ? memory.short : afford < 0 ? memory.short + 1 : 0,
+    short: settling ? 0 : !known ? memory.short : afford < 0 ? memory.short + 1 : 0,
     lossy,
     severe: !measured ? memory.severe : loss >= SEVERE_LOSS ? memory.severe + 1 : 0,
     clear: clean && !queueHeld ? memory.clear + 1 : 0,
-    ...{ sinceLoss, sinceCpu, losses, afterSpell },
+    ...{ sinceLoss, sinceCpu, losses, afterSpell, settling },
   };
   const steady = losses.slice(-LOSS_MEMORY).filter(Boolean).length >= STEADY_LOSS_SECONDS;
   const reading: PathReading = {
     ...{ estimate, known, budget, afford, loss, clean, queued, queueHeld },
-    busy: cpuLately && !lossLately,
+    busy: settling && !lossLately,
     lossOnly: steady && !queueHeld,
     lossEnded,
     afterLoss: afterSpell < AFTER_LOSS_SECONDS && !queueHeld && loss <= LOSSY,
