@@ -18,7 +18,7 @@ import {
 } from "./adaptation.ts";
 import { type MessageChannel, peerMessages } from "../effects/peer_messages.ts";
 import type { VideoSource } from "./send_levels.ts";
-import { readSending, sendingMessage } from "./sending_view.ts";
+import { readSending, sendingMessage, toldState } from "./sending_view.ts";
 import type { StatsSample } from "../quality/stats_sample.ts";
 
 /** The adaptation of the current connection. */
@@ -51,6 +51,8 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
   let source: VideoSource = "none";
   let saver = choice.on();
   let theirs: SendingState | null = null;
+  // What this side's picture was last said to do (`toldState`).
+  let told: SendingState | null = null;
   let applied = "";
   let shown = "";
   let said = "";
@@ -58,9 +60,9 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
 
   const bus = () => channels && peerMessages(channels.control as unknown as MessageChannel);
   const say = () => {
-    const text = state ? JSON.stringify(sendingState(state)) : "";
-    if (!state || text === said) return;
-    if (bus()?.send(sendingMessage(sendingState(state)))) said = text;
+    const text = told ? JSON.stringify(told) : "";
+    if (!told || text === said) return;
+    if (bus()?.send(sendingMessage(told))) said = text;
   };
   /** Applies and tells what changed. */
   const settle = () => {
@@ -68,7 +70,8 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
     const text = JSON.stringify(limits);
     if (limits && text !== applied) channels?.limit?.(limits);
     applied = text;
-    const now = JSON.stringify(state && sendingState(state));
+    told = state && toldState(told, sendingState(state));
+    const now = JSON.stringify(told);
     if (now === shown) return;
     shown = now;
     say();
@@ -84,6 +87,7 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
     for (const stop of stops) stop();
     stops = [];
     said = applied = "";
+    told = null;
     if (theirs) {
       theirs = null;
       queueMicrotask(onChange);
@@ -96,7 +100,7 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
       messages.on("sending", (message) => {
         const heard = readSending(message);
         if (!heard) return;
-        theirs = heard;
+        theirs = toldState(theirs, heard);
         onChange();
       }),
       messages.onOpen(() => {
@@ -137,7 +141,7 @@ export function adaptationLink(choice: DataSaverChoice, onChange: () => void): A
       tell({ type: "saver", on });
     },
     dataSaver: () => saver,
-    mine: () => state && sendingState(state),
+    mine: () => told,
     theirs: () => theirs,
   };
 }

@@ -90,6 +90,20 @@ export function sendingLines(
   return lines.sort((a, b) => Number(a.severity === "info") - Number(b.severity === "info"));
 }
 
+/**
+ * What to say of a picture that goes `now`, when what was said of it last is `before`: one
+ * climbing back is said to be coming back only after it was said to be lowered by the network or
+ * paused. A picture lowered while the browser's estimate was still ramping up at the start of a
+ * call (not said: the estimate starts low and may dip on any link) that climbs back after it says
+ * nothing: "Their video is coming back" would tell of a weak connection no one had been told of.
+ */
+export function toldState(before: SendingState | null, now: SendingState): SendingState {
+  const climbing = now.video === "lowered" && now.reason === "network" && now.recovering;
+  const said = before?.video === "paused" ||
+    (before?.video === "lowered" && before.reason === "network");
+  return climbing && !said ? { video: "full", reason: null, recovering: false } : now;
+}
+
 /** The message that tells the other side how this side's picture goes. */
 export function sendingMessage(state: SendingState): PeerMessage {
   return { type: "sending", ...state };

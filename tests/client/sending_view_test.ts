@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import type { SendingState } from "../../client/adaptation/adaptation.ts";
-import { readSending, sendingLines, sendingMessage } from "../../client/adaptation/sending_view.ts";
+import {
+  readSending,
+  sendingLines,
+  sendingMessage,
+  toldState,
+} from "../../client/adaptation/sending_view.ts";
 
 const FULL: SendingState = { video: "full", reason: null, recovering: false };
 const PAUSED: SendingState = { video: "paused", reason: "network", recovering: false };
@@ -36,6 +41,17 @@ Deno.test("which side, what was lowered, and that it is coming back", () => {
     "Their video is paused: their connection is weak",
     "Data saver: your video is sent small",
   ], "warnings before what is only worth knowing");
+});
+
+Deno.test("coming back is said only of a picture said to be lowered or paused before", () => {
+  const BACK: SendingState = { ...LOWERED, recovering: true };
+  assert.deepEqual(toldState(PAUSED, BACK), BACK, "after a pause");
+  assert.deepEqual(toldState(LOWERED, BACK), BACK, "after a lowering said");
+  assert.deepEqual(toldState(BACK, BACK), BACK, "all the way back");
+  // Lowered while the estimate ramped up at the start (said as full): its climb says nothing.
+  assert.deepEqual(toldState(FULL, BACK), FULL);
+  assert.deepEqual(toldState(null, BACK), FULL);
+  assert.deepEqual(toldState(FULL, LOWERED), LOWERED, "a lowering is said as before");
 });
 
 Deno.test("the other side's word is taken only in the expected shape", () => {
