@@ -67,7 +67,31 @@ async function gridProblems(page: Page): Promise<string[]> {
   if (area / (width * height) < 0.5) {
     problems.push(`the tiles take ${Math.round((100 * area) / (width * height))}% of the screen`);
   }
-  return problems;
+  return [...problems, ...await bandProblems(page)];
+}
+
+/**
+ * The camera pictures that leave most of their tile empty: a wide picture shrunk into a tall tile
+ * shows as a thin band between two dark ones. Each camera picture, as drawn (`object-fit`), must
+ * cover at least half of its tile. A shared screen keeps its shape whatever its tile.
+ */
+async function bandProblems(page: Page): Promise<string[]> {
+  return await page.$$eval(
+    ".tile:not([hidden]):not([data-presenting=true]) video",
+    (videos) =>
+      videos.flatMap((video) => {
+        const { videoWidth: w, videoHeight: h } = video;
+        const tile = video.closest(".tile")!.getBoundingClientRect();
+        if (!w || !h || !tile.width || !tile.height || video.closest("[hidden]")) return [];
+        const cover = getComputedStyle(video).objectFit === "cover";
+        const scale = (cover ? Math.max : Math.min)(tile.width / w, tile.height / h);
+        const drawn = Math.min(w * scale, tile.width) * Math.min(h * scale, tile.height);
+        const share = Math.round((100 * drawn) / (tile.width * tile.height));
+        return share < 50
+          ? [`${video.getAttribute("aria-label")} fills ${share}% of its tile`]
+          : [];
+      }),
+  );
 }
 
 /**
