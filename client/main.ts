@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createActor } from "xstate";
+import { createActor, fromPromise } from "xstate";
 import type { Unsupported } from "../machines/call_types.ts";
 import type { ProcessingCommand, ProcessingInput } from "../machines/processing_machine.ts";
 import { provideEffects } from "../machines/effects.ts";
@@ -26,22 +26,22 @@ function unsupported(): Unsupported | null {
 }
 
 const roomId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
+// The peer connection made ahead, the session (with the peer connection's code) and the screen
+// share's code come with the call's chunk, fetched while the person looks at the pre-join
+// screen: Join rarely waits for it. The connection made ahead waits for the chunk (never fetches
+// it itself), so a first visit stays small; a Join pressed before it arrives makes its
+// connection then.
+const warmPeer = deferredActor(
+  () => callChunkArrived().then((c) => c.runWarmPeer),
+  { type: "warm.unavailable" },
+);
 const actor = createActor(
   provideEffects({
     lobby,
     localMedia,
-    signaling,
-    // The peer connection made ahead, the peer connection's and the screen share's code come
-    // with the call's chunk, fetched while the person looks at the pre-join screen: Join rarely
-    // waits for it. The connection made ahead waits for the chunk (never fetches it itself), so
-    // a first visit stays small; a Join pressed before it arrives makes its connection then.
-    warmPeer: deferredActor(
-      () => callChunkArrived().then((c) => c.runWarmPeer),
-      { type: "warm.unavailable" },
-    ),
-    peerConnection: deferredActor(
-      () => loadCallChunk().then((c) => c.runPeerConnection),
-      { type: "pc.error", message: "the call's code could not be loaded" },
+    warmPeer,
+    loadSession: fromPromise(() =>
+      loadCallChunk().then((c) => c.callSession({ signaling, warmPeer }))
     ),
     screenShare: deferredActor(
       () => loadCallChunk().then((c) => c.runScreenShare),

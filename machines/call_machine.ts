@@ -7,9 +7,11 @@
  * the server's comings and goings (`session_machine.ts`), and each peer connection's
  * negotiation and recovery (`negotiation_machine.ts`); the pre-join screen's states are in
  * `pre_join_state.ts`. Effects are actors the machines name and the browser or the tests provide
- * (`provideEffects` in effects.ts): `localMedia` owns the camera and microphone (it stops their
- * tracks when the call is over), `signaling` the server connection, `peerConnection` the
- * RTCPeerConnection, `lobby` the room's occupancy before joining.
+ * (`provideEffects` in effects.ts, `provideSessionEffects` in session_effects.ts): `localMedia`
+ * owns the camera and microphone (it stops their tracks when the call is over), `lobby` the room's
+ * occupancy before joining, `loadSession` brings the session at Join (in the browser it comes with
+ * the call's chunk, so that the first visit stays small), whose `signaling` is the server
+ * connection and `peerConnection` the RTCPeerConnection.
  *
  * These files import nothing but xstate and protocol types (they run under `deno test`).
  *
@@ -135,24 +137,34 @@ export const callMachine = callSetup.createMachine({
       states: {
         // Getting ready: the camera and microphone, and who is in the room already.
         preJoin: preJoinState,
+        // Join pressed: the session's code arrives (at once when the call's chunk came while the
+        // person got ready), then the session starts.
+        joining: {
+          id: "joining",
+          invoke: {
+            id: "loadSession",
+            src: "loadSession",
+            onDone: {
+              target: "inCall",
+              actions: { type: "startSession", params: ({ event }) => event.output },
+            },
+            onError: {
+              target: "failed",
+              actions: assign({ failure: { kind: "unreachable" } }),
+            },
+          },
+          on: { "user.hangUp": "#call.ended" },
+        },
+        // The session runs while here (`session_machine.ts`: started by `startSession`).
         inCall: {
-          id: "inCall",
           entry: [
             assign({ autoJoin: false }),
             { type: "tellProcessing", params: { type: "call.joined" } },
           ],
-          invoke: {
-            id: "session",
-            src: "session",
-            input: ({ context }) => ({
-              roomId: context.roomId,
-              stream: context.stream,
-              relayOnly: context.hideAddress,
-              warm: context.warm,
-            }),
-            onDone: "#call.ended",
-          },
+          exit: "stopSession",
           on: {
+            // The person has left (the session's final state).
+            "xstate.done.actor.session": "#call.ended",
             "user.hangUp": {
               actions: { type: "tellSession", params: { type: "user.hangUp" } },
             },
@@ -266,7 +278,7 @@ export const callMachine = callSetup.createMachine({
         },
         failed: {
           on: {
-            "user.retry": { target: "inCall", actions: assign({ failure: null }) },
+            "user.retry": { target: "joining", actions: assign({ failure: null }) },
             "user.hangUp": "#call.ended",
           },
         },

@@ -4,8 +4,23 @@
  *
  * @module
  */
-import { assign, type EventObject, fromCallback, sendTo, setup } from "xstate";
-import type { CallContext, CallEvent, CallInput, SessionCommand } from "./call_types.ts";
+import {
+  assign,
+  enqueueActions,
+  type EventObject,
+  fromCallback,
+  fromPromise,
+  sendTo,
+  setup,
+  stopChild,
+} from "xstate";
+import type {
+  CallContext,
+  CallEvent,
+  CallInput,
+  SessionCommand,
+  SessionInput,
+} from "./call_types.ts";
 import {
   hasKind,
   type MediaCommand,
@@ -17,7 +32,7 @@ import {
 import type { WarmPeerInput } from "./peer_types.ts";
 import { effectOn, type EffectStatus, effectUnavailable } from "./effect_status.ts";
 import type { ProcessingCommand, ProcessingInput } from "./processing_machine.ts";
-import { sessionMachine } from "./session_machine.ts";
+import type { SessionMachine } from "./session_machine.ts";
 
 /** The track of `kind` in `stream`, if any. */
 export function trackOf(stream: StreamLike | null, kind: MediaKind): TrackLike | null {
@@ -44,7 +59,12 @@ export const callSetup = setup({
     screenShare: fromCallback<{ type: "stop" }, ShareInput>(notProvided),
     /** A peer connection made while the person gets ready, and its offer, for the join. */
     warmPeer: fromCallback<EventObject, WarmPeerInput>(notProvided),
-    session: sessionMachine,
+    /**
+     * The session machine with its effects (`session_effects.ts`), started at Join. The browser's
+     * comes with the call's chunk, so that the page's first visit stays small: Join waits for it
+     * if it has not arrived yet.
+     */
+    loadSession: fromPromise<SessionMachine>(notProvided),
     /**
      * Noise suppression and background blur: the processing machine (processing_machine.ts), or
      * in the browser an actor that loads it once an effect is to run.
@@ -62,6 +82,21 @@ export const callSetup = setup({
         }
         : context
     ),
+    /** The session, from the code `loadSession` brought: it runs while the person is in the call. */
+    startSession: enqueueActions(({ context, enqueue }, session: SessionMachine) => {
+      enqueue.spawnChild(session, {
+        // The id the page reads it by and `tellSession` sends to. (xstate's types give an id only
+        // to an actor named in setup; this one's code arrives later, so it is spawned as logic.)
+        id: "session" as never,
+        input: {
+          roomId: context.roomId,
+          stream: context.stream,
+          relayOnly: context.hideAddress,
+          warm: context.warm,
+        } satisfies SessionInput,
+      });
+    }),
+    stopSession: stopChild("session"),
     tellMedia: sendTo("media", (_, command: MediaCommand) => command),
     tellSession: sendTo("session", (_, command: SessionCommand) => command),
     tellProcessing: sendTo("processing", (_, command: ProcessingCommand) => command),

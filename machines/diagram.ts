@@ -27,6 +27,9 @@ export interface DrawnMachine {
  * not show (children it spawns). Kept here, not in the machines, so the page does not ship them.
  */
 const NOTES: Record<string, Record<string, string>> = {
+  call: {
+    "live.inCall": "the session, spawned from the code loadSession brought, stopped on leaving",
+  },
   session: {
     "active.room.present":
       "one negotiation per other person, spawned as they come, stopped as they go",
@@ -224,9 +227,11 @@ function label(node: AnyStateNode, transition: AnyTransitionDefinition): string 
     event = "always";
   } else {
     const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
-    const invoked = done && node.invoke.find((invoke) => invoke.id === done[2]);
-    if (done && invoked) {
-      event = `${typeof invoked.src === "string" ? invoked.src : invoked.id} ${done[1]}`;
+    if (done) {
+      // An invoked actor by its source's name; a spawned one by its id.
+      const invoked = node.invoke.find((invoke) => invoke.id === done[2]);
+      const name = invoked && typeof invoked.src === "string" ? invoked.src : done[2];
+      event = `${name} ${done[1]}`;
     }
   }
   const guard = guardName(transition.guard);

@@ -86,10 +86,10 @@ export const preJoinState = callSetup.createStateConfig({
           others: context.roomMembers ?? 0,
         }),
       },
-      always: { guard: "autoJoin", target: "#inCall" },
+      always: { guard: "autoJoin", target: "#joining" },
       on: {
         "warm.made": { actions: assign({ warm: ({ event }) => event.warm }) },
-        "user.join": "#inCall",
+        "user.join": "#joining",
         "user.toggleHideAddress": {
           guard: "relayAvailable",
           actions: assign({ hideAddress: ({ context }) => !context.hideAddress }),

@@ -258,3 +258,6 @@ export const sessionMachine = sessionSetup.createMachine({
     left: { type: "final" },
   },
 });
+
+/** The session machine's type, for the call machine that starts it (`loadSession`). */
+export type SessionMachine = typeof sessionMachine;

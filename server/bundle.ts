@@ -12,10 +12,13 @@ import { DIST } from "./site.ts";
  * The pages' scripts: `<script type="module" src="/app.js">` in static/*.html is this entry.
  * `inspector` and `call` are the room page's lazy bundles, built first so that the page learns
  * where they went (`PARLEY_INSPECTOR_URL`, `PARLEY_CALL_URL`). Each build is on its own: the
- * room page's first visit fetches one script, and what the call's bundle shares with it is a copy
- * (see {@linkcode SHARED_COPIES}).
+ * room page's first visit fetches its script and xstate's (which the call's bundle imports too,
+ * {@linkcode SHARING_XSTATE}), and what else the call's bundle shares with it is a copy (see
+ * {@linkcode SHARED_COPIES}).
  */
 const ENTRIES: Readonly<Record<string, string>> = {
+  // What the room page and the call's chunk use of xstate, which they import from it.
+  xstate: "client/xstate.ts",
   inspector: "client/inspector.ts",
   // The noise filter's AudioWorklet module and the blur's worker: loaded by URL, never imported.
   noise_worklet: "client/processing/noise_worklet.ts",
@@ -30,6 +33,40 @@ const ENTRIES: Readonly<Record<string, string>> = {
   check: "client/check/check.ts",
   landing: "client/landing.ts",
 };
+/**
+ * The builds that import xstate from its own file (the `xstate` entry, client/xstate.ts) instead
+ * of bundling it: the call's chunk runs the session in the page's actor system, so both must use
+ * one copy (and a copy in each would weigh twice).
+ */
+const SHARING_XSTATE: ReadonlySet<string> = new Set(["call", "app"]);
+
+/** Leaves `import ... from "xstate"` to the browser, pointed at xstate's own file (`url`). */
+function sharedXState(url: string): esbuild.Plugin {
+  return {
+    name: "shared-xstate",
+    setup(build) {
+      build.onResolve({ filter: /^xstate$/ }, () => ({ path: url, external: true }));
+    },
+  };
+}
+
+/**
+ * Throws when a build imports from xstate's own file (`url`, exporting `exported`) a name it does
+ * not export: the browser would refuse the whole page.
+ */
+function checkXStateImports(name: string, code: string, url: string, exported: string[]): void {
+  for (const [, names, from] of code.matchAll(/import\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)) {
+    if (from !== url) continue;
+    const missing = names.split(",").map((n) => n.trim().split(/\s+as\s+/)[0])
+      .filter((n) => n && !exported.includes(n));
+    if (missing.length > 0) {
+      throw new Error(
+        `the ${name} bundle uses ${missing.join(", ")} of xstate: add to client/xstate.ts`,
+      );
+    }
+  }
+}
+
 /**
  * The modules both the room page's bundle and the call's may hold, each its own copy: they keep
  * no state of their own (no module-level variable a second copy would not see), so two copies
@@ -142,6 +179,7 @@ export async function bundleClient(
   const entries = new Map<string, { path: string; imports: string[] }>();
   const urlPath = (path: string) => path.slice(outdir.length);
   const modules = new Map<string, Set<string>>();
+  let xstateMeta: esbuild.Metafile["outputs"] | null = null;
   try {
     // One build per page: a page's first load then shares no chunk with another page's, and
     // fetches its entry and the few chunks it needs at once, nothing split off for the other.
@@ -160,7 +198,11 @@ export async function bundleClient(
         chunkNames: "chunks/[name]-[hash]",
         metafile: true,
         bundle: true,
-        plugins: [webSocketOnly, jsonOnly],
+        plugins: [
+          webSocketOnly,
+          jsonOnly,
+          ...(SHARING_XSTATE.has(name) ? [sharedXState(entries.get("xstate")!.path)] : []),
+        ],
         format: "esm",
         platform: "browser",
         target: ["es2022", "chrome110", "firefox115", "safari16"],
@@ -181,22 +223,31 @@ export async function bundleClient(
         },
       });
       modules.set(name, bundledModules(result.metafile));
-      for (const output of result.outputFiles) {
-        outputs.set(urlPath(output.path), new Uint8Array(output.contents));
-      }
       // The metafile names outputs relative to absWorkingDir.
       const meta = result.metafile.outputs;
+      for (const output of result.outputFiles) {
+        outputs.set(urlPath(output.path), new Uint8Array(output.contents));
+        if (SHARING_XSTATE.has(name)) {
+          const xstate = entries.get("xstate")!.path;
+          const exported = Object.values(xstateMeta!).find((o) => o.entryPoint)!.exports;
+          checkXStateImports(name, output.text, xstate, exported);
+        }
+      }
+      // Bundled outputs by their paths in the metafile; an external (xstate's file) by its URL.
       const staticImports = (output: string, seen: Set<string>) => {
         for (const imported of meta[output].imports) {
-          if (imported.kind !== "import-statement" || seen.has(imported.path)) continue;
-          seen.add(imported.path);
-          staticImports(imported.path, seen);
+          if (imported.kind !== "import-statement") continue;
+          const path = imported.external ? imported.path : urlPath(`${root}${imported.path}`);
+          if (seen.has(path)) continue;
+          seen.add(path);
+          if (!imported.external) staticImports(imported.path, seen);
         }
         return seen;
       };
+      if (name === "xstate") xstateMeta = meta;
       for (const [output, info] of Object.entries(meta)) {
         if (info.entryPoint !== entry) continue;
-        const imports = [...staticImports(output, new Set())].map((p) => urlPath(`${root}${p}`));
+        const imports = [...staticImports(output, new Set())];
         entries.set(name, { path: urlPath(`${root}${output}`), imports });
       }
     }

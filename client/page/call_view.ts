@@ -163,6 +163,10 @@ function viewOf(snapshot: CallSnapshot): CallView {
       focus: "join",
     };
   }
+  // Join pressed: the session's code on its way (the call's chunk).
+  if (snapshot.matches({ live: "joining" })) {
+    return { ...base, heading: "Call", screen: "call", inCall: true, status: "Joining the room…" };
+  }
   if (snapshot.matches({ live: "inCall" })) {
     if (!session || session.hasTag("leaving") || session.status === "done") {
       return { ...base, heading: "Call", screen: "call", status: "Hanging up…" };

@@ -7,9 +7,17 @@
  *
  * @module
  */
-import { type Actor, createActor, type EventObject, fromCallback, SimulatedClock } from "xstate";
+import {
+  type Actor,
+  createActor,
+  type EventObject,
+  fromCallback,
+  fromPromise,
+  SimulatedClock,
+} from "xstate";
 import type { CallEvent, CallInput, CallMachine } from "../../machines/call_machine.ts";
 import { type CallEffects, provideEffects } from "../../machines/effects.ts";
+import { provideSessionEffects } from "../../machines/session_effects.ts";
 import { FakePeerConnection } from "./fake_peer.ts";
 import type {
   MediaCommand,
@@ -303,6 +311,37 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
   const warmed: FakeCall["warmed"] = [];
   const clock = new SimulatedClock();
   const call = {} as FakeCall;
+  const signalingEffect = fromCallback<SignalingCommand, SignalingInput>(
+    ({ input, sendBack, receive }) => {
+      const connection = new FakeSignalingConnection(name, input, sendBack);
+      signaling.push(connection);
+      receive((command) => connection.commands.push(command));
+      return () => {
+        connection.stopped = true;
+      };
+    },
+  );
+  const peerConnection = fromCallback<PeerCommand, PeerInput>(({ input, sendBack, receive }) => {
+    const pc = new FakePeerConnection(name, input, sendBack);
+    peers.push(pc);
+    receive((command) => pc.run(command));
+    if (input.initiator && !input.offered && options.autoNegotiate !== false) {
+      queueMicrotask(() => !pc.closed && sendBack({ type: "pc.negotiationNeeded" }));
+    }
+    return () => pc.close();
+  });
+  const warmPeer = fromCallback<EventObject, WarmPeerInput>(({ input, sendBack }) => {
+    const handle: WarmPeerLike = {
+      offerForJoin: () => Promise.resolve(null),
+      discard: () => {},
+    };
+    const made = { input, handle, stopped: false };
+    warmed.push(made);
+    sendBack({ type: "warm.made", warm: handle });
+    return () => void (made.stopped = true);
+  });
+  // The session's code is here at once (the browser's comes with the call's chunk).
+  const session = provideSessionEffects({ signaling: signalingEffect, peerConnection, warmPeer });
   const machine = provideEffects({
     lobby: fromCallback<{ type: "refresh" }, { roomId: string }>(({ sendBack, receive }) => {
       const answer = () => {
@@ -328,33 +367,8 @@ export function createFakeCall(name: string, options: FakeCallOptions = {}): Fak
         return () => fake.stop();
       },
     ),
-    signaling: fromCallback<SignalingCommand, SignalingInput>(({ input, sendBack, receive }) => {
-      const connection = new FakeSignalingConnection(name, input, sendBack);
-      signaling.push(connection);
-      receive((command) => connection.commands.push(command));
-      return () => {
-        connection.stopped = true;
-      };
-    }),
-    warmPeer: fromCallback<EventObject, WarmPeerInput>(({ input, sendBack }) => {
-      const handle: WarmPeerLike = {
-        offerForJoin: () => Promise.resolve(null),
-        discard: () => {},
-      };
-      const made = { input, handle, stopped: false };
-      warmed.push(made);
-      sendBack({ type: "warm.made", warm: handle });
-      return () => void (made.stopped = true);
-    }),
-    peerConnection: fromCallback<PeerCommand, PeerInput>(({ input, sendBack, receive }) => {
-      const pc = new FakePeerConnection(name, input, sendBack);
-      peers.push(pc);
-      receive((command) => pc.run(command));
-      if (input.initiator && !input.offered && options.autoNegotiate !== false) {
-        queueMicrotask(() => !pc.closed && sendBack({ type: "pc.negotiationNeeded" }));
-      }
-      return () => pc.close();
-    }),
+    warmPeer,
+    loadSession: fromPromise(() => Promise.resolve(session)),
     screenShare: fromCallback<{ type: "stop" }, ShareInput>(({ input, sendBack }) => {
       const share = new FakeScreenShare(sendBack, input);
       shares.push(share);

@@ -24,6 +24,7 @@ import {
   createActor,
   type EventObject,
   fromCallback,
+  fromPromise,
   setup,
   SimulatedClock,
   type Snapshot,
@@ -35,7 +36,8 @@ import type { PeerCommand, PeerInput, WarmPeerInput } from "../../machines/peer_
 import type { SignalingCommand, SignalingInput } from "../../machines/signaling_types.ts";
 import { linkMachine } from "../../machines/link_machine.ts";
 import { negotiationMachine } from "../../machines/negotiation_machine.ts";
-import { sessionMachine } from "../../machines/session_machine.ts";
+import { type SessionMachine, sessionMachine } from "../../machines/session_machine.ts";
+import { provideSessionEffects } from "../../machines/session_effects.ts";
 import {
   FakePeerConnection,
   FakeSignalingConnection,
@@ -93,6 +95,8 @@ class Fakes {
         return () => pc.close();
       }),
       warmPeer: fromCallback<EventObject, WarmPeerInput>(() => {}),
+      // Passive too: the walk says when the session's code has come (`xstate.done.actor.loadSession`).
+      loadSession: fromPromise<SessionMachine>(() => new Promise(() => {})),
       screenShare: fromCallback<{ type: "stop" }, ShareInput>(() => {
         const share = { stopped: false };
         this.shares.push(share);
@@ -199,6 +203,12 @@ const WALKS: Walk[] = [
       { type: "share.started", track: new FakeTrack("video") },
       { type: "share.ended", reason: "stopped" },
       ...timers(callMachine),
+      // The session's code, come (the replay gives the one on its fakes) or not.
+      {
+        type: "xstate.done.actor.loadSession",
+        output: provideSessionEffects(new Fakes().effects()),
+      },
+      { type: "xstate.error.actor.loadSession", error: new Error("not loaded") },
       { type: "xstate.done.actor.session" },
     ],
     key: ({ value, context }) =>
@@ -464,5 +474,8 @@ function adapt(event: AnyEvent, fakes: Fakes): AnyEvent {
     return { ...event, stream: failure ? null : media.stream };
   }
   if (event.type === "media.added" && media) return { ...event, stream: media.stream };
+  if (event.type === "xstate.done.actor.loadSession") {
+    return { ...event, output: provideSessionEffects(fakes.effects()) };
+  }
   return event;
 }

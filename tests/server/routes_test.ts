@@ -58,8 +58,13 @@ function pageScripts(html: string): { entry: string; preloads: string[] } {
 function importsOf(source: string, from: string): { static: string[]; dynamic: string[] } {
   const resolve = (specifier: string) => new URL(specifier, `http://parley.test${from}`).pathname;
   return {
-    static: [...source.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?"([./][^"]+)"/g)]
-      .map((m) => resolve(m[1])),
+    // (Each module's imports of a shared file, xstate's, are a statement of their own.)
+    static: [
+      ...new Set(
+        [...source.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?"([./][^"]+)"/g)]
+          .map((m) => resolve(m[1])),
+      ),
+    ],
     dynamic: [...source.matchAll(/\bimport\(\s*"([./][^"]+)"\s*\)/g)].map((m) => resolve(m[1])),
   };
 }
