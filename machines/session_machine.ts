@@ -4,7 +4,9 @@
  *
  * - **Server**: connect and join; when the connection drops, try again after 0.25 s, doubling up
  *   to 1 s (spread by the jitter the signaling actor draws); a device whose network is back tries
- *   at once. The first connection counts as unreachable after three failed attempts.
+ *   at once. The first connection counts as unreachable after three failed attempts. A join the
+ *   server refuses because it cannot seat anyone right now (`unavailable`) is tried again after
+ *   2, 4 and 8 s (`busy`); a fourth refusal fails the call with the server's words.
  * - **Room**: joining, then present: one negotiation (`negotiation_machine.ts`, a peer connection)
  *   with each other person, spawned as they arrive and stopped as they leave, each on its own
  *   (one person's trouble never stalls the others'). Which ones to start, stop or tell is planned
@@ -16,7 +18,7 @@
  *
  * It is invoked by the call machine while the person is in the call, reports failures with
  * `session.failed` and finishes (a final state) once the person has left. Tags: `joining`,
- * `waiting`, `talking`, `reconnecting`, `leaving`.
+ * `waiting`, `talking`, `connecting`, `busy`, `leaving`.
  *
  * @module
  */
@@ -35,7 +37,7 @@ import {
 } from "./room_peers.ts";
 import { sessionSetup } from "./session_setup.ts";
 
-export { ATTEMPTS_BEFORE_UNREACHABLE, type SessionEvent } from "./session_setup.ts";
+export { ATTEMPTS_BEFORE_UNREACHABLE, BUSY_RETRIES, type SessionEvent } from "./session_setup.ts";
 
 /** The session machine; `signaling` (and the negotiation's peer connection) are provided. */
 export const sessionMachine = sessionSetup.createMachine({
@@ -51,6 +53,7 @@ export const sessionMachine = sessionSetup.createMachine({
     joinedOnce: false,
     attempts: 0,
     jitter: 1,
+    busyTries: 0,
     warm: input.warm ?? null,
   }),
   invoke: {
@@ -71,6 +74,8 @@ export const sessionMachine = sessionSetup.createMachine({
         "media.added": { actions: assign({ stream: ({ event }) => event.stream }) },
         "media.replaced": { actions: assign({ stream: ({ event }) => event.stream }) },
         "signal.rejected": [
+          // The server is busy (its room store, or shutting down): join again a little later.
+          { guard: "serverBusy", target: ".server.busy", actions: "countBusy" },
           { guard: "roomFull", actions: { type: "fail", params: { kind: "room-full" } } },
           {
             actions: {
@@ -102,6 +107,11 @@ export const sessionMachine = sessionSetup.createMachine({
               tags: ["connecting"],
               on: { "network.online": "connecting" },
               after: { backoff: "connecting" },
+            },
+            // The server could not seat anyone: the join is tried again after `busyWait`.
+            busy: {
+              tags: ["connecting", "busy"],
+              after: { busyWait: "connecting" },
             },
             online: {
               on: { "signal.lost": { target: "backingOff", actions: "countAttempt" } },

@@ -28,6 +28,13 @@ import { anyFailed, anyoneHere, type PeerEntry, type PeerPlan } from "./room_pee
 /** Failed connection attempts after which a server never reached counts as unreachable. */
 export const ATTEMPTS_BEFORE_UNREACHABLE = 3;
 
+/**
+ * Joins again after the server said it cannot seat anyone right now (`unavailable`: its room
+ * store is busy or away, or it is shutting down), 2, 4 and 8 s after each refusal; the next
+ * refusal is said as the server's.
+ */
+export const BUSY_RETRIES = 3;
+
 /** Every event the session machine handles. */
 export type SessionEvent =
   | SessionCommand
@@ -54,6 +61,8 @@ interface SessionContext {
   attempts: number;
   /** Spread of the next wait, from the signaling actor (0.7-1.3). */
   jitter: number;
+  /** Joins refused in a row because the server could not seat anyone (`unavailable`). */
+  busyTries: number;
   /** The newest connection made ahead, for the next negotiation to adopt if it fits. */
   warm: WarmPeerLike | null;
 }
@@ -99,6 +108,7 @@ export const sessionSetup = setup({
         iceTransportPolicy: context.relayOnly ? "relay" as const : joined.iceTransportPolicy,
         joinedOnce: true,
         attempts: 0,
+        busyTries: 0,
       };
     }),
     /**
@@ -138,6 +148,7 @@ export const sessionSetup = setup({
         if (entry.negotiation) enqueue.sendTo(entry.negotiation, event as NegotiationCommand);
       }
     }),
+    countBusy: assign(({ context }) => ({ busyTries: context.busyTries + 1 })),
     countAttempt: assign(({ context, event }) => ({
       attempts: context.attempts + 1,
       jitter: "jitter" in event ? event.jitter : 1,
@@ -149,6 +160,10 @@ export const sessionSetup = setup({
     /** Someone's connection failed (and was not retried). */
     anyFailed: ({ context }) => anyFailed(context.peers),
     roomFull: ({ event }) => event.type === "signal.rejected" && event.error.code === "room-full",
+    /** The server cannot seat anyone right now, and a join may be tried again. */
+    serverBusy: ({ context, event }) =>
+      event.type === "signal.rejected" && event.error.code === "unavailable" &&
+      context.busyTries < BUSY_RETRIES,
     mayRetry: ({ context }) =>
       context.joinedOnce || context.attempts + 1 < ATTEMPTS_BEFORE_UNREACHABLE,
   },
@@ -160,6 +175,8 @@ export const sessionSetup = setup({
      */
     backoff: ({ context }) =>
       Math.round(Math.min(250 * 2 ** Math.max(0, context.attempts - 1), 1000) * context.jitter),
+    /** Wait before joining again after the server could not seat anyone: 2, 4, then 8 s. */
+    busyWait: ({ context }) => 2000 * 2 ** Math.max(0, context.busyTries - 1),
     /** How long hanging up waits for the server to confirm. */
     leaveTimeout: 1000,
   },

@@ -31,7 +31,7 @@ export type ErrorCode =
   /**
    * This server cannot seat anyone right now: the shared room store (Redis) is unreachable, or
    * the server is shutting down. Calls in progress go on; try again in a few seconds (the client's
-   * back-off does), possibly reaching another instance.
+   * session does, 2, 4 and 8 s later), possibly reaching another instance.
    */
   | "unavailable";
 

@@ -16,6 +16,7 @@ import {
   mediaFailureTitle,
   occupancy,
   PEER_ABSENCE,
+  SERVER_BUSY,
   UNSUPPORTED,
 } from "./call_words.ts";
 import type { linkMachine } from "../../machines/link_machine.ts";
@@ -217,7 +218,9 @@ function viewOf(snapshot: CallSnapshot): CallView {
       };
     }
     if (session.hasTag("joining")) {
-      return { ...inCall, status: "Joining the room…", notice };
+      // (The server could not seat anyone: the session tries again by itself, 2, 4, 8 s later.)
+      const status = session.hasTag("busy") ? SERVER_BUSY : "Joining the room…";
+      return { ...inCall, status, notice };
     }
     if (session.hasTag("waiting")) {
       const absence = peerAbsence ? PEER_ABSENCE[peerAbsence] : null;

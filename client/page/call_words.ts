@@ -78,6 +78,9 @@ export function continueLabel(failure: MediaFailure, wants: Record<MediaKind, bo
   return `Continue with ${kinds(left)} only`;
 }
 
+/** While a join the server refused as busy (`unavailable`) waits to be tried again. */
+export const SERVER_BUSY = "The server is busy — trying again…";
+
 /** What the page says when the other person is away or gone. */
 export const PEER_ABSENCE: Record<string, string> = {
   "hang-up": "The other person hung up. You can wait here for them to come back.",

@@ -254,6 +254,7 @@ const WALKS: Walk[] = [
       { type: "signal.connectFailed", jitter: 1 },
       { type: "signal.lost", jitter: 1 },
       { type: "signal.rejected", error: { code: "room-full", message: "full" } },
+      { type: "signal.rejected", error: { code: "unavailable", message: "busy" } },
       { type: "signal.seatTaken" },
       { type: "signal.iceServers", iceServers: [] },
       { type: "signal.message", from: "b", message: { candidate } },
@@ -284,6 +285,8 @@ const WALKS: Walk[] = [
         context.joinedOnce,
         // Attempts count (`mayRetry`) only until the room was first joined.
         context.joinedOnce ? 0 : Math.min(Number(context.attempts), 3),
+        // Refusals of a busy server count until the next join (`serverBusy`).
+        Math.min(Number(context.busyTries), 3),
       ]),
     replayed: (fakes) => {
       const { signaling, peerConnection, warmPeer } = fakes.effects();

@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ATTEMPTS_BEFORE_UNREACHABLE } from "../../machines/session_machine.ts";
+import { ATTEMPTS_BEFORE_UNREACHABLE, BUSY_RETRIES } from "../../machines/session_machine.ts";
 import {
   connectedPair,
   createFakeCall,
@@ -50,6 +50,72 @@ Deno.test("a server never reached: three attempts 0.25 s and 0.5 s apart, then u
   await settle();
   assert.equal(call.signaling.length, 2, "Retry opens a new connection");
   assert.equal(call.socket.connects, 1);
+  call.actor.stop();
+});
+
+const BUSY = "The server is busy — trying again…";
+const UNAVAILABLE = {
+  code: "unavailable" as const,
+  message: "This server cannot seat anyone right now; try again in a few seconds.",
+};
+
+Deno.test("a server that cannot seat anyone: joins again 2, 4 and 8 s later, saying so; then its refusal", async () => {
+  const call = await joining();
+  assert.equal(BUSY_RETRIES, 3);
+  for (const wait of [2000, 4000, 8000]) {
+    const before = call.socket.connects;
+    call.socket.send({ type: "signal.rejected", error: UNAVAILABLE });
+    await settle();
+    assert.equal(call.view().status, BUSY);
+    assert.equal(call.view().screen, "call", "no dead end while it tries again");
+    await call.advance(wait - 1);
+    assert.equal(call.socket.connects, before, `no new join before ${wait} ms`);
+    await call.advance(1);
+    assert.equal(call.socket.connects, before + 1, `a new join ${wait} ms after the refusal`);
+    assert.equal(call.view().status, "Joining the room…");
+  }
+  call.socket.send({ type: "signal.rejected", error: UNAVAILABLE });
+  await settle();
+  const view = call.view();
+  assert.equal(view.screen, "message");
+  assert.equal(view.alert!.text, UNAVAILABLE.message);
+  assert.deepEqual(view.alert!.actions.map((a) => a.label), ["Retry", "Start a new call"]);
+  call.actor.stop();
+});
+
+Deno.test("a server that could not seat anyone, then did: the tries start over next time", async () => {
+  const call = await joining();
+  call.socket.send({ type: "signal.rejected", error: UNAVAILABLE });
+  await call.advance(2000);
+  call.socket.send({ type: "signal.joined", joined: joinedAck() });
+  await settle();
+  assert.equal(call.view().waiting, true);
+  // Back after a drop, refused as busy three times again: each tried again, as the first time.
+  call.socket.send({ type: "signal.lost", jitter: 1 });
+  await call.advance(250);
+  for (const wait of [2000, 4000, 8000]) {
+    const before = call.socket.connects;
+    call.socket.send({ type: "signal.rejected", error: UNAVAILABLE });
+    await call.advance(wait);
+    assert.equal(call.socket.connects, before + 1);
+  }
+  assert.equal(call.view().screen, "call");
+  call.actor.stop();
+});
+
+Deno.test("Hang up while the server is busy: no more tries, the call ends", async () => {
+  const call = await joining();
+  call.socket.send({ type: "signal.rejected", error: UNAVAILABLE });
+  await settle();
+  assert.equal(call.view().status, BUSY);
+  const before = call.socket.connects;
+  call.send({ type: "user.hangUp" });
+  await settle();
+  assert.deepEqual(call.socket.commands.at(-1), { type: "leave" });
+  call.socket.send({ type: "signal.left" });
+  await call.advance(20_000);
+  assert.equal(call.socket.connects, before, "not tried again");
+  assert.equal(call.view().alert?.kind, "left");
   call.actor.stop();
 });
 
