@@ -79,6 +79,14 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     let inRoom = false;
     let left = false;
     const queue: OutgoingSignal[] = [];
+    /** Whether a connection attempt the machine asked for has not had its outcome yet. */
+    let attempting = false;
+    /** The attempt failed: said once, whichever of its endings comes first. */
+    const attemptFailed = () => {
+      if (!attempting) return;
+      attempting = false;
+      send({ type: "signal.connectFailed", jitter: jitter() });
+    };
 
     const join = async () => {
       // The first join carries the offer made on the pre-join screen, if there is one.
@@ -100,12 +108,11 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
           if (timedOut) {
             // Connected, but the join went unanswered: drop this connection and try anew.
             socket.disconnect();
-            return send({ type: "signal.connectFailed", jitter: jitter() });
+            return attemptFailed();
           }
           // Too many joins too fast (a flapping network): try again after the machine's wait.
-          if (!ack.ok && ack.error.code === "rate-limited") {
-            return send({ type: "signal.connectFailed", jitter: jitter() });
-          }
+          if (!ack.ok && ack.error.code === "rate-limited") return attemptFailed();
+          attempting = false;
           // Nobody took the offer: the connection that made it is of no more use.
           if (offer && !(ack.ok && ack.peers.length > 0)) input.warm?.discard();
           if (!ack.ok) return send({ type: "signal.rejected", error: ack.error });
@@ -131,9 +138,12 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
 
     const handlers = {
       connect: () => void join(),
-      connect_error: () => send({ type: "signal.connectFailed", jitter: jitter() }),
+      connect_error: attemptFailed,
       disconnect: () => {
-        if (!inRoom) return;
+        // Closed before its join was answered (even before the server said the connection was
+        // open, as a busy page's late heartbeat makes it): that attempt failed, and the machine,
+        // waiting for its outcome, tries again after its wait instead of waiting for ever.
+        if (!inRoom) return attemptFailed();
         inRoom = false;
         send({ type: "signal.lost", jitter: jitter() });
       },
@@ -162,6 +172,7 @@ export const signaling = fromCallback<SignalingCommand, SignalingInput>(
     receive((command) => {
       switch (command.type) {
         case "connect":
+          attempting = true;
           // A connection that was closed (dropped, or given up after a timeout) is replaced.
           if (!socket.connected && !socket.active) {
             stopListening();
