@@ -16,8 +16,9 @@
  *   `talking` while one does (mending, after a pause, a connection with someone that failed while
  *   the others' work), `failed` when every one that ran failed.
  *
- * It is invoked by the call machine while the person is in the call, reports failures with
- * `session.failed` and finishes (a final state) once the person has left. Tags: `joining`,
+ * The call machine starts it at Join (from the code `loadSession` brought) and stops it on leaving;
+ * it reports failures with `session.failed` and finishes (a final state) once the person has left.
+ * Tags: `joining`,
  * `waiting`, `talking`, `connecting`, `busy`, `leaving`.
  *
  * @module

@@ -19,15 +19,10 @@ import type { StatsSample } from "../../client/quality/stats_sample.ts";
 import { sendingLines } from "../../client/adaptation/sending_view.ts";
 import { groupNotes } from "../../client/page/connection_notes.ts";
 import { start } from "../helpers/adaptation_driver.ts";
-import { connectedGroup } from "../helpers/fake_call.ts";
+import { connectedGroupView } from "../helpers/fake_call.ts";
 
 /** Ada's view of a connected group of three (a plain object, read once). */
-const view = await (async () => {
-  const { calls } = await connectedGroup(["a", "b", "c"]);
-  const seen = calls[0].view();
-  for (const call of calls) call.actor.stop();
-  return seen;
-})();
+const view = await connectedGroupView(["a", "b", "c"]);
 
 const FULL: SendingState = { video: "full", reason: null, recovering: false };
 

@@ -16,15 +16,10 @@ import {
 } from "../../client/page/connection_notes.ts";
 import { stageView } from "../../client/page/stage_view.ts";
 import { PROBLEMS } from "../../client/quality/quality.ts";
-import { connectedGroup } from "../helpers/fake_call.ts";
+import { connectedGroupView } from "../helpers/fake_call.ts";
 
 /** Ada's view of a connected group of three (a plain object, read once). */
-const view = await (async () => {
-  const { calls } = await connectedGroup(["a", "b", "c"]);
-  const seen = calls[0].view();
-  for (const call of calls) call.actor.stop();
-  return seen;
-})();
+const view = await connectedGroupView(["a", "b", "c"]);
 
 const FULL: SendingState = { video: "full", reason: null, recovering: false };
 const PAUSED: SendingState = { video: "paused", reason: "network", recovering: false };

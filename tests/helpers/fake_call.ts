@@ -440,6 +440,7 @@ export async function toReady(call: FakeCall): Promise<void> {
 
 export {
   connectedGroup,
+  connectedGroupView,
   connectedPair,
   FakeRoom,
   joinedAck,

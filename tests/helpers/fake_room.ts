@@ -240,3 +240,11 @@ export async function connectedGroup(
   await settle();
   return { calls, room };
 }
+
+/** The first person's view of a connected group of `names`, read once (the calls then stopped). */
+export async function connectedGroupView(names: string[]): Promise<ReturnType<FakeCall["view"]>> {
+  const { calls } = await connectedGroup(names);
+  const seen = calls[0].view();
+  for (const call of calls) call.actor.stop();
+  return seen;
+}
