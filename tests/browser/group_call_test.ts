@@ -1,7 +1,7 @@
 /**
  * A group call as people live it: four people, three in real Chromium (each in their own context)
  * and one in Firefox, fake cameras and microphones at 320×180, on one server (four on two instances
- * sharing Redis are checked with raw clients in tests/server/redis_group_test.ts). Ada starts it
+ * sharing Redis: group_network_fault_test.ts, and with raw clients redis_group_test.ts). Ada starts it
  * from the landing page; they see each other's pictures moving in a tile each, chat to everyone; a
  * fifth is turned away before their camera starts; the server stops for 6 s and starts again
  * (every picture keeps moving meanwhile, peer to peer, and all four are back in the room by
