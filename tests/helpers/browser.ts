@@ -147,20 +147,32 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
   });
 }
 
+/** How long a browser may take to close before its process is killed. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 /**
- * Closes `browser`, never throwing (for `finally` blocks). When closing fails, the browser
- * process is killed, so no headless browser outlives the test.
+ * Closes `browser`, never throwing (for `finally` blocks). When closing fails or takes longer than
+ * CLOSE_TIMEOUT_MS, the browser process is killed, so no headless browser outlives the test (nor
+ * holds the suite up).
  */
 export async function closeBrowser(browser: Browser | undefined): Promise<void> {
   if (!browser) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await browser.close();
+    await Promise.race([
+      browser.close(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("close timed out")), CLOSE_TIMEOUT_MS);
+      }),
+    ]);
   } catch {
     try {
       browser.process()?.kill("SIGKILL");
     } catch {
       // Already gone.
     }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
