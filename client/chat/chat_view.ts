@@ -1,10 +1,12 @@
 /**
  * The chat panel's body: the conversation (their messages on the left, yours on the right, each
- * with a name and a time; in a group, what you write goes to everyone; files as cards with their progress, Accept or Decline for a file they
- * offer, and Save), and a composer spanning the panel with Attach and Send. Files can also be
- * dropped on it. Messages are rendered with `textContent`, links with `href` only (http and
- * https, opening in a new tab without access to this page): never as HTML. What it shows is
- * `conversation.ts`'s, bounded, drawn in batches (`render_batch.ts`): a flood is one redraw.
+ * with a name and a time; in a group, what you write goes to everyone; files as cards with their
+ * progress, Accept or Decline for a file they offer, and Save), and a composer spanning the panel
+ * with Attach and Send. Files can also be dropped on it; in a group, the person says whom they go
+ * to (everyone, or one person: `recipient_choice.ts`), and each card of theirs says whom it went
+ * to. Messages are rendered with `textContent`, links with `href` only (http and https, opening in
+ * a new tab without access to this page): never as HTML. What it shows is `conversation.ts`'s,
+ * bounded, drawn in batches (`render_batch.ts`): a flood is one redraw.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import { h, text } from "../ui/dom.ts";
 import { icon } from "../ui/icons.ts";
 import { type Chat, createChat, linkParts } from "./chat.ts";
 import { conversation, type Entry } from "./conversation.ts";
+import { type Recipient, recipientChoice } from "./recipient_choice.ts";
 import { renderBatch } from "./render_batch.ts";
 import { drawFileCard, fileCard } from "../files/file_card.ts";
 import {
@@ -47,7 +50,8 @@ export interface ChatView {
   renamed(): void;
   /**
    * Speaks over this connection's channels too from now on (`peer`'s, one of the people in the
-   * call): messages and files go to everyone attached. Returns what stops it.
+   * call): messages go to everyone attached, files to whom the person picks. Returns what stops
+   * it.
    */
   attach(bus: PeerMessages, files: FileChannel, peer?: string): () => void;
 }
@@ -109,7 +113,11 @@ export function chatView(options: ChatOptions): ChatView {
     }, icon(SendHorizontal)),
     fileInput,
   );
-  const body = h("div", { className: "chat" }, log, error, form);
+  const choice = recipientChoice({
+    send: (chosen, to) => sendTo(chosen, to),
+    done: () => input.focus(),
+  });
+  const body = h("div", { className: "chat" }, log, error, choice.element, form);
 
   let open = false;
   let unread = 0;
@@ -117,6 +125,11 @@ export function chatView(options: ChatOptions): ChatView {
   const files = new Map<string | undefined, FileTransfers>();
   /** Whose each transfer is (a card names them, and its Accept goes to them). */
   const owners = new WeakMap<Transfer, string | undefined>();
+  /** The files sent in a group: their cards say whom each went to. */
+  const addressed = new WeakSet<Transfer>();
+  /** The people files can go to, as the call has them now. */
+  const people = (): Recipient[] =>
+    [...files.keys()].map((peer) => ({ peer, name: options.theirName(peer) }));
   const say = (words: string | null) => {
     error.hidden = words === null;
     text(error, words ?? "");
@@ -226,7 +239,8 @@ export function chatView(options: ChatOptions): ChatView {
     } else {
       const { transfer } = entry;
       const act = actFor(owners.get(transfer));
-      drawFileCard(item, fileCard(transfer, { theirName, act }), () => {
+      const to = addressed.has(transfer) ? theirName || "them" : null;
+      drawFileCard(item, fileCard(transfer, { theirName, to, act }), () => {
         shown.url ??= URL.createObjectURL(transfer.blob!);
         return shown.url;
       });
@@ -238,15 +252,31 @@ export function chatView(options: ChatOptions): ChatView {
 
   const sendFiles = (chosen: FileList | null) => {
     say(null);
-    for (const file of chosen ?? []) {
-      if (file.size > MAX_FILE_BYTES) {
-        say(`${file.name}: ${tooLarge(file.size)}`);
+    const fitting = [...chosen ?? []].filter((file) => {
+      if (file.size > MAX_FILE_BYTES) say(`${file.name}: ${tooLarge(file.size)}`);
+      return file.size <= MAX_FILE_BYTES;
+    });
+    if (fitting.length === 0) return;
+    if (files.size === 0) return say("Files can be sent once you are connected.");
+    // In a group, the person says whom they go to; in a call of two, to the other person.
+    if (files.size > 1) choice.ask(fitting, people());
+    else sendTo(fitting, people());
+  };
+  /** One card for each file and each person it goes to. */
+  const sendTo = (chosen: File[], to: Recipient[]) => {
+    const group = files.size > 1;
+    for (const { peer, name } of to) {
+      const theirs = files.get(peer);
+      if (!theirs) {
+        say(`${name || "They"} left the call: nothing was sent to them.`);
         continue;
       }
-      if (files.size === 0) return say("Files can be sent once you are connected.");
-      // To everyone: one card for each person it goes to.
-      for (const each of files.values()) each.send(file);
+      for (const file of chosen) {
+        const transfer = theirs.send(file);
+        if (group) addressed.add(transfer);
+      }
     }
+    redraw();
   };
 
   form.onsubmit = (event) => {
@@ -283,7 +313,10 @@ export function chatView(options: ChatOptions): ChatView {
     },
     // Their name shows on every message and card: drawn again in a batch, so a peer changing its
     // name as fast as it may costs a few redraws a second.
-    renamed: () => redraw(),
+    renamed: () => {
+      redraw();
+      choice.update(people());
+    },
     attach(bus, channel, peer) {
       const stopChat = chat.attach(bus, peer);
       const mine = fileTransfers(channel, {
@@ -293,10 +326,12 @@ export function chatView(options: ChatOptions): ChatView {
         },
       });
       files.set(peer, mine);
+      choice.update(people());
       return () => {
         stopChat();
         mine.close();
         if (files.get(peer) === mine) files.delete(peer);
+        choice.update(people());
       };
     },
   };

@@ -24,6 +24,8 @@ export interface FileCard {
   from: "me" | "them";
   name: string;
   size: string;
+  /** For a file sent in a group: whom this card's copy went to ("To Ada"). */
+  to: string | null;
   /** For a file they offer: "Ada wants to send you report.pdf (2.1 MB)", in parts. */
   question: OfferQuestion | null;
   status: string;
@@ -39,10 +41,13 @@ export interface FileCardActions {
   decline(id: string): void;
 }
 
-/** The card for `transfer`; `theirName` is "" when they gave none. */
+/**
+ * The card for `transfer`; `theirName` is "" when they gave none; `to`, for a file sent in a group,
+ * the name of the person this copy went to.
+ */
 export function fileCard(
   transfer: Transfer,
-  { theirName, act }: { theirName: string; act: FileCardActions },
+  { theirName, to = null, act }: { theirName: string; to?: string | null; act: FileCardActions },
 ): FileCard {
   const moving = transfer.state === "sending" || transfer.state === "receiving";
   const offered = transfer.direction === "in" && transfer.state === "offered";
@@ -63,6 +68,7 @@ export function fileCard(
   }
   return {
     from: transfer.direction === "out" ? "me" : "them",
+    to: transfer.direction === "out" ? to : null,
     name: transfer.name,
     size: sizeWords(transfer.size),
     question: offered ? offerQuestion(transfer, theirName) : null,
@@ -119,6 +125,9 @@ export function drawFileCard(item: HTMLElement, card: FileCard, url: () => strin
         h(
           "p",
           { className: "file-meta" },
+          card.to === null
+            ? null
+            : [h("span", { className: "file-to" }, "To ", h("bdi", null, card.to)), " · "],
           h("span", { className: "file-status" }, card.status),
           ` · ${card.size}`,
         ),

@@ -1,6 +1,7 @@
 /**
  * The call screen's link with each other person, over their peer connection's data channels:
- * what they say about themselves (presence), and the chat and files, which go to everyone. One
+ * what they say about themselves (presence), and the chat and files (messages to everyone, files
+ * to whom the person picks). One
  * link per person while they are here (`people.ts`), following their newest connection; their
  * last name is kept while the page may still say they left. In a group, each connection sends
  * this side's picture within its share of the uplink (`meshLimits`), set again as people come

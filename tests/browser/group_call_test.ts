@@ -1,14 +1,16 @@
 /**
  * A group call as people live it: four people, three in real Chromium (each in their own context)
  * and one in Firefox, fake cameras and microphones at 320×180, on one server (four on two instances
- * sharing Redis: group_network_fault_test.ts, and with raw clients redis_group_test.ts). Ada starts it
- * from the landing page; they see each other's pictures moving in a tile each, chat to everyone; a
- * fifth is turned away before their camera starts; the server stops for 6 s and starts again
- * (every picture keeps moving meanwhile, peer to peer, and all four are back in the room by
- * themselves on their first connections, nobody said to be back); Dee reloads the page and comes
- * back (the others told "Dee is back.") while the others' connections between themselves go on
- * untouched; Cy leaves and the three others go on and are told; Dee shares a screen, which takes
- * the others' stage with the people as a strip beside it.
+ * sharing Redis: group_network_fault_test.ts, and with raw clients redis_group_test.ts). Ada starts
+ * it from the landing page; they see each other's pictures moving in a tile each, chat to everyone;
+ * Ada sends a file to Ben alone and one to everyone, asked whom each goes to (the question whole on
+ * every screen size), and only those picked are offered it; a fifth is turned away before their
+ * camera starts; the server stops for 6 s and starts again (every picture keeps moving meanwhile,
+ * peer to peer, and all four are back in the room by themselves on their first connections, nobody
+ * said to be back); Dee reloads the page and comes back (the others told "Dee is back.") while the
+ * others' connections between themselves go on untouched; Cy leaves and the three others go on and
+ * are told; Dee shares a screen, which takes the others' stage with the people as a strip beside
+ * it.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
@@ -31,7 +33,7 @@ import {
 } from "../helpers/browser.ts";
 import { byRole } from "../helpers/screen.ts";
 import { gridProblems, onEachScreen, stripProblems } from "../helpers/group_layout.ts";
-import { sendChat, waitForMessage } from "../helpers/joined_pair.ts";
+import { sendChat, sendFile, waitForMessage } from "../helpers/joined_pair.ts";
 import {
   allSee,
   describeAll,
@@ -50,6 +52,83 @@ import { peerConnectionsOf } from "../helpers/peer_watch.ts";
 
 async function typeName(page: Page, name: string): Promise<void> {
   await (await byRole(page, "textbox", /^Your name/)).type(name);
+}
+
+/** The files `page`'s chat shows: those offered to it, and those it sent (with whom to). */
+function filesShown(page: Page): Promise<{ offered: string[]; sent: string[] }> {
+  return page.evaluate(() => {
+    const cards = [...document.querySelectorAll<HTMLElement>("[role=log] .file-card")];
+    const text = (card: HTMLElement, selector: string) =>
+      card.querySelector(selector)?.textContent ?? "";
+    return {
+      offered: cards.filter((c) => c.dataset.from === "them").map((c) => text(c, ".file-name")),
+      sent: cards.filter((c) => c.dataset.from === "me").map((c) =>
+        `${text(c, ".file-name")} ${text(c, ".file-to")}`
+      ),
+    };
+  });
+}
+
+/**
+ * Every "Send … to" choice within the window, whole, large enough to touch and not covered:
+ * what a person needs to answer it on each screen.
+ */
+async function sendToProblems(page: Page): Promise<string[]> {
+  return await page.$$eval(".send-to button", (buttons) =>
+    buttons.flatMap((button) => {
+      const r = button.getBoundingClientRect();
+      const name = button.getAttribute("aria-label") ?? button.textContent;
+      const problems: string[] = [];
+      if (r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight) {
+        problems.push(`${name} is outside the window`);
+      } else if (
+        !button.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2))
+      ) {
+        problems.push(`${name} is covered`);
+      }
+      if (r.height < 44) problems.push(`${name} is ${Math.round(r.height)} px high`);
+      return problems;
+    }));
+}
+
+/**
+ * `sender` sends a file to the first of `others` alone, then one to everyone: each is asked whom
+ * it goes to, on every screen size; only the one picked is offered the first, everyone the second,
+ * and each of the sender's cards says whom it went to.
+ */
+async function filesToOneAndAll(sender: User, others: User[]): Promise<void> {
+  const [one] = others;
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/notes.txt`, `For ${one.name} alone\n`);
+    await Deno.writeTextFile(`${dir}/plan.txt`, "For everyone\n");
+    await sendFile(sender.page, `${dir}/notes.txt`);
+    await waitForScreenText(sender.page, "Send notes.txt to");
+    await onEachScreen(sender.page, "group-send-to", sendToProblems);
+    await clickButton(sender.page, `Send to ${one.name}`);
+    await waitForScreenText(one.page, `${sender.name} wants to send you notes.txt`);
+    await clickButton(one.page, "Accept notes.txt");
+    await byRole(one.page, "link", "Save notes.txt");
+
+    await sendFile(sender.page, `${dir}/plan.txt`);
+    await clickButton(sender.page, "Send to everyone");
+    for (const other of others) {
+      await waitForScreenText(other.page, `${sender.name} wants to send you plan.txt`);
+    }
+    // Each pair's files come in order on their own channel: had notes.txt gone to the others too,
+    // it would show there before plan.txt.
+    for (const other of others) {
+      const expected = other === one ? ["notes.txt", "plan.txt"] : ["plan.txt"];
+      assert.deepEqual((await filesShown(other.page)).offered, expected, `${other.name}'s offers`);
+    }
+    const sent = (await filesShown(sender.page)).sent;
+    assert.deepEqual([sent[0], ...sent.slice(1).sort()], [
+      `notes.txt To ${one.name}`,
+      ...others.map((other) => `plan.txt To ${other.name}`).sort(),
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** "Ada, Ben and Cy are in the call." as the page says it. */
@@ -176,9 +255,15 @@ Deno.test({
       await sendChat(ada.page, "Hello all");
       for (const other of [ben, cy, dee]) {
         await clickButton(other.page, /^Chat/);
-        const heard = await waitForMessage(other.page, "them", /^Hello all$/);
+        const heard = await waitForMessage(other.page, "them", /^Hello all$/).catch(async (e) => {
+          const pages = await describeAll([ada, ben, cy, dee]);
+          throw new Error(`${other.name}: ${(e as Error).message}\n${pages}`);
+        });
         assert.equal(heard.text, "Hello all");
       }
+
+      // A file to one person, then one to everyone: Ada is asked whom each goes to.
+      await filesToOneAndAll(ada, [ben, cy, dee]);
 
       // A fifth: the room is full, said before Join (before the camera).
       const eve = await newUser(browser, url, { name: "Eve", path: room });
