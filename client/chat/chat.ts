@@ -1,8 +1,10 @@
 /**
  * Chat between the people of a call: text messages over each call's `control` data channel (type
  * "chat", through {@linkcode peerMessages}), peer to peer: a message goes to everyone over their
- * own channel, kept in memory for this call only
- * (never stored, gone when the page closes; the chat keeps the last `MAX_CHAT_MESSAGES`).
+ * own channel, kept in memory for this call only (never stored, gone when the page closes; the chat
+ * keeps the last `MAX_CHAT_MESSAGES`). A connection is attached as soon as its channels exist: what
+ * is sent while one is still opening (a new connection with someone, as the others talk) waits for
+ * it, up to `MAX_WAITING` messages.
  *
  * What arrives is plain text, made safe to show by `visibleText` (no bidi overrides, invisible
  * characters, stacks of marks or line breaks); {@linkcode linkParts} splits it into text and
@@ -13,11 +15,17 @@
  * @module
  */
 import { PEER_LIMITS, rateLimiter } from "../effects/peer_limits.ts";
-import type { PeerMessages } from "../effects/peer_messages.ts";
+import type { PeerMessage, PeerMessages } from "../effects/peer_messages.ts";
 import { visibleText } from "../text/safe_text.ts";
 
 /** The longest message, in characters; longer ones are cut when sent, dropped when received. */
 export const MAX_CHAT_CHARS = 4000;
+
+/**
+ * The most messages kept for one connection that is still opening: no more than the other side
+ * shows at once (`PEER_LIMITS.chat.burst`), so none of them is left out there.
+ */
+export const MAX_WAITING = PEER_LIMITS.chat.burst;
 
 /** One message of the conversation. */
 export interface ChatMessage {
@@ -55,19 +63,30 @@ export interface ChatOptions {
 
 /** A chat; its messages go to `options.onMessage`. */
 export function createChat(options: ChatOptions): Chat {
-  const buses = new Set<PeerMessages>();
+  /** Each connection attached, with what waits for it to open. */
+  const buses = new Map<PeerMessages, PeerMessage[]>();
   return {
     send(text) {
       const clean = visibleText(text).trim().slice(0, MAX_CHAT_CHARS);
       if (!clean) return true;
+      const message = { type: "chat", text: clean };
+      const opening: PeerMessage[][] = [];
       let sent = false;
-      for (const bus of buses) if (bus.send({ type: "chat", text: clean })) sent = true;
+      for (const [bus, waiting] of buses) {
+        if (bus.send(message)) sent = true;
+        else opening.push(waiting);
+      }
       if (!sent) return false;
+      for (const waiting of opening) if (waiting.length < MAX_WAITING) waiting.push(message);
       options.onMessage({ from: "me", text: clean, at: Date.now() });
       return true;
     },
     attach(next, peer) {
-      buses.add(next);
+      const waiting: PeerMessage[] = [];
+      buses.set(next, waiting);
+      const stopOpen = next.onOpen(() => {
+        while (waiting.length && next.send(waiting[0])) waiting.shift();
+      });
       // This connection's allowance: one remote person's.
       const limit = rateLimiter(PEER_LIMITS.chat);
       const stop = next.on("chat", (message) => {
@@ -79,6 +98,7 @@ export function createChat(options: ChatOptions): Chat {
       });
       return () => {
         stop();
+        stopOpen();
         buses.delete(next);
       };
     },

@@ -6,7 +6,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type ChatMessage, createChat, linkParts, MAX_CHAT_CHARS } from "../../client/chat/chat.ts";
+import {
+  type ChatMessage,
+  createChat,
+  linkParts,
+  MAX_CHAT_CHARS,
+  MAX_WAITING,
+} from "../../client/chat/chat.ts";
 import { PEER_LIMITS } from "../../client/effects/peer_limits.ts";
 import type { PeerMessage, PeerMessages } from "../../client/effects/peer_messages.ts";
 
@@ -42,6 +48,72 @@ Deno.test("messages go out as type chat and come in as theirs; bad ones are drop
     "them",
     "hi back",
   ]]);
+});
+
+/** A bus whose channel is still opening until `open()`. */
+function openingBus() {
+  const sent: PeerMessage[] = [];
+  let open = false;
+  const opened = new Set<() => void>();
+  const bus: PeerMessages = {
+    send: (message) => open && (sent.push(message), true),
+    on: () => () => {},
+    onOpen: (handler) => (opened.add(handler), () => opened.delete(handler)),
+  };
+  return {
+    bus,
+    sent,
+    open() {
+      open = true;
+      for (const handler of opened) handler();
+    },
+  };
+}
+
+Deno.test("in a group, a connection still opening gets what was said meanwhile once it opens", () => {
+  const ben = fakeBus();
+  const cy = openingBus();
+  const { chat, messages } = recordingChat();
+  chat.attach(ben.bus, "ben");
+  chat.attach(cy.bus, "cy");
+  assert.ok(chat.send("first"));
+  assert.ok(chat.send("second"));
+  assert.equal(cy.sent.length, 0);
+  cy.open();
+  assert.deepEqual(cy.sent.map((m) => m.text), ["first", "second"]);
+  assert.deepEqual(ben.sent.map((m) => m.text), ["first", "second"]);
+  assert.deepEqual(messages.map((m) => m.text), ["first", "second"], "each shown once");
+  chat.send("third");
+  assert.deepEqual(cy.sent.map((m) => m.text), ["first", "second", "third"]);
+});
+
+Deno.test("what waits for a connection is bounded, and let go with it", () => {
+  const ben = fakeBus();
+  const cy = openingBus();
+  const { chat } = recordingChat();
+  chat.attach(ben.bus, "ben");
+  const stop = chat.attach(cy.bus, "cy");
+  for (let i = 0; i < MAX_WAITING + 10; i++) chat.send(`m${i}`);
+  cy.open();
+  assert.equal(cy.sent.length, MAX_WAITING, "the first MAX_WAITING");
+  assert.equal(cy.sent.at(-1)!.text, `m${MAX_WAITING - 1}`);
+  const dee = openingBus();
+  const stopDee = chat.attach(dee.bus, "dee");
+  chat.send("to a connection that goes before opening");
+  stopDee();
+  dee.open();
+  assert.deepEqual(dee.sent, []);
+  stop();
+});
+
+Deno.test("with nobody's connection open a message is not sent, nor kept, and says so", () => {
+  const cy = openingBus();
+  const { chat, messages } = recordingChat();
+  chat.attach(cy.bus, "cy");
+  assert.equal(chat.send("hello"), false);
+  cy.open();
+  assert.deepEqual(cy.sent, []);
+  assert.equal(messages.length, 0);
 });
 
 Deno.test("without a connection a message is not sent, and says so", () => {
