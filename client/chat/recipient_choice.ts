@@ -77,8 +77,6 @@ export function recipientChoice(options: RecipientChoiceOptions): RecipientChoic
     close();
     options.send(files, to);
   };
-  const pick = (key: string) =>
-    answer(key === "everyone" ? people : people.filter((p) => `to ${p.peer}` === key));
   const draw = () => {
     if (asked.length === 0) return;
     if (people.length === 0) return close();
@@ -86,19 +84,20 @@ export function recipientChoice(options: RecipientChoiceOptions): RecipientChoic
     const focused = buttons.contains(document.activeElement)
       ? (document.activeElement as HTMLElement).dataset.choice
       : undefined;
-    const choice = (key: string, className: string, name: string, shown: Child) =>
+    const choice = (key: string, to: Recipient[], className: string, name: string, shown: Child) =>
       h("button", {
         type: "button",
         className,
         "data-choice": key,
         "aria-label": name,
-        onclick: () => pick(key),
+        onclick: () => answer(to),
       }, shown);
     buttons.replaceChildren(
-      choice("everyone", "primary", "Send to everyone", "Everyone"),
+      choice("everyone", people, "primary", "Send to everyone", "Everyone"),
       ...people.map((person, i) =>
         choice(
           `to ${person.peer}`,
+          [person],
           "secondary",
           `Send to ${label(person, i)}`,
           h("bdi", null, label(person, i)),
